@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: GPL-2.0
+# xlb: one non-recursive Makefile; every output goes to build/.
+
+CC      ?= gcc
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+PREFIX  ?= /usr/local
+DESTDIR ?=
+B       := build
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine)
+PKGS     := libbpf libxdp json-c
+
+CFLAGS   ?= -O2 -g
+XCFLAGS  := $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(B) \
+	    -D_GNU_SOURCE -MMD -MP
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lxdp -ljson-c) -lelf -lz
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+BPFFLAGS := -O2 -g -target bpf -Wall -Werror -Iinclude -idirafter $(ARCH_INC)
+
+# Userspace modules: every user/*.c except the mains.
+MAINS    := user/xlbd.c user/xlbctl.c user/xlb-decap.c
+USER_SRC := $(filter-out $(MAINS),$(wildcard user/*.c))
+USER_OBJ := $(USER_SRC:%.c=$(B)/%.o)
+ASAN_OBJ := $(USER_SRC:%.c=$(B)/asan/%.o)
+SKELS    := $(B)/xlb.skel.h $(B)/decap.skel.h
+BPF_OBJ  := $(B)/xlb.bpf.o $(B)/decap.bpf.o
+PROGS    := $(patsubst user/%.c,$(B)/%,$(wildcard $(MAINS)))
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
+BPFT_SRC := $(wildcard tests/bpf/test_*.c)
+BPFT_BIN := $(BPFT_SRC:tests/bpf/%.c=$(B)/tests/bpf/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+BENCH_SRC := $(wildcard tests/bench/bench_*.c)
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
+TEST_HELPER := tests/test.h
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all deps test check unit bench fuzz demo install clean help
+
+all: $(BPF_OBJ) $(SKELS) $(PROGS)
+
+help:
+	@echo 'make            build everything into $(B)/'
+	@echo 'make test       install missing packages, build, run every suite'
+	@echo 'make bench      print NAME VALUE UNIT benchmark lines'
+	@echo 'make fuzz       long libFuzzer runs (FUZZ_SECONDS=600)'
+	@echo 'make demo       run xlb in a namespace lab'
+	@echo 'make install    install binaries and BPF objects (PREFIX, DESTDIR)'
+	@echo 'make clean      remove $(B)/'
+	@echo 'V=1 shows full commands; CC, CLANG, BPFTOOL can be overridden'
+
+deps:
+	$(Q)scripts/deps.sh
+
+# --- BPF -------------------------------------------------------------------
+$(B)/%.bpf.o: bpf/%.bpf.c | $(B)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPFFLAGS) -MMD -MP -MF $(@:.o=.d) -c $< -o $@
+
+$(B)/%.skel.h: $(B)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# --- userspace -------------------------------------------------------------
+$(B)/user/%.o: user/%.c | $(SKELS)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(XCFLAGS) -c $< -o $@
+
+$(B)/asan/user/%.o: user/%.c | $(SKELS)
+	@mkdir -p $(@D)
+	$(call msg,CC-ASAN,$@)
+	$(Q)$(CC) $(XCFLAGS) $(SANFLAGS) -c $< -o $@
+
+$(B)/libxlb.a: $(USER_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/libxlb-asan.a: $(ASAN_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/%: user/%.c $(B)/libxlb.a | $(SKELS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(XCFLAGS) $< $(B)/libxlb.a $(LDLIBS) -o $@
+
+# --- tests -----------------------------------------------------------------
+$(B)/tests/unit/%: tests/unit/%.c $(B)/libxlb-asan.a $(TEST_HELPER)
+	@mkdir -p $(@D)
+	$(call msg,UNIT,$@)
+	$(Q)$(CC) $(XCFLAGS) $(SANFLAGS) -Itests $< $(B)/libxlb-asan.a $(LDLIBS) -lcmocka -lm -o $@
+
+$(B)/tests/bpf/%: tests/bpf/%.c $(B)/libxlb.a $(BPF_OBJ) $(SKELS) $(TEST_HELPER)
+	@mkdir -p $(@D)
+	$(call msg,BPFTEST,$@)
+	$(Q)$(CC) $(XCFLAGS) -Itests -Ibpf $< $(B)/libxlb.a $(LDLIBS) -lm -o $@
+
+$(B)/bench/%: tests/bench/%.c $(B)/libxlb.a $(BPF_OBJ) $(SKELS)
+	@mkdir -p $(@D)
+	$(call msg,BENCH,$@)
+	$(Q)$(CC) $(XCFLAGS) -Itests -Ibpf $< $(B)/libxlb.a $(LDLIBS) -lm -o $@
+
+# libFuzzer targets link the modules they exercise from source, built with
+# clang and the fuzzer instrumentation.
+FUZZFLAGS := -g -O1 -std=gnu11 -Iinclude -Iuser -I$(B) -D_GNU_SOURCE \
+	     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+$(B)/fuzz/%: tests/fuzz/%.c $(USER_SRC) | $(SKELS)
+	@mkdir -p $(@D)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZFLAGS) $< $(USER_SRC) $(LDLIBS) -o $@
+
+$(B):
+	@mkdir -p $@
+
+check: all $(UNIT_BIN) $(BPFT_BIN) $(FUZZ_BIN) $(BENCH_BIN)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory check
+	$(Q)tests/run.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory check
+	$(Q)tests/bench/run.sh
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BIN)
+	$(Q)FUZZ_SECONDS=$${FUZZ_SECONDS:-600} tests/fuzz/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/xlb
+	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0644 $(BPF_OBJ) $(DESTDIR)$(PREFIX)/lib/xlb/
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The ABI between xlb's XDP program and userspace: every map key and value,
+ * map sizes, flag bits and counter indices. Nothing else lives here.
+ *
+ * Rules: fixed-width types with the byte order in the type, explicit
+ * padding, a size assertion per struct, no pointers, bool or enums.
+ * Addresses are always 16 bytes; an IPv4 address sits in addr[0] with
+ * addr[1..3] zero, and the family field says which it is.
+ */
+#ifndef XLB_H
+#define XLB_H
+
+#include <linux/types.h>
+
+/* Address families, as stored in the family fields below. */
+#define XLB_AF_INET		4
+#define XLB_AF_INET6		6
+
+/* Map sizes. */
+#define XLB_MAX_VIPS		1024	/* ids 0..1023 */
+#define XLB_MAX_BACKENDS	65536	/* ids 1..65535; 0 means "none" */
+#define XLB_RING_SIZE_DEFAULT	65537	/* Maglev slots, prime */
+#define XLB_RING_SIZE_MAX	1048573	/* largest prime < 2^20 */
+#define XLB_CONNTRACK_DEFAULT	(4u << 20)	/* flows */
+#define XLB_VIP_ADDRS_MAX	XLB_MAX_VIPS
+
+/* Default idle timeout of a UDP flow's conntrack entry. */
+#define XLB_UDP_TIMEOUT_NS_DEFAULT	(30ull * 1000000000ull)
+/* A flow's atime is only rewritten when it is older than this. */
+#define XLB_ATIME_GRANULARITY_NS	(1000000000ull)
+/* How long the data path trusts a cached next hop before asking the FIB. */
+#define XLB_NEXTHOP_TTL_NS		(1000000000ull)
+
+/* Outer header defaults. */
+#define XLB_OUTER_TTL		64
+#define XLB_GUE_PORT_DEFAULT	6080
+
+/* struct xlb_vip.mode: how packets reach the backends. */
+#define XLB_MODE_IPIP		0	/* IPIP, IP6IP6, IP6-in-IP4, IP4-in-IP6 */
+#define XLB_MODE_GUE		1	/* outer IP + UDP (GUE) */
+#define XLB_MODE_L2		2	/* MAC rewrite, no encapsulation */
+
+/* struct xlb_vip.flags */
+#define XLB_VIP_F_STICKY	(1u << 0)	/* hash the client address only */
+
+/* struct xlb_backend.flags */
+#define XLB_BE_F_VALID		(1u << 0)	/* slot in use */
+#define XLB_BE_F_DOWN		(1u << 1)	/* failed health checks: flows re-pick */
+#define XLB_BE_F_DRAINING	(1u << 2)	/* out of the ring, flows continue */
+
+/* struct xlb_config.flags */
+#define XLB_CFG_F_ENABLED	(1u << 0)	/* zero before the daemon configured us: pass all */
+
+/* key of xlb_vips */
+struct xlb_vip_key {
+	__be32 addr[4];
+	__be16 port;
+	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 family;		/* XLB_AF_* */
+};
+_Static_assert(sizeof(struct xlb_vip_key) == 20, "xlb_vip_key size");
+
+/* value of xlb_vips */
+struct xlb_vip {
+	__u32 id;		/* index into xlb_rings and xlb_vip_stats */
+	__u32 flags;		/* XLB_VIP_F_* */
+	__u32 ring_size;	/* slots in this VIP's Maglev table */
+	__u8 mode;		/* XLB_MODE_* */
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct xlb_vip) == 16, "xlb_vip size");
+
+/* key of xlb_vip_addrs: every address that has at least one VIP */
+struct xlb_addr_key {
+	__be32 addr[4];
+	__u8 family;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct xlb_addr_key) == 20, "xlb_addr_key size");
+
+/* value of xlb_backends, indexed by backend id */
+struct xlb_backend {
+	__be32 addr[4];
+	__u32 vip_id;		/* the VIP this backend serves */
+	__u8 family;		/* XLB_AF_* */
+	__u8 flags;		/* XLB_BE_F_* */
+	__u16 pad;
+};
+_Static_assert(sizeof(struct xlb_backend) == 24, "xlb_backend size");
+
+/* key of xlb_conntrack: the client's view of the flow */
+struct xlb_flow_key {
+	__be32 src[4];
+	__be32 dst[4];
+	__be16 sport;
+	__be16 dport;
+	__u8 proto;
+	__u8 family;
+	__u16 pad;
+};
+_Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key size");
+
+/* value of xlb_conntrack */
+struct xlb_flow {
+	__u32 backend_id;
+	__u32 vip_id;
+	__u64 atime_ns;		/* bpf_ktime_get_ns() of the last use, coarse */
+};
+_Static_assert(sizeof(struct xlb_flow) == 16, "xlb_flow size");
+
+/* value of xlb_cfg[0]; written by the daemon */
+struct xlb_config {
+	__u32 flags;		/* XLB_CFG_F_* */
+	__u32 hash_seed;
+	__be32 encap_src4;	/* outer source of IPv4 encapsulation */
+	__u32 pad0;
+	__be32 encap_src6[4];	/* outer source of IPv6 encapsulation */
+	__u64 udp_timeout_ns;
+	__u8 if_mac[6];		/* frames to other MACs are not ours */
+	__be16 gue_port;	/* outer UDP destination port for GUE */
+	__u32 pad1[2];
+};
+_Static_assert(sizeof(struct xlb_config) == 56, "xlb_config size");
+
+/* per-CPU cache of a backend's next hop, indexed by backend id */
+struct xlb_nexthop {
+	__u64 expires_ns;
+	__u32 ifindex;
+	__u16 mtu;
+	__u8 smac[6];
+	__u8 dmac[6];
+	__u8 pad[6];
+};
+_Static_assert(sizeof(struct xlb_nexthop) == 32, "xlb_nexthop size");
+
+/* per-CPU counters: xlb_vip_stats[vip id], xlb_backend_stats[backend id] */
+struct xlb_ctr {
+	__u64 packets;
+	__u64 bytes;
+	__u64 new_flows;
+	__u64 pad;
+};
+_Static_assert(sizeof(struct xlb_ctr) == 32, "xlb_ctr size");
+
+/* Indices of xlb_stats, the global per-CPU counters (packets and bytes). */
+#define XLB_STAT_PASS		0	/* not for a VIP: to the kernel */
+#define XLB_STAT_TX		1	/* forwarded by XDP_TX */
+#define XLB_STAT_REDIRECT	2	/* forwarded by redirect */
+#define XLB_STAT_DROP_FIREWALL	3	/* VIP address, port/proto not served */
+#define XLB_STAT_DROP_NO_BACKEND 4	/* VIP with an empty table */
+#define XLB_STAT_DROP_PARSE	5	/* malformed packet to a VIP address */
+#define XLB_STAT_DROP_TOO_BIG	6	/* encapsulated packet exceeds the MTU */
+#define XLB_STAT_DROP_FIB	7	/* no route to the backend */
+#define XLB_STAT_DROP_NO_NEIGH	8	/* next hop not resolved */
+#define XLB_STAT_DROP_ENCAP	9	/* could not grow the headroom */
+#define XLB_STAT_CT_HIT		10	/* packet found its flow */
+#define XLB_STAT_CT_MISS_SYN	11	/* new TCP flow (SYN) or new UDP flow */
+#define XLB_STAT_CT_MISS_NONSYN	12	/* TCP non-SYN without an entry */
+#define XLB_STAT_CT_REPICK	13	/* entry pointed at a dead backend */
+#define XLB_STAT_OTHERHOST	14	/* frame for another MAC: to the kernel */
+#define XLB_STAT_FRAGMENT	15	/* IP fragment to a VIP address */
+#define XLB_STAT_MAX		32
+
+#endif /* XLB_H */

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one grammar of xlb: config-file statements, xlbctl commands and
+ * control-socket requests are the same words, parsed here from keyword
+ * tables. A parse only validates and fills struct cmd; it changes nothing.
+ */
+#ifndef XLB_CMD_H
+#define XLB_CMD_H
+
+#include <stdbool.h>
+#include <net/if.h>
+#include "addr.h"
+
+enum cmd_verb {
+	CMD_NONE = 0,
+	/* objects: config file and runtime */
+	CMD_VIP_ADD,		/* vip add PROTO ADDR:PORT [sticky] [mode M] */
+	CMD_VIP_DEL,		/* vip del PROTO ADDR:PORT */
+	CMD_BACKEND_ADD,	/* backend add PROTO VIP:PORT ADDR [weight N] */
+	CMD_BACKEND_WEIGHT,	/* backend weight PROTO VIP:PORT ADDR N */
+	CMD_BACKEND_DRAIN,	/* backend drain PROTO VIP:PORT ADDR [timeout D] */
+	CMD_BACKEND_UNDRAIN,	/* backend undrain PROTO VIP:PORT ADDR */
+	CMD_BACKEND_DEL,	/* backend del PROTO VIP:PORT ADDR [force] */
+	/* queries and actions: runtime only */
+	CMD_VIP_LIST,		/* vip list */
+	CMD_STATUS,		/* status */
+	CMD_FLOWS,		/* flows [PROTO VIP:PORT] */
+	CMD_SAVE,		/* save */
+	CMD_SHUTDOWN,		/* shutdown: detach the data path, exit */
+	/* daemon statements: config file only */
+	CMD_INTERFACE,		/* interface IFACE [generic] */
+	CMD_HASH_SEED,		/* hash-seed N */
+	CMD_ENCAP_SOURCE,	/* encap-source ADDR (one per family) */
+	CMD_CONNTRACK_SIZE,	/* conntrack-size N */
+	CMD_TABLE_SIZE,		/* table-size N (prime) */
+	CMD_UDP_TIMEOUT,	/* udp-timeout DURATION */
+	CMD__MAX
+};
+
+/* Where a statement may appear. */
+#define CMD_CTX_CONFIG	(1u << 0)
+#define CMD_CTX_RUNTIME	(1u << 1)
+
+struct cmd {
+	enum cmd_verb verb;
+	__u8 proto;		/* IPPROTO_TCP / IPPROTO_UDP */
+	__u8 mode;		/* XLB_MODE_* */
+	__u16 port;		/* VIP port, host order */
+	__u32 vip_flags;	/* XLB_VIP_F_* */
+	struct ip_addr vip;
+	struct ip_addr addr;	/* backend, encap source */
+	__u32 weight;		/* backend add (default 100) / weight */
+	__u64 num;		/* hash-seed, conntrack-size, table-size */
+	__u64 duration_ms;	/* drain timeout (0 = none), udp-timeout */
+	bool force;		/* backend del ... force */
+	bool has_vip;		/* flows: a VIP filter was given */
+	bool generic;		/* interface ... generic */
+	char iface[IF_NAMESIZE];
+};
+
+/*
+ * Parse one statement. ctx is CMD_CTX_CONFIG or CMD_CTX_RUNTIME; a verb not
+ * allowed there is an error. On error returns -EINVAL and writes a message
+ * naming the bad word and, where it helps, the valid ones, e.g.
+ * "unknown word 'vips'; expected one of: vip backend status ...".
+ */
+int cmd_parse(int argc, char *const *argv, unsigned int ctx, struct cmd *out,
+	      char *err, size_t errlen);
+/* Split a line into words at blanks, '#' starts a comment. Returns argc, or
+ * -E2BIG past maxargs. Modifies line. */
+int cmd_split(char *line, char **argv, int maxargs);
+/* The usage text listing every runtime command. */
+const char *cmd_usage(void);
+/* True for verbs that change state. */
+bool cmd_is_mutation(enum cmd_verb verb);
+
+#endif /* XLB_CMD_H */

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The configuration model: the daemon settings and the desired objects
+ * (VIPs and their backends). The daemon holds one; a change is applied to a
+ * copy, and the copy replaces the original only once it is fully valid.
+ * This module never prints and never touches BPF maps.
+ */
+#ifndef XLB_CONF_H
+#define XLB_CONF_H
+
+#include <stdio.h>
+#include "cmd.h"
+
+struct conf_backend {
+	struct ip_addr addr;
+	__u32 weight;		/* configured, 0..65535 */
+	bool draining;
+	__u64 drain_timeout_ms;	/* 0: drain until undrained or deleted */
+};
+
+struct conf_vip {
+	__u8 proto;
+	__u8 mode;		/* XLB_MODE_* */
+	__u16 port;		/* host order */
+	__u32 flags;		/* XLB_VIP_F_* */
+	struct ip_addr addr;
+	struct conf_backend *be;
+	size_t n_be, cap_be;
+};
+
+struct conf {
+	char iface[IF_NAMESIZE];
+	bool generic;
+	__u32 hash_seed;
+	struct ip_addr encap_src4;	/* family 0: unset */
+	struct ip_addr encap_src6;
+	__u32 conntrack_size;
+	__u32 table_size;
+	__u64 udp_timeout_ms;
+	struct conf_vip *vips;
+	size_t n_vips, cap_vips;
+};
+
+/* Defaults for every daemon setting, no objects. */
+void conf_init(struct conf *c);
+void conf_free(struct conf *c);
+/* Deep copy into dst (initialised by this call). 0 or -ENOMEM. */
+int conf_copy(struct conf *dst, const struct conf *src);
+
+/*
+ * Apply one parsed statement to the model. Validates against the model
+ * (unknown VIP, duplicate backend, mixed encap families...); on error the
+ * model is unchanged, -EINVAL/-EEXIST/-ENOENT returned with a message.
+ * Queries (status, save...) are not applied here: -EOPNOTSUPP.
+ */
+int conf_apply(struct conf *c, const struct cmd *cmd, char *err,
+	       size_t errlen);
+
+/* Parse a whole file into c (conf_init'ed by the call). Errors read
+ * "FILE:LINE: message"; c is freed on error. */
+int conf_parse_file(const char *path, struct conf *c, char *err,
+		    size_t errlen);
+/* Same for text in memory; name stands for FILE in messages. */
+int conf_parse_text(const char *name, const char *text, struct conf *c,
+		    char *err, size_t errlen);
+
+/* Write the whole model in the config grammar; conf_parse of the output
+ * gives an equal model. objects_only omits the daemon statements. */
+int conf_write(const struct conf *c, FILE *f, bool objects_only);
+
+struct conf_vip *conf_vip_find(const struct conf *c, __u8 proto,
+			       const struct ip_addr *addr, __u16 port);
+struct conf_backend *conf_backend_find(const struct conf_vip *v,
+				       const struct ip_addr *addr);
+/* Equal models (daemon settings and objects, order-insensitive). */
+bool conf_equal(const struct conf *a, const struct conf *b);
+
+#endif /* XLB_CONF_H */
