@@ -29,6 +29,14 @@
 #define XLB_UDP_TIMEOUT_NS_DEFAULT	(30ull * 1000000000ull)
 /* A flow's atime is only rewritten when it is older than this. */
 #define XLB_ATIME_GRANULARITY_NS	(1000000000ull)
+/*
+ * When the daemon counts a flow as live (status, drain): a TCP flow idle
+ * for less than XLB_TCP_LIVE_NS, unless the client closed it (FIN/RST) and
+ * it has been quiet for XLB_CLOSING_LINGER_NS; a UDP flow within its
+ * timeout. Conntrack keeps no other TCP state: entries age out by LRU.
+ */
+#define XLB_TCP_LIVE_NS			(300ull * 1000000000ull)
+#define XLB_CLOSING_LINGER_NS		(2ull * 1000000000ull)
 /* How long the data path trusts a cached next hop before asking the FIB. */
 #define XLB_NEXTHOP_TTL_NS		(1000000000ull)
 
@@ -101,10 +109,15 @@ struct xlb_flow_key {
 };
 _Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key size");
 
+/* struct xlb_flow.flags */
+#define XLB_FLOW_F_CLOSING	(1u << 0)	/* client sent FIN or RST */
+
 /* value of xlb_conntrack */
 struct xlb_flow {
 	__u32 backend_id;
-	__u32 vip_id;
+	__u16 vip_id;
+	__u8 flags;		/* XLB_FLOW_F_*; a SYN clears them */
+	__u8 pad;
 	__u64 atime_ns;		/* bpf_ktime_get_ns() of the last use, coarse */
 };
 _Static_assert(sizeof(struct xlb_flow) == 16, "xlb_flow size");
