@@ -175,4 +175,17 @@ _Static_assert(sizeof(struct xlb_ctr) == 32, "xlb_ctr size");
 #define XLB_STAT_FRAGMENT	15	/* IP fragment to a VIP address */
 #define XLB_STAT_MAX		32
 
+/*
+ * Backend-side decapsulation (decap.bpf.c). xlb_decap_addrs is keyed by
+ * struct xlb_addr_key: the host's addresses a tunnel may be sent to; its
+ * value is the __u32 ifindex the address was found on. xlb_decap_stats is
+ * a per-CPU array of struct xlb_ctr (packets and bytes) indexed by
+ * XLB_DECAP_STAT_*.
+ */
+#define XLB_DECAP_ADDRS_MAX		256
+#define XLB_DECAP_STAT_DECAP		0	/* tunnel to us, stripped */
+#define XLB_DECAP_STAT_PASS		1	/* anything else, untouched */
+#define XLB_DECAP_STAT_MALFORMED	2	/* tunnel to us, bad: dropped */
+#define XLB_DECAP_STAT_MAX		4
+
 #endif /* XLB_H */
