@@ -25,7 +25,10 @@ const char *addr_str(const struct ip_addr *a, char *buf, size_t len);
 const char *addr_port_str(const struct ip_addr *a, __u16 port, char *buf,
 			  size_t len);
 int addr_cmp(const struct ip_addr *x, const struct ip_addr *y);
-/* "250ms", "2s", "1m", "1h" (a bare number is an error). 0 or -EINVAL. */
+/* Longest duration accepted anywhere (drain timeout, udp-timeout): 24h. */
+#define DURATION_MAX_MS	(24ull * 60 * 60 * 1000)
+/* "250ms", "2s", "1m", "1h" (a bare number is an error). 0, -EINVAL (not
+ * a number with a unit) or -ERANGE (zero or above DURATION_MAX_MS). */
 int duration_parse(const char *s, __u64 *ms);
 /* Shortest exact form of a duration: "250ms", "2s", "1m". */
 const char *duration_str(__u64 ms, char *buf, size_t len);

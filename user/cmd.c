@@ -1,0 +1,650 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The one grammar of xlb, as keyword tables. Each statement is a path of
+ * keywords ("backend drain") ending in a leaf that names its verb, where it
+ * may appear and a handler for its arguments. Adding a statement is one
+ * table entry and one handler.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "xlb.h"
+
+#define DEFAULT_WEIGHT		100
+#define WEIGHT_MAX		65535
+#define CONNTRACK_MIN		1024
+#define CONNTRACK_MAX		(1ull << 26)
+#define TABLE_SIZE_MIN		2
+/* Words are quoted into messages with this many bytes at most. */
+#define QUOTE_MAX		40
+
+struct cmd_parser {
+	int argc;
+	char *const *argv;
+	int i;				/* next word */
+	const char *path;		/* "vip add", for messages */
+	const char *args;		/* "PROTO ADDR:PORT ...", for usage */
+	char *err;
+	size_t errlen;
+};
+
+typedef int (*cmd_handler)(struct cmd_parser *p, struct cmd *c);
+
+struct cmd_node {
+	const char *word;
+	/* a leaf: */
+	enum cmd_verb verb;
+	unsigned int ctx;
+	const char *args;
+	cmd_handler parse;
+	/* or a group of further keywords: */
+	const struct cmd_node *sub;
+};
+
+/* Optional trailing words such as "sticky" or "weight N". */
+struct cmd_opt {
+	const char *word;
+	cmd_handler parse;		/* called with p->i after the word */
+};
+
+static void seterr(struct cmd_parser *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void seterr(struct cmd_parser *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!p->errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->err, p->errlen, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Words come from files and sockets: quote them harmlessly (printable
+ * ASCII only, bounded) so a message can be printed anywhere.
+ */
+static const char *quote(const char *w, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; w[i] && n + 1 < len; i++) {
+		if (i == QUOTE_MAX) {
+			n += snprintf(buf + n, len - n, "...");
+			break;
+		}
+		buf[n++] = (w[i] >= 0x20 && w[i] < 0x7f) ? w[i] : '?';
+	}
+	if (n >= len)
+		n = len - 1;
+	buf[n] = '\0';
+	return buf;
+}
+
+#define Q(w)	quote((w), (char[QUOTE_MAX + 8]){ 0 }, QUOTE_MAX + 8)
+
+/* ---- argument handlers' building blocks ---------------------------- */
+
+static const char *next(struct cmd_parser *p, const char *what)
+{
+	if (p->i >= p->argc) {
+		seterr(p, "missing %s; usage: %s %s", what, p->path, p->args);
+		return NULL;
+	}
+	return p->argv[p->i++];
+}
+
+static int p_end(struct cmd_parser *p)
+{
+	if (p->i < p->argc) {
+		seterr(p, "unexpected word '%s'; usage: %s%s%s",
+		       Q(p->argv[p->i]), p->path, *p->args ? " " : "",
+		       p->args);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int p_proto(struct cmd_parser *p, __u8 *proto)
+{
+	const char *w = next(p, "PROTO");
+
+	if (!w)
+		return -EINVAL;
+	if (!strcmp(w, "tcp")) {
+		*proto = IPPROTO_TCP;
+	} else if (!strcmp(w, "udp")) {
+		*proto = IPPROTO_UDP;
+	} else {
+		seterr(p, "bad protocol '%s'; expected one of: tcp udp", Q(w));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* what: "ADDR:PORT" in vip statements, "VIP:PORT" in backend ones. */
+static int p_vip(struct cmd_parser *p, struct cmd *c, const char *what)
+{
+	const char *w = next(p, what);
+
+	if (!w)
+		return -EINVAL;
+	if (addr_port_parse(w, &c->vip, &c->port)) {
+		seterr(p, "bad VIP '%s'; expected ADDR:PORT, e.g. "
+		       "198.18.0.100:80 or [2001:db8::1]:443", Q(w));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int p_addr(struct cmd_parser *p, struct ip_addr *a)
+{
+	const char *w = next(p, "ADDR");
+
+	if (!w)
+		return -EINVAL;
+	if (addr_parse(w, a)) {
+		seterr(p, "bad address '%s'; expected an IPv4 or IPv6 address",
+		       Q(w));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int p_uint(struct cmd_parser *p, const char *what,
+		  unsigned long long min, unsigned long long max, __u64 *v)
+{
+	const char *w = next(p, "N");
+	unsigned long long n;
+
+	if (!w)
+		return -EINVAL;
+	if (uint_parse(w, min, max, &n)) {
+		seterr(p, "bad %s '%s'; expected a number %llu..%llu", what,
+		       Q(w), min, max);
+		return -EINVAL;
+	}
+	*v = n;
+	return 0;
+}
+
+static int p_duration(struct cmd_parser *p, const char *what, __u64 *ms)
+{
+	const char *w = next(p, "DURATION");
+	int err;
+
+	if (!w)
+		return -EINVAL;
+	err = duration_parse(w, ms);
+	if (err == -ERANGE) {
+		seterr(p, "bad %s '%s'; expected 1ms..24h", what, Q(w));
+		return -EINVAL;
+	}
+	if (err) {
+		seterr(p, "bad %s '%s'; expected a number with a unit "
+		       "(ms s m h), e.g. 250ms or 2s", what, Q(w));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Parse optional words in any order, each at most once, to the end. */
+static int p_options(struct cmd_parser *p, struct cmd *c,
+		     const struct cmd_opt *opts, size_t n)
+{
+	unsigned int seen = 0;
+	char valid[128];
+	size_t k, off;
+	int err;
+
+	while (p->i < p->argc) {
+		const char *w = p->argv[p->i];
+
+		for (k = 0; k < n; k++)
+			if (!strcmp(w, opts[k].word))
+				break;
+		if (k == n) {
+			for (k = 0, off = 0; k < n && off < sizeof(valid); k++)
+				off += snprintf(valid + off, sizeof(valid) - off,
+						"%s%s", k ? " " : "",
+						opts[k].word);
+			seterr(p, "unknown word '%s'; expected one of: %s",
+			       Q(w), valid);
+			return -EINVAL;
+		}
+		if (seen & (1u << k)) {
+			seterr(p, "'%s' given twice", opts[k].word);
+			return -EINVAL;
+		}
+		seen |= 1u << k;
+		p->i++;
+		err = opts[k].parse(p, c);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+#define P_OPTIONS(p, c, opts) \
+	p_options(p, c, opts, sizeof(opts) / sizeof(opts[0]))
+
+static bool is_prime(__u64 n)
+{
+	__u64 d;
+
+	if (n < 2)
+		return false;
+	for (d = 2; d * d <= n; d++)
+		if (n % d == 0)
+			return false;
+	return true;
+}
+
+/* ---- handlers: one per statement ----------------------------------- */
+
+static int opt_sticky(struct cmd_parser *p, struct cmd *c)
+{
+	(void)p;
+	c->vip_flags |= XLB_VIP_F_STICKY;
+	return 0;
+}
+
+static int opt_mode(struct cmd_parser *p, struct cmd *c)
+{
+	const char *w = next(p, "MODE");
+
+	if (!w)
+		return -EINVAL;
+	if (!strcmp(w, "ipip")) {
+		c->mode = XLB_MODE_IPIP;
+		return 0;
+	}
+	if (!strcmp(w, "gue") || !strcmp(w, "l2"))
+		seterr(p, "mode '%s' is not supported yet; expected: ipip", w);
+	else
+		seterr(p, "unknown mode '%s'; expected: ipip", Q(w));
+	return -EINVAL;
+}
+
+static int opt_weight(struct cmd_parser *p, struct cmd *c)
+{
+	__u64 v;
+	int err = p_uint(p, "weight", 0, WEIGHT_MAX, &v);
+
+	c->weight = v;
+	return err;
+}
+
+static int opt_timeout(struct cmd_parser *p, struct cmd *c)
+{
+	return p_duration(p, "timeout", &c->duration_ms);
+}
+
+static int opt_force(struct cmd_parser *p, struct cmd *c)
+{
+	(void)p;
+	c->force = true;
+	return 0;
+}
+
+static int opt_generic(struct cmd_parser *p, struct cmd *c)
+{
+	(void)p;
+	c->generic = true;
+	return 0;
+}
+
+static int h_none(struct cmd_parser *p, struct cmd *c)
+{
+	(void)c;
+	return p_end(p);
+}
+
+static int h_vip_add(struct cmd_parser *p, struct cmd *c)
+{
+	static const struct cmd_opt opts[] = {
+		{ "sticky", opt_sticky },
+		{ "mode", opt_mode },
+	};
+
+	c->mode = XLB_MODE_IPIP;
+	return p_proto(p, &c->proto) ?: p_vip(p, c, "ADDR:PORT") ?:
+	       P_OPTIONS(p, c, opts);
+}
+
+static int h_vip(struct cmd_parser *p, struct cmd *c)
+{
+	return p_proto(p, &c->proto) ?: p_vip(p, c, "ADDR:PORT") ?: p_end(p);
+}
+
+static int h_flows(struct cmd_parser *p, struct cmd *c)
+{
+	if (p->i == p->argc)
+		return 0;
+	c->has_vip = true;
+	return p_proto(p, &c->proto) ?: p_vip(p, c, "VIP:PORT") ?: p_end(p);
+}
+
+static int p_backend(struct cmd_parser *p, struct cmd *c)
+{
+	return p_proto(p, &c->proto) ?: p_vip(p, c, "VIP:PORT") ?:
+	       p_addr(p, &c->addr);
+}
+
+static int h_backend_add(struct cmd_parser *p, struct cmd *c)
+{
+	static const struct cmd_opt opts[] = {
+		{ "weight", opt_weight },
+	};
+
+	c->weight = DEFAULT_WEIGHT;
+	return p_backend(p, c) ?: P_OPTIONS(p, c, opts);
+}
+
+static int h_backend_weight(struct cmd_parser *p, struct cmd *c)
+{
+	return p_backend(p, c) ?: opt_weight(p, c) ?: p_end(p);
+}
+
+static int h_backend_drain(struct cmd_parser *p, struct cmd *c)
+{
+	static const struct cmd_opt opts[] = {
+		{ "timeout", opt_timeout },
+	};
+
+	return p_backend(p, c) ?: P_OPTIONS(p, c, opts);
+}
+
+static int h_backend(struct cmd_parser *p, struct cmd *c)
+{
+	return p_backend(p, c) ?: p_end(p);
+}
+
+static int h_backend_del(struct cmd_parser *p, struct cmd *c)
+{
+	static const struct cmd_opt opts[] = {
+		{ "force", opt_force },
+	};
+
+	return p_backend(p, c) ?: P_OPTIONS(p, c, opts);
+}
+
+/* The kernel's rule for interface names (dev_valid_name). */
+static bool iface_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len >= IF_NAMESIZE || !strcmp(s, ".") ||
+	    !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || *s <= ' ' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+static int h_interface(struct cmd_parser *p, struct cmd *c)
+{
+	static const struct cmd_opt opts[] = {
+		{ "generic", opt_generic },
+	};
+	const char *w = next(p, "IFACE");
+
+	if (!w)
+		return -EINVAL;
+	if (!iface_valid(w)) {
+		seterr(p, "bad interface name '%s'", Q(w));
+		return -EINVAL;
+	}
+	strcpy(c->iface, w);
+	return P_OPTIONS(p, c, opts);
+}
+
+static int h_hash_seed(struct cmd_parser *p, struct cmd *c)
+{
+	return p_uint(p, "hash-seed", 0, 0xffffffffull, &c->num) ?: p_end(p);
+}
+
+static int h_encap_source(struct cmd_parser *p, struct cmd *c)
+{
+	return p_addr(p, &c->addr) ?: p_end(p);
+}
+
+static int h_conntrack_size(struct cmd_parser *p, struct cmd *c)
+{
+	return p_uint(p, "conntrack-size", CONNTRACK_MIN, CONNTRACK_MAX,
+		      &c->num) ?: p_end(p);
+}
+
+static int h_table_size(struct cmd_parser *p, struct cmd *c)
+{
+	__u64 n;
+	int err;
+
+	err = p_uint(p, "table-size", TABLE_SIZE_MIN, XLB_RING_SIZE_MAX,
+		     &c->num);
+	if (err)
+		return err;
+	if (!is_prime(c->num)) {
+		for (n = c->num + 1; !is_prime(n); n++)
+			;
+		seterr(p, "table-size %llu is not prime; the next prime is %llu",
+		       (unsigned long long)c->num, (unsigned long long)n);
+		return -EINVAL;
+	}
+	return p_end(p);
+}
+
+static int h_udp_timeout(struct cmd_parser *p, struct cmd *c)
+{
+	return p_duration(p, "udp-timeout", &c->duration_ms) ?: p_end(p);
+}
+
+/* ---- the tables ----------------------------------------------------- */
+
+#define CFG	CMD_CTX_CONFIG
+#define RUN	CMD_CTX_RUNTIME
+
+static const struct cmd_node vip_nodes[] = {
+	{ "add", CMD_VIP_ADD, CFG | RUN,
+	  "PROTO ADDR:PORT [sticky] [mode ipip]", h_vip_add, NULL },
+	{ "del", CMD_VIP_DEL, RUN, "PROTO ADDR:PORT", h_vip, NULL },
+	{ "list", CMD_VIP_LIST, RUN, "", h_none, NULL },
+	{ NULL, 0, 0, NULL, NULL, NULL },
+};
+
+static const struct cmd_node backend_nodes[] = {
+	{ "add", CMD_BACKEND_ADD, CFG | RUN,
+	  "PROTO VIP:PORT ADDR [weight N]", h_backend_add, NULL },
+	{ "weight", CMD_BACKEND_WEIGHT, CFG | RUN,
+	  "PROTO VIP:PORT ADDR N", h_backend_weight, NULL },
+	{ "drain", CMD_BACKEND_DRAIN, CFG | RUN,
+	  "PROTO VIP:PORT ADDR [timeout DURATION]", h_backend_drain, NULL },
+	{ "undrain", CMD_BACKEND_UNDRAIN, RUN,
+	  "PROTO VIP:PORT ADDR", h_backend, NULL },
+	{ "del", CMD_BACKEND_DEL, RUN,
+	  "PROTO VIP:PORT ADDR [force]", h_backend_del, NULL },
+	{ NULL, 0, 0, NULL, NULL, NULL },
+};
+
+static const struct cmd_node top_nodes[] = {
+	{ "vip", 0, 0, NULL, NULL, vip_nodes },
+	{ "backend", 0, 0, NULL, NULL, backend_nodes },
+	{ "status", CMD_STATUS, RUN, "", h_none, NULL },
+	{ "flows", CMD_FLOWS, RUN, "[PROTO VIP:PORT]", h_flows, NULL },
+	{ "save", CMD_SAVE, RUN, "", h_none, NULL },
+	{ "shutdown", CMD_SHUTDOWN, RUN, "", h_none, NULL },
+	{ "interface", CMD_INTERFACE, CFG, "IFACE [generic]",
+	  h_interface, NULL },
+	{ "hash-seed", CMD_HASH_SEED, CFG, "N", h_hash_seed, NULL },
+	{ "encap-source", CMD_ENCAP_SOURCE, CFG, "ADDR", h_encap_source, NULL },
+	{ "conntrack-size", CMD_CONNTRACK_SIZE, CFG, "N",
+	  h_conntrack_size, NULL },
+	{ "table-size", CMD_TABLE_SIZE, CFG, "N", h_table_size, NULL },
+	{ "udp-timeout", CMD_UDP_TIMEOUT, CFG, "DURATION", h_udp_timeout,
+	  NULL },
+	{ NULL, 0, 0, NULL, NULL, NULL },
+};
+
+static unsigned int node_ctx(const struct cmd_node *n)
+{
+	unsigned int ctx = 0;
+
+	if (!n->sub)
+		return n->ctx;
+	for (n = n->sub; n->word; n++)
+		ctx |= node_ctx(n);
+	return ctx;
+}
+
+/* "vip backend status ..." : the words valid in ctx at this level. */
+static void valid_words(const struct cmd_node *nodes, unsigned int ctx,
+			char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (; nodes->word && off < len; nodes++) {
+		if (!(node_ctx(nodes) & ctx))
+			continue;
+		off += snprintf(buf + off, len - off, "%s%s", off ? " " : "",
+				nodes->word);
+	}
+}
+
+int cmd_parse(int argc, char *const *argv, unsigned int ctx, struct cmd *out,
+	      char *err, size_t errlen)
+{
+	struct cmd_parser p = {
+		.argc = argc, .argv = argv, .err = err, .errlen = errlen,
+	};
+	const struct cmd_node *nodes = top_nodes, *n;
+	char path[64] = "", valid[256];
+	struct cmd c = { 0 };
+	int ret;
+
+	if (errlen)
+		err[0] = '\0';
+	for (;;) {
+		valid_words(nodes, ctx, valid, sizeof(valid));
+		if (p.i >= argc) {
+			if (p.i == 0)
+				seterr(&p, "missing command; expected one of: %s",
+				       valid);
+			else
+				seterr(&p, "missing word after '%s'; expected "
+				       "one of: %s", path, valid);
+			return -EINVAL;
+		}
+		for (n = nodes; n->word; n++)
+			if (!strcmp(n->word, argv[p.i]))
+				break;
+		if (!n->word) {
+			seterr(&p, "unknown word '%s'; expected one of: %s",
+			       Q(argv[p.i]), valid);
+			return -EINVAL;
+		}
+		snprintf(path + strlen(path), sizeof(path) - strlen(path),
+			 "%s%s", p.i ? " " : "", n->word);
+		p.i++;
+		if (!(node_ctx(n) & ctx)) {
+			if (ctx & CMD_CTX_CONFIG)
+				seterr(&p, "'%s' is not allowed in a config "
+				       "file", path);
+			else
+				seterr(&p, "'%s' is only allowed in the config "
+				       "file", path);
+			return -EINVAL;
+		}
+		if (!n->sub)
+			break;
+		nodes = n->sub;
+	}
+	c.verb = n->verb;
+	p.path = path;
+	p.args = n->args;
+	ret = n->parse(&p, &c);
+	if (ret)
+		return ret;
+	*out = c;
+	return 0;
+}
+
+int cmd_split(char *line, char **argv, int maxargs)
+{
+	int argc = 0;
+	char *s = line;
+
+	for (;;) {
+		while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n' ||
+		       *s == '\v' || *s == '\f')
+			s++;
+		if (!*s || *s == '#')
+			break;
+		if (argc == maxargs)
+			return -E2BIG;
+		argv[argc++] = s;
+		while (*s && *s != ' ' && *s != '\t' && *s != '\r' &&
+		       *s != '\n' && *s != '\v' && *s != '\f')
+			s++;
+		if (!*s)
+			break;
+		*s++ = '\0';
+	}
+	return argc;
+}
+
+static void usage_add(char *buf, size_t len, size_t *off, const char *pfx,
+		      const struct cmd_node *nodes)
+{
+	char path[64];
+
+	for (; nodes->word; nodes++) {
+		snprintf(path, sizeof(path), "%s%s%s", pfx, *pfx ? " " : "",
+			 nodes->word);
+		if (nodes->sub) {
+			usage_add(buf, len, off, path, nodes->sub);
+		} else if ((nodes->ctx & CMD_CTX_RUNTIME) && *off < len) {
+			*off += snprintf(buf + *off, len - *off, "  %s%s%s\n",
+					 path, *nodes->args ? " " : "",
+					 nodes->args);
+		}
+	}
+}
+
+const char *cmd_usage(void)
+{
+	static char buf[1024];
+	size_t off = 0;
+
+	if (!buf[0])
+		usage_add(buf, sizeof(buf), &off, "", top_nodes);
+	return buf;
+}
+
+bool cmd_is_mutation(enum cmd_verb verb)
+{
+	switch (verb) {
+	case CMD_VIP_ADD:
+	case CMD_VIP_DEL:
+	case CMD_BACKEND_ADD:
+	case CMD_BACKEND_WEIGHT:
+	case CMD_BACKEND_DRAIN:
+	case CMD_BACKEND_UNDRAIN:
+	case CMD_BACKEND_DEL:
+	case CMD_INTERFACE:
+	case CMD_HASH_SEED:
+	case CMD_ENCAP_SOURCE:
+	case CMD_CONNTRACK_SIZE:
+	case CMD_TABLE_SIZE:
+	case CMD_UDP_TIMEOUT:
+		return true;
+	default:
+		return false;
+	}
+}

@@ -1,0 +1,638 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The configuration model. Every change is validated completely before
+ * the model is touched (arrays are grown first), so a refused change
+ * leaves the model exactly as it was.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "xlb.h"
+
+#define CONF_LINE_MAX	4096	/* bytes per config line */
+#define CONF_WORDS_MAX	32	/* words per statement */
+#define CONF_FILE_MAX	(16u << 20)
+
+static void seterr(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+void conf_init(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->hash_seed = 0;
+	c->conntrack_size = XLB_CONNTRACK_DEFAULT;
+	c->table_size = XLB_RING_SIZE_DEFAULT;
+	c->udp_timeout_ms = XLB_UDP_TIMEOUT_NS_DEFAULT / 1000000;
+}
+
+void conf_free(struct conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_vips; i++)
+		free(c->vips[i].be);
+	free(c->vips);
+	c->vips = NULL;
+	c->n_vips = c->cap_vips = 0;
+}
+
+int conf_copy(struct conf *dst, const struct conf *src)
+{
+	size_t i;
+
+	*dst = *src;
+	dst->vips = NULL;
+	dst->n_vips = dst->cap_vips = 0;
+	if (!src->n_vips)
+		return 0;
+	dst->vips = calloc(src->n_vips, sizeof(*dst->vips));
+	if (!dst->vips)
+		return -ENOMEM;
+	dst->cap_vips = src->n_vips;
+	for (i = 0; i < src->n_vips; i++) {
+		const struct conf_vip *sv = &src->vips[i];
+		struct conf_vip *dv = &dst->vips[i];
+
+		*dv = *sv;
+		dv->be = NULL;
+		dv->n_be = dv->cap_be = 0;
+		dst->n_vips = i + 1;
+		if (!sv->n_be)
+			continue;
+		dv->be = malloc(sv->n_be * sizeof(*dv->be));
+		if (!dv->be) {
+			conf_free(dst);
+			return -ENOMEM;
+		}
+		memcpy(dv->be, sv->be, sv->n_be * sizeof(*dv->be));
+		dv->n_be = dv->cap_be = sv->n_be;
+	}
+	return 0;
+}
+
+struct conf_vip *conf_vip_find(const struct conf *c, __u8 proto,
+			       const struct ip_addr *addr, __u16 port)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_vips; i++) {
+		struct conf_vip *v = &c->vips[i];
+
+		if (v->proto == proto && v->port == port &&
+		    !addr_cmp(&v->addr, addr))
+			return v;
+	}
+	return NULL;
+}
+
+struct conf_backend *conf_backend_find(const struct conf_vip *v,
+				       const struct ip_addr *addr)
+{
+	size_t i;
+
+	for (i = 0; i < v->n_be; i++)
+		if (!addr_cmp(&v->be[i].addr, addr))
+			return &v->be[i];
+	return NULL;
+}
+
+static const char *proto_str(__u8 proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+/* "tcp 198.18.0.100:80" */
+static const char *vip_name(__u8 proto, const struct ip_addr *a, __u16 port,
+			    char *buf, size_t len)
+{
+	char ap[ADDR_STRLEN];
+
+	snprintf(buf, len, "%s %s", proto_str(proto),
+		 addr_port_str(a, port, ap, sizeof(ap)));
+	return buf;
+}
+
+static const char *family_str(__u8 family)
+{
+	return family == XLB_AF_INET6 ? "IPv6" : "IPv4";
+}
+
+static size_t total_backends(const struct conf *c)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < c->n_vips; i++)
+		n += c->vips[i].n_be;
+	return n;
+}
+
+/* Make room for one more element; nothing changes on failure. */
+static int grow(void **arr, size_t n, size_t *cap, size_t elem)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 8;
+	p = realloc(*arr, ncap * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+static bool has_encap(const struct conf *c, __u8 family)
+{
+	return family == XLB_AF_INET6 ? c->encap_src6.family != 0 :
+					c->encap_src4.family != 0;
+}
+
+/* Apply flags: a config file checks encap sources once it is all read. */
+#define APPLY_F_DEFER_ENCAP	(1u << 0)
+
+static int apply(struct conf *c, const struct cmd *cmd, unsigned int flags,
+		 char *err, size_t errlen)
+{
+	char vn[ADDR_STRLEN + 8], an[ADDR_STRLEN];
+	struct conf_backend *be = NULL;
+	struct conf_vip *v = NULL;
+	size_t i;
+	int ret;
+
+	if (errlen)
+		err[0] = '\0';
+	switch (cmd->verb) {
+	case CMD_VIP_ADD:
+	case CMD_VIP_DEL:
+	case CMD_BACKEND_ADD:
+	case CMD_BACKEND_WEIGHT:
+	case CMD_BACKEND_DRAIN:
+	case CMD_BACKEND_UNDRAIN:
+	case CMD_BACKEND_DEL:
+		vip_name(cmd->proto, &cmd->vip, cmd->port, vn, sizeof(vn));
+		addr_str(&cmd->addr, an, sizeof(an));
+		v = conf_vip_find(c, cmd->proto, &cmd->vip, cmd->port);
+		if (cmd->verb == CMD_VIP_ADD)
+			break;
+		if (!v) {
+			seterr(err, errlen, "no such VIP %s", vn);
+			return -ENOENT;
+		}
+		if (cmd->verb == CMD_VIP_DEL)
+			break;
+		be = conf_backend_find(v, &cmd->addr);
+		if (cmd->verb == CMD_BACKEND_ADD)
+			break;
+		if (!be) {
+			seterr(err, errlen, "no such backend %s for VIP %s",
+			       an, vn);
+			return -ENOENT;
+		}
+		break;
+	default:
+		break;
+	}
+
+	switch (cmd->verb) {
+	case CMD_VIP_ADD:
+		if (v) {
+			seterr(err, errlen, "VIP %s already exists", vn);
+			return -EEXIST;
+		}
+		if (c->n_vips >= XLB_MAX_VIPS) {
+			seterr(err, errlen, "too many VIPs (limit %d)",
+			       XLB_MAX_VIPS);
+			return -ENOSPC;
+		}
+		ret = grow((void **)&c->vips, c->n_vips, &c->cap_vips,
+			   sizeof(*c->vips));
+		if (ret) {
+			seterr(err, errlen, "out of memory");
+			return ret;
+		}
+		v = &c->vips[c->n_vips++];
+		memset(v, 0, sizeof(*v));
+		v->proto = cmd->proto;
+		v->mode = cmd->mode;
+		v->port = cmd->port;
+		v->flags = cmd->vip_flags;
+		v->addr = cmd->vip;
+		return 0;
+	case CMD_VIP_DEL:
+		i = v - c->vips;
+		free(v->be);
+		memmove(v, v + 1, (c->n_vips - i - 1) * sizeof(*v));
+		c->n_vips--;
+		return 0;
+	case CMD_BACKEND_ADD:
+		if (be) {
+			seterr(err, errlen,
+			       "backend %s already exists for VIP %s", an, vn);
+			return -EEXIST;
+		}
+		/* Maglev needs more slots than backends. */
+		if (v->n_be + 1 >= c->table_size) {
+			seterr(err, errlen, "too many backends for VIP %s "
+			       "(table-size %u allows %u)", vn, c->table_size,
+			       c->table_size - 1);
+			return -ENOSPC;
+		}
+		if (total_backends(c) >= XLB_MAX_BACKENDS - 1) {
+			seterr(err, errlen, "too many backends (limit %d)",
+			       XLB_MAX_BACKENDS - 1);
+			return -ENOSPC;
+		}
+		if (!(flags & APPLY_F_DEFER_ENCAP) &&
+		    !has_encap(c, cmd->addr.family)) {
+			seterr(err, errlen, "no %s encap-source for backend %s",
+			       family_str(cmd->addr.family), an);
+			return -EINVAL;
+		}
+		ret = grow((void **)&v->be, v->n_be, &v->cap_be,
+			   sizeof(*v->be));
+		if (ret) {
+			seterr(err, errlen, "out of memory");
+			return ret;
+		}
+		be = &v->be[v->n_be++];
+		memset(be, 0, sizeof(*be));
+		be->addr = cmd->addr;
+		be->weight = cmd->weight;
+		return 0;
+	case CMD_BACKEND_WEIGHT:
+		be->weight = cmd->weight;
+		return 0;
+	case CMD_BACKEND_DRAIN:
+		/* Draining again only changes the timeout. */
+		be->draining = true;
+		be->drain_timeout_ms = cmd->duration_ms;
+		return 0;
+	case CMD_BACKEND_UNDRAIN:
+		if (!be->draining) {
+			seterr(err, errlen,
+			       "backend %s of VIP %s is not draining", an, vn);
+			return -EINVAL;
+		}
+		be->draining = false;
+		be->drain_timeout_ms = 0;
+		return 0;
+	case CMD_BACKEND_DEL:
+		i = be - v->be;
+		memmove(be, be + 1, (v->n_be - i - 1) * sizeof(*be));
+		v->n_be--;
+		return 0;
+	case CMD_INTERFACE:
+		snprintf(c->iface, sizeof(c->iface), "%s", cmd->iface);
+		c->generic = cmd->generic;
+		return 0;
+	case CMD_HASH_SEED:
+		c->hash_seed = cmd->num;
+		return 0;
+	case CMD_ENCAP_SOURCE:
+		if (cmd->addr.family == XLB_AF_INET6)
+			c->encap_src6 = cmd->addr;
+		else
+			c->encap_src4 = cmd->addr;
+		return 0;
+	case CMD_CONNTRACK_SIZE:
+		c->conntrack_size = cmd->num;
+		return 0;
+	case CMD_TABLE_SIZE:
+		for (i = 0; i < c->n_vips; i++) {
+			v = &c->vips[i];
+			if (v->n_be < cmd->num)
+				continue;
+			seterr(err, errlen, "table-size %llu is too small: "
+			       "VIP %s has %zu backends",
+			       (unsigned long long)cmd->num,
+			       vip_name(v->proto, &v->addr, v->port, vn,
+					sizeof(vn)), v->n_be);
+			return -EINVAL;
+		}
+		c->table_size = cmd->num;
+		return 0;
+	case CMD_UDP_TIMEOUT:
+		c->udp_timeout_ms = cmd->duration_ms;
+		return 0;
+	default:
+		seterr(err, errlen, "not a configuration change");
+		return -EOPNOTSUPP;
+	}
+}
+
+int conf_apply(struct conf *c, const struct cmd *cmd, char *err,
+	       size_t errlen)
+{
+	return apply(c, cmd, 0, err, errlen);
+}
+
+/* Daemon settings: at most one statement of each in a file. */
+static bool is_setting(enum cmd_verb verb)
+{
+	switch (verb) {
+	case CMD_INTERFACE:
+	case CMD_HASH_SEED:
+	case CMD_CONNTRACK_SIZE:
+	case CMD_TABLE_SIZE:
+	case CMD_UDP_TIMEOUT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A backend added by the file, remembered for the end-of-file checks. */
+struct parse_be {
+	unsigned int line;
+	struct ip_addr addr;
+};
+
+int conf_parse_text(const char *name, const char *text, struct conf *c,
+		    char *err, size_t errlen)
+{
+	unsigned int seen[CMD__MAX] = { 0 }, seen4 = 0, seen6 = 0, line = 0;
+	struct parse_be *bes = NULL;
+	size_t n_bes = 0, cap_bes = 0, i;
+	char buf[CONF_LINE_MAX + 1], msg[256];
+	char *argv[CONF_WORDS_MAX];
+	const char *s = text, *eol;
+	struct cmd cmd;
+	int argc, ret = 0;
+
+	conf_init(c);
+	if (errlen)
+		err[0] = '\0';
+	while (*s) {
+		size_t len;
+
+		line++;
+		eol = strchr(s, '\n');
+		len = eol ? (size_t)(eol - s) : strlen(s);
+		if (len > CONF_LINE_MAX) {
+			seterr(err, errlen, "%s:%u: line too long (limit %d "
+			       "bytes)", name, line, CONF_LINE_MAX);
+			ret = -EINVAL;
+			goto out;
+		}
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+		s = eol ? eol + 1 : s + len;
+
+		argc = cmd_split(buf, argv, CONF_WORDS_MAX);
+		if (argc < 0) {
+			seterr(err, errlen, "%s:%u: too many words (limit %d)",
+			       name, line, CONF_WORDS_MAX);
+			ret = -EINVAL;
+			goto out;
+		}
+		if (argc == 0)
+			continue;
+		ret = cmd_parse(argc, argv, CMD_CTX_CONFIG, &cmd, msg,
+				sizeof(msg));
+		if (ret) {
+			seterr(err, errlen, "%s:%u: %s", name, line, msg);
+			goto out;
+		}
+
+		/* Daemon settings are given once (encap-source per family). */
+		if (cmd.verb == CMD_ENCAP_SOURCE) {
+			unsigned int *sl = cmd.addr.family == XLB_AF_INET6 ?
+					   &seen6 : &seen4;
+
+			if (*sl) {
+				seterr(err, errlen, "%s:%u: %s encap-source "
+				       "already set on line %u", name, line,
+				       family_str(cmd.addr.family), *sl);
+				ret = -EINVAL;
+				goto out;
+			}
+			*sl = line;
+		} else if (is_setting(cmd.verb)) {
+			if (seen[cmd.verb]) {
+				seterr(err, errlen, "%s:%u: '%s' already set on "
+				       "line %u", name, line, argv[0],
+				       seen[cmd.verb]);
+				ret = -EINVAL;
+				goto out;
+			}
+			seen[cmd.verb] = line;
+		}
+
+		if (cmd.verb == CMD_BACKEND_ADD) {
+			ret = grow((void **)&bes, n_bes, &cap_bes,
+				   sizeof(*bes));
+			if (ret) {
+				seterr(err, errlen, "%s:%u: out of memory",
+				       name, line);
+				goto out;
+			}
+		}
+		ret = apply(c, &cmd, APPLY_F_DEFER_ENCAP, msg, sizeof(msg));
+		if (ret) {
+			seterr(err, errlen, "%s:%u: %s", name, line, msg);
+			goto out;
+		}
+		if (cmd.verb == CMD_BACKEND_ADD) {
+			bes[n_bes].line = line;
+			bes[n_bes].addr = cmd.addr;
+			n_bes++;
+		}
+	}
+
+	if (!seen[CMD_INTERFACE]) {
+		seterr(err, errlen, "%s: missing 'interface' statement", name);
+		ret = -EINVAL;
+		goto out;
+	}
+	/* Backends cannot be deleted in a file: every one is still there. */
+	for (i = 0; i < n_bes; i++) {
+		char an[ADDR_STRLEN];
+
+		if (has_encap(c, bes[i].addr.family))
+			continue;
+		seterr(err, errlen, "%s:%u: no %s encap-source for backend %s",
+		       name, bes[i].line, family_str(bes[i].addr.family),
+		       addr_str(&bes[i].addr, an, sizeof(an)));
+		ret = -EINVAL;
+		goto out;
+	}
+out:
+	free(bes);
+	if (ret)
+		conf_free(c);
+	return ret;
+}
+
+int conf_parse_file(const char *path, struct conf *c, char *err,
+		    size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0, cap = 0, n;
+	FILE *f;
+	int ret;
+
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		seterr(err, errlen, "%s: %s", path, strerror(-ret));
+		conf_init(c);
+		return ret;
+	}
+	for (;;) {
+		char *p;
+
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			p = realloc(text, cap + 1);
+			if (!p) {
+				ret = -ENOMEM;
+				seterr(err, errlen, "%s: out of memory", path);
+				goto fail;
+			}
+			text = p;
+		}
+		n = fread(text + len, 1, cap - len, f);
+		len += n;
+		if (len > CONF_FILE_MAX) {
+			ret = -EFBIG;
+			seterr(err, errlen, "%s: file too large (limit %u bytes)",
+			       path, CONF_FILE_MAX);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		ret = -EIO;
+		seterr(err, errlen, "%s: read error", path);
+		goto fail;
+	}
+	if (memchr(text, '\0', len)) {
+		ret = -EINVAL;
+		seterr(err, errlen, "%s: file contains a NUL byte", path);
+		goto fail;
+	}
+	text[len] = '\0';
+	fclose(f);
+	ret = conf_parse_text(path, text, c, err, errlen);
+	free(text);
+	return ret;
+fail:
+	free(text);
+	fclose(f);
+	conf_init(c);
+	return ret;
+}
+
+int conf_write(const struct conf *c, FILE *f, bool objects_only)
+{
+	char a[ADDR_STRLEN], vp[ADDR_STRLEN], d[32];
+	size_t i, j;
+
+	if (!objects_only) {
+		if (c->iface[0])
+			fprintf(f, "interface %s%s\n", c->iface,
+				c->generic ? " generic" : "");
+		fprintf(f, "hash-seed %u\n", c->hash_seed);
+		if (c->encap_src4.family)
+			fprintf(f, "encap-source %s\n",
+				addr_str(&c->encap_src4, a, sizeof(a)));
+		if (c->encap_src6.family)
+			fprintf(f, "encap-source %s\n",
+				addr_str(&c->encap_src6, a, sizeof(a)));
+		fprintf(f, "conntrack-size %u\n", c->conntrack_size);
+		fprintf(f, "table-size %u\n", c->table_size);
+		fprintf(f, "udp-timeout %s\n",
+			duration_str(c->udp_timeout_ms, d, sizeof(d)));
+	}
+	for (i = 0; i < c->n_vips; i++) {
+		const struct conf_vip *v = &c->vips[i];
+		const char *pr = proto_str(v->proto);
+
+		addr_port_str(&v->addr, v->port, vp, sizeof(vp));
+		fprintf(f, "%svip add %s %s%s mode ipip\n",
+			i || !objects_only ? "\n" : "", pr, vp,
+			v->flags & XLB_VIP_F_STICKY ? " sticky" : "");
+		for (j = 0; j < v->n_be; j++) {
+			const struct conf_backend *be = &v->be[j];
+
+			addr_str(&be->addr, a, sizeof(a));
+			fprintf(f, "backend add %s %s %s weight %u\n", pr, vp,
+				a, be->weight);
+			if (!be->draining)
+				continue;
+			fprintf(f, "backend drain %s %s %s", pr, vp, a);
+			if (be->drain_timeout_ms)
+				fprintf(f, " timeout %s",
+					duration_str(be->drain_timeout_ms, d,
+						     sizeof(d)));
+			fputc('\n', f);
+		}
+	}
+	fflush(f);
+	return ferror(f) ? -EIO : 0;
+}
+
+static bool addr_eq(const struct ip_addr *a, const struct ip_addr *b)
+{
+	return !addr_cmp(a, b);
+}
+
+static bool vip_equal(const struct conf_vip *a, const struct conf_vip *b)
+{
+	size_t i;
+
+	if (a->mode != b->mode || a->flags != b->flags || a->n_be != b->n_be)
+		return false;
+	for (i = 0; i < a->n_be; i++) {
+		const struct conf_backend *x = &a->be[i];
+		const struct conf_backend *y = conf_backend_find(b, &x->addr);
+
+		if (!y || x->weight != y->weight ||
+		    x->draining != y->draining ||
+		    x->drain_timeout_ms != y->drain_timeout_ms)
+			return false;
+	}
+	return true;
+}
+
+bool conf_equal(const struct conf *a, const struct conf *b)
+{
+	size_t i;
+
+	if (strcmp(a->iface, b->iface) || a->generic != b->generic ||
+	    a->hash_seed != b->hash_seed ||
+	    !addr_eq(&a->encap_src4, &b->encap_src4) ||
+	    !addr_eq(&a->encap_src6, &b->encap_src6) ||
+	    a->conntrack_size != b->conntrack_size ||
+	    a->table_size != b->table_size ||
+	    a->udp_timeout_ms != b->udp_timeout_ms ||
+	    a->n_vips != b->n_vips)
+		return false;
+	for (i = 0; i < a->n_vips; i++) {
+		const struct conf_vip *x = &a->vips[i];
+		const struct conf_vip *y = conf_vip_find(b, x->proto, &x->addr,
+							 x->port);
+
+		if (!y || !vip_equal(x, y))
+			return false;
+	}
+	return true;
+}
