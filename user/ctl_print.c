@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Reply data as aligned tables for people. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_print.h"
+
+#define TABLE_COLS	8
+#define CELL_MAX	64
+
+struct table {
+	int ncols;
+	const char *align;	/* per column: 'l' left, 'r' right */
+	const char *indent;
+	char (*cells)[TABLE_COLS][CELL_MAX];
+	size_t nrows, cap;
+};
+
+static int table_row(struct table *t, ...)
+{
+	va_list ap;
+	int i;
+
+	if (t->nrows == t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 16;
+		void *p = realloc(t->cells, ncap * sizeof(*t->cells));
+
+		if (!p)
+			return -ENOMEM;
+		t->cells = p;
+		t->cap = ncap;
+	}
+	va_start(ap, t);
+	for (i = 0; i < t->ncols; i++)
+		snprintf(t->cells[t->nrows][i], CELL_MAX, "%s",
+			 va_arg(ap, const char *));
+	va_end(ap);
+	t->nrows++;
+	return 0;
+}
+
+static void table_print(struct table *t, FILE *f)
+{
+	size_t w[TABLE_COLS] = { 0 }, r;
+	int i;
+
+	for (r = 0; r < t->nrows; r++)
+		for (i = 0; i < t->ncols; i++)
+			if (strlen(t->cells[r][i]) > w[i])
+				w[i] = strlen(t->cells[r][i]);
+	for (r = 0; r < t->nrows; r++) {
+		fputs(t->indent, f);
+		for (i = 0; i < t->ncols; i++) {
+			const char *c = t->cells[r][i];
+			int last = i == t->ncols - 1;
+
+			if (t->align[i] == 'r')
+				fprintf(f, "%*s", (int)w[i], c);
+			else
+				fprintf(f, "%-*s", last ? 0 : (int)w[i], c);
+			fputs(last ? "\n" : "  ", f);
+		}
+	}
+	free(t->cells);
+	t->cells = NULL;
+	t->nrows = t->cap = 0;
+}
+
+/* A field as text: strings as they are, numbers in decimal, booleans as
+ * yes/no, anything else "-". */
+static const char *field(struct json_object *o, const char *key, char *buf,
+			 size_t len)
+{
+	struct json_object *v;
+
+	snprintf(buf, len, "-");
+	if (!json_object_object_get_ex(o, key, &v))
+		return buf;
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		snprintf(buf, len, "%s", json_object_get_string(v));
+		break;
+	case json_type_int:
+		if (json_object_get_int64(v) < 0 &&
+		    json_object_get_uint64(v) == 0)
+			snprintf(buf, len, "%" PRId64,
+				 json_object_get_int64(v));
+		else
+			snprintf(buf, len, "%" PRIu64,
+				 json_object_get_uint64(v));
+		break;
+	case json_type_boolean:
+		snprintf(buf, len, "%s",
+			 json_object_get_boolean(v) ? "yes" : "no");
+		break;
+	default:
+		break;
+	}
+	return buf;
+}
+
+#define F(o, key)	field((o), (key), (char[CELL_MAX]){ 0 }, CELL_MAX)
+
+static struct json_object *array(struct json_object *o, const char *key)
+{
+	struct json_object *a;
+
+	if (!json_object_object_get_ex(o, key, &a) ||
+	    !json_object_is_type(a, json_type_array))
+		return NULL;
+	return a;
+}
+
+static int print_vips(struct json_object *data, FILE *f)
+{
+	struct table t = { .ncols = 5, .align = "lllll", .indent = "" };
+	struct json_object *a = array(data, "vips");
+	size_t i, n = a ? json_object_array_length(a) : 0;
+	int err;
+
+	if (!n) {
+		fputs("no VIPs\n", f);
+		return 0;
+	}
+	err = table_row(&t, "PROTO", "VIP", "MODE", "STICKY", "BACKENDS");
+	for (i = 0; i < n && !err; i++) {
+		struct json_object *v = json_object_array_get_idx(a, i);
+
+		err = table_row(&t, F(v, "proto"), F(v, "vip"), F(v, "mode"),
+				F(v, "sticky"), F(v, "backends"));
+	}
+	table_print(&t, f);
+	return err;
+}
+
+static int print_status(struct json_object *data, FILE *f)
+{
+	struct table t = { .ncols = 6, .align = "llrrrr", .indent = "  " };
+	struct json_object *a = array(data, "vips");
+	size_t i, j, n = a ? json_object_array_length(a) : 0;
+	int err = 0;
+
+	fprintf(f, "interface %s (%s)\n", F(data, "interface"),
+		F(data, "attach_mode"));
+	if (!n)
+		fputs("no VIPs\n", f);
+	for (i = 0; i < n && !err; i++) {
+		struct json_object *v = json_object_array_get_idx(a, i);
+		struct json_object *b = array(v, "backends");
+		size_t nb = b ? json_object_array_length(b) : 0;
+
+		fprintf(f, "\nVIP %s %s  mode %s  sticky %s  packets %s  "
+			"bytes %s\n", F(v, "proto"), F(v, "vip"), F(v, "mode"),
+			F(v, "sticky"), F(v, "packets"), F(v, "bytes"));
+		if (!nb) {
+			fputs("  no backends\n", f);
+			continue;
+		}
+		err = table_row(&t, "BACKEND", "STATE", "WEIGHT", "FLOWS",
+				"PACKETS", "BYTES");
+		for (j = 0; j < nb && !err; j++) {
+			struct json_object *e = json_object_array_get_idx(b, j);
+
+			err = table_row(&t, F(e, "addr"), F(e, "state"),
+					F(e, "weight"), F(e, "flows"),
+					F(e, "packets"), F(e, "bytes"));
+		}
+		table_print(&t, f);
+	}
+	return err;
+}
+
+static int print_flows(struct json_object *data, FILE *f)
+{
+	struct table t = { .ncols = 6, .align = "lllllr", .indent = "" };
+	struct json_object *a = array(data, "flows"), *tr;
+	size_t i, n = a ? json_object_array_length(a) : 0;
+	int err = 0;
+
+	if (!n) {
+		fputs("no flows\n", f);
+	} else {
+		err = table_row(&t, "PROTO", "CLIENT", "VIP", "BACKEND",
+				"STATE", "IDLE_MS");
+		for (i = 0; i < n && !err; i++) {
+			struct json_object *e = json_object_array_get_idx(a, i);
+			struct json_object *c;
+			const char *state = "-";
+
+			if (json_object_object_get_ex(e, "closing", &c) &&
+			    json_object_is_type(c, json_type_boolean))
+				state = json_object_get_boolean(c) ?
+					"closing" : "open";
+			err = table_row(&t, F(e, "proto"), F(e, "client"),
+					F(e, "vip"), F(e, "backend"), state,
+					F(e, "idle_ms"));
+		}
+		table_print(&t, f);
+	}
+	if (json_object_object_get_ex(data, "truncated", &tr) &&
+	    json_object_get_boolean(tr))
+		fprintf(f, "(truncated: only the first %zu flows are shown)\n",
+			n);
+	return err;
+}
+
+int ctl_print(enum cmd_verb verb, struct json_object *data, FILE *f)
+{
+	struct json_object *v;
+	int err = 0;
+
+	switch (verb) {
+	case CMD_VIP_LIST:
+		err = print_vips(data, f);
+		break;
+	case CMD_STATUS:
+		err = print_status(data, f);
+		break;
+	case CMD_FLOWS:
+		err = print_flows(data, f);
+		break;
+	case CMD_SAVE:
+		if (json_object_object_get_ex(data, "config", &v) &&
+		    json_object_is_type(v, json_type_string)) {
+			const char *s = json_object_get_string(v);
+			size_t len = strlen(s);
+
+			fputs(s, f);
+			if (len && s[len - 1] != '\n')
+				fputc('\n', f);
+		}
+		break;
+	default:
+		if (json_object_object_get_ex(data, "message", &v) &&
+		    json_object_is_type(v, json_type_string))
+			fprintf(f, "%s\n", json_object_get_string(v));
+		break;
+	}
+	fflush(f);
+	if (!err && ferror(f))
+		err = -EIO;
+	return err;
+}
