@@ -1,0 +1,617 @@
+// SPDX-License-Identifier: GPL-2.0
+/* BPF maps and program of xlb, reached only through the skeleton. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+#include "xlb.skel.h"
+#include "lb.h"
+#include "maps.h"
+
+#define XLB_PROG_NAME "xlb_main"
+
+int maps_mount_bpffs(void)
+{
+	struct statfs st;
+
+	if (statfs("/sys/fs/bpf", &st) == 0 && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mkdir("/sys/fs/bpf", 0700) && errno != EEXIST)
+		return -errno;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
+		return -errno;
+	return 0;
+}
+
+static int maps_set_pins(struct xlb_bpf *skel, const char *dir)
+{
+	char path[PATH_MAX];
+	struct bpf_map *map;
+	int err;
+
+	bpf_object__for_each_map(map, skel->obj) {
+		if (snprintf(path, sizeof(path), "%s/%s", dir,
+			     bpf_map__name(map)) >= (int)sizeof(path))
+			return -ENAMETOOLONG;
+		err = bpf_map__set_pin_path(map, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* max_entries and id of a pinned map, or -errno (-ENOENT: not pinned). */
+static int pinned_info(const char *dir, const char *name,
+		       struct bpf_map_info *info)
+{
+	char path[PATH_MAX];
+	__u32 len = sizeof(*info);
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	memset(info, 0, sizeof(*info));
+	if (bpf_obj_get_info_by_fd(fd, info, &len))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static struct xlb_bpf *maps_skel_open(const char *dir)
+{
+	struct xlb_bpf *skel = xlb_bpf__open();
+	int err;
+
+	if (!skel)
+		return NULL;
+	err = maps_set_pins(skel, dir);
+	if (err) {
+		xlb_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	return skel;
+}
+
+int maps_open(struct maps *m, const char *pin_dir, __u32 ct_size)
+{
+	struct bpf_map_info info;
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	m->ncpus = libbpf_num_possible_cpus();
+	if (m->ncpus < 1)
+		return m->ncpus < 0 ? m->ncpus : -EINVAL;
+	if (snprintf(m->pin_dir, sizeof(m->pin_dir), "%s", pin_dir) >=
+	    (int)sizeof(m->pin_dir))
+		return -ENAMETOOLONG;
+	if (mkdir(pin_dir, 0700) && errno != EEXIST)
+		return -errno;
+	m->skel = maps_skel_open(pin_dir);
+	if (!m->skel)
+		return -errno;
+	m->ct_size = ct_size;
+	err = pinned_info(pin_dir, "xlb_vips", &info);
+	m->pinned = err == 0;
+	/* A pinned conntrack keeps its size: resizing would lose flows. */
+	err = pinned_info(pin_dir, "xlb_conntrack", &info);
+	if (err == 0 && info.max_entries != ct_size) {
+		m->ct_size = info.max_entries;
+		m->ct_size_pinned = info.max_entries;
+	}
+	err = bpf_map__set_max_entries(m->skel->maps.xlb_conntrack,
+				       m->ct_size);
+	if (err)
+		goto err_close;
+	return 0;
+err_close:
+	xlb_bpf__destroy(m->skel);
+	m->skel = NULL;
+	return err;
+}
+
+/* Is prog_fd an xlb program using the map with id vips_id? */
+static bool prog_is_ours(int prog_fd, __u32 vips_id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), ids[64], i;
+
+	info.nr_map_ids = 64;
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return false;
+	if (strcmp(info.name, XLB_PROG_NAME))
+		return false;
+	for (i = 0; i < info.nr_map_ids && i < 64; i++)
+		if (ids[i] == vips_id)
+			return true;
+	return false;
+}
+
+/*
+ * Our program on ifindex (the one using the pinned maps under dir), as a
+ * libxdp program the caller closes; NULL if there is none. *mode gets the
+ * attach mode.
+ */
+static struct xdp_program *find_ours(const char *dir, int ifindex,
+				     enum xdp_attach_mode *mode)
+{
+	struct xdp_program *p, *found = NULL;
+	struct xdp_multiprog *mp;
+	struct bpf_map_info info;
+
+	if (pinned_info(dir, "xlb_vips", &info))
+		return NULL;
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (libxdp_get_error(mp) || !mp)
+		return NULL;
+	*mode = xdp_multiprog__attach_mode(mp);
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		if (p && prog_is_ours(xdp_program__fd(p), info.id))
+			found = p;
+	} else {
+		for (p = xdp_multiprog__next_prog(NULL, mp); p;
+		     p = xdp_multiprog__next_prog(p, mp))
+			if (prog_is_ours(xdp_program__fd(p), info.id)) {
+				found = p;
+				break;
+			}
+	}
+	/* The multiprog owns found: take our own reference by id. */
+	if (found) {
+		found = xdp_program__from_id(xdp_program__id(found));
+		if (libxdp_get_error(found))
+			found = NULL;
+	}
+	xdp_multiprog__close(mp);
+	return found;
+}
+
+static int prog_tag(int fd, __u8 tag[BPF_TAG_SIZE])
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	memcpy(tag, info.tag, BPF_TAG_SIZE);
+	return 0;
+}
+
+static int attach_new(struct xlb_bpf *skel, int ifindex,
+		      enum xdp_attach_mode mode, struct xdp_program **out)
+{
+	DECLARE_LIBXDP_OPTS(xdp_program_opts, opts, .obj = skel->obj,
+			    .prog_name = XLB_PROG_NAME);
+	struct xdp_program *prog;
+	int err;
+
+	prog = xdp_program__create(&opts);
+	err = libxdp_get_error(prog);
+	if (err)
+		return err;
+	/* Loads the object (maps reused from their pins) and attaches
+	 * through the dispatcher, next to other XDP programs. */
+	err = xdp_program__attach(prog, ifindex, mode, 0);
+	if (err) {
+		xdp_program__close(prog);
+		return err;
+	}
+	*out = prog;
+	return 0;
+}
+
+int maps_attach(struct maps *m, int ifindex, bool generic,
+		enum maps_attach_result *res)
+{
+	enum xdp_attach_mode mode = generic ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+	enum xdp_attach_mode old_mode = mode;
+	__u8 old_tag[BPF_TAG_SIZE], new_tag[BPF_TAG_SIZE];
+	struct xdp_program *old;
+	int err;
+
+	m->ifindex = ifindex;
+	m->generic = generic;
+	old = find_ours(m->pin_dir, ifindex, &old_mode);
+	if (!old) {
+		*res = MAPS_ATTACHED;
+		return attach_new(m->skel, ifindex, mode, &m->prog);
+	}
+	/* Restart: load the object for its maps and compare the program. */
+	err = xlb_bpf__load(m->skel);
+	if (err)
+		goto out;
+	err = prog_tag(xdp_program__fd(old), old_tag);
+	if (!err)
+		err = prog_tag(bpf_program__fd(m->skel->progs.xlb_main),
+			       new_tag);
+	if (err)
+		goto out;
+	if (!memcmp(old_tag, new_tag, BPF_TAG_SIZE) && old_mode == mode) {
+		*res = MAPS_KEPT;
+		m->prog = old;
+		return 0;
+	}
+	/* Upgrade: the new program joins the dispatcher, then the old one
+	 * leaves; each is one atomic swap of the dispatcher. */
+	m->skel_new = maps_skel_open(m->pin_dir);
+	if (!m->skel_new) {
+		err = -errno;
+		goto out;
+	}
+	err = bpf_map__set_max_entries(m->skel_new->maps.xlb_conntrack,
+				       m->ct_size);
+	if (!err)
+		err = attach_new(m->skel_new, ifindex, mode, &m->prog);
+	if (err)
+		goto out;
+	err = xdp_program__detach(old, ifindex, old_mode, 0);
+	*res = MAPS_UPGRADED;
+out:
+	xdp_program__close(old);
+	return err;
+}
+
+void maps_close(struct maps *m)
+{
+	if (m->prog)
+		xdp_program__close(m->prog);
+	if (m->skel_new)
+		xlb_bpf__destroy(m->skel_new);
+	if (m->skel)
+		xlb_bpf__destroy(m->skel);
+	m->prog = NULL;
+	m->skel = m->skel_new = NULL;
+}
+
+int maps_remove(const char *pin_dir, int ifindex)
+{
+	enum xdp_attach_mode mode = XDP_MODE_NATIVE;
+	char path[PATH_MAX];
+	struct xdp_program *ours = NULL;
+	struct bpf_map *map;
+	struct xlb_bpf *skel;
+	int err = 0;
+
+	if (ifindex > 0)
+		ours = find_ours(pin_dir, ifindex, &mode);
+	if (ours) {
+		err = xdp_program__detach(ours, ifindex, mode, 0);
+		xdp_program__close(ours);
+		if (err)
+			return err;
+	}
+	/* The skeleton only names the maps; nothing is loaded. */
+	skel = xlb_bpf__open();
+	if (!skel)
+		return -errno;
+	bpf_object__for_each_map(map, skel->obj) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir,
+			 bpf_map__name(map));
+		if (unlink(path) && errno != ENOENT && !err)
+			err = -errno;
+	}
+	xlb_bpf__destroy(skel);
+	if (!err && rmdir(pin_dir) && errno != ENOENT && errno != ENOTEMPTY)
+		err = -errno;
+	return err;
+}
+
+static int map_fd(const struct bpf_map *map)
+{
+	return bpf_map__fd(map);
+}
+
+int maps_cfg_write(struct maps *m, const struct xlb_config *cfg)
+{
+	__u32 k = 0;
+
+	if (bpf_map_update_elem(map_fd(m->skel->maps.xlb_cfg), &k, cfg, 0))
+		return -errno;
+	return 0;
+}
+
+int maps_cfg_read(struct maps *m, struct xlb_config *cfg)
+{
+	__u32 k = 0;
+
+	if (bpf_map_lookup_elem(map_fd(m->skel->maps.xlb_cfg), &k, cfg))
+		return -errno;
+	return 0;
+}
+
+int maps_vips_walk(struct maps *m,
+		   int (*cb)(void *arg, const struct xlb_vip_key *k,
+			     const struct xlb_vip *v), void *arg)
+{
+	int fd = map_fd(m->skel->maps.xlb_vips), err;
+	struct xlb_vip_key k, next;
+	struct xlb_vip v;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &v)) {
+			if (errno == ENOENT)
+				continue;
+			return -errno;
+		}
+		err = cb(arg, &k, &v);
+		if (err)
+			return err;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int maps_backends_walk(struct maps *m,
+		       int (*cb)(void *arg, __u32 id,
+				 const struct xlb_backend *b), void *arg)
+{
+	int fd = map_fd(m->skel->maps.xlb_backends), err;
+	struct xlb_backend b;
+	__u32 id;
+
+	for (id = 1; id < XLB_MAX_BACKENDS; id++) {
+		if (bpf_map_lookup_elem(fd, &id, &b))
+			return -errno;
+		if (!(b.flags & XLB_BE_F_VALID))
+			continue;
+		err = cb(arg, id, &b);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int percpu_sum(struct maps *m, const struct bpf_map *map, __u32 key,
+		      struct xlb_ctr *sum)
+{
+	struct xlb_ctr *vals = calloc(m->ncpus, sizeof(*vals));
+	int i, err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	memset(sum, 0, sizeof(*sum));
+	if (bpf_map_lookup_elem(map_fd(map), &key, vals)) {
+		err = -errno;
+		goto out;
+	}
+	for (i = 0; i < m->ncpus; i++) {
+		sum->packets += vals[i].packets;
+		sum->bytes += vals[i].bytes;
+		sum->new_flows += vals[i].new_flows;
+	}
+out:
+	free(vals);
+	return err;
+}
+
+int maps_vip_ctr(struct maps *m, __u32 vip_id, struct xlb_ctr *sum)
+{
+	return percpu_sum(m, m->skel->maps.xlb_vip_stats, vip_id, sum);
+}
+
+int maps_backend_ctr(struct maps *m, __u32 be_id, struct xlb_ctr *sum)
+{
+	return percpu_sum(m, m->skel->maps.xlb_backend_stats, be_id, sum);
+}
+
+int maps_global_ctr(struct maps *m, __u32 idx, struct xlb_ctr *sum)
+{
+	return percpu_sum(m, m->skel->maps.xlb_stats, idx, sum);
+}
+
+int maps_ct_walk(struct maps *m,
+		 int (*cb)(void *arg, const struct xlb_flow_key *k,
+			   const struct xlb_flow *f), void *arg)
+{
+	int fd = map_fd(m->skel->maps.xlb_conntrack), err;
+	struct xlb_flow_key k, next;
+	struct xlb_flow f;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &f)) {
+			if (errno == ENOENT)	/* evicted meanwhile */
+				continue;
+			return -errno;
+		}
+		err = cb(arg, &k, &f);
+		if (err)
+			return err;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int maps_ct_purge_step(struct maps *m, struct maps_ct_cursor *cur,
+		       bool (*match)(void *arg, __u32 backend_id), void *arg,
+		       unsigned int budget)
+{
+	int fd = map_fd(m->skel->maps.xlb_conntrack);
+	struct xlb_flow_key k, next;
+	struct xlb_flow f;
+	bool have;
+
+	have = bpf_map_get_next_key(fd, cur->started ? &cur->key : NULL,
+				    &next) == 0;
+	while (have && budget--) {
+		k = next;
+		/* Step past k before deleting it: a deleted key would
+		 * restart the walk from the first bucket. */
+		have = bpf_map_get_next_key(fd, &k, &next) == 0;
+		if (bpf_map_lookup_elem(fd, &k, &f) == 0 &&
+		    match(arg, f.backend_id))
+			bpf_map_delete_elem(fd, &k);
+		cur->key = k;
+		cur->started = true;
+	}
+	if (have)
+		return 0;
+	return errno == ENOENT || errno == 0 ? 1 : -errno;
+}
+
+/* --- apply-engine operations on the real maps ------------------------- */
+
+static int op_vip_put(void *ctx, const struct xlb_vip_key *k,
+		      const struct xlb_vip *v)
+{
+	struct maps *m = ctx;
+
+	if (bpf_map_update_elem(map_fd(m->skel->maps.xlb_vips), k, v, 0))
+		return -errno;
+	return 0;
+}
+
+static int op_vip_del(void *ctx, const struct xlb_vip_key *k)
+{
+	struct maps *m = ctx;
+
+	if (bpf_map_delete_elem(map_fd(m->skel->maps.xlb_vips), k) &&
+	    errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static int op_addr_put(void *ctx, const struct xlb_addr_key *k, __u32 count)
+{
+	struct maps *m = ctx;
+	int fd = map_fd(m->skel->maps.xlb_vip_addrs);
+
+	if (count == 0) {
+		if (bpf_map_delete_elem(fd, k) && errno != ENOENT)
+			return -errno;
+		return 0;
+	}
+	if (bpf_map_update_elem(fd, k, &count, 0))
+		return -errno;
+	return 0;
+}
+
+static int op_backend_put(void *ctx, __u32 id, const struct xlb_backend *b)
+{
+	struct maps *m = ctx;
+
+	if (bpf_map_update_elem(map_fd(m->skel->maps.xlb_backends), &id, b, 0))
+		return -errno;
+	return 0;
+}
+
+static int op_ring_create(void *ctx, __u32 size, const __u32 *table)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
+	LIBBPF_OPTS(bpf_map_batch_opts, bopts);
+	__u32 *keys, i, n = size;
+	int fd, err;
+
+	(void)ctx;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_ring", sizeof(__u32),
+			    sizeof(__u32), size, &opts);
+	if (fd < 0)
+		return -errno;
+	keys = malloc(size * sizeof(*keys));
+	if (!keys) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (i = 0; i < size; i++)
+		keys[i] = i;
+	err = bpf_map_update_batch(fd, keys, table, &n, &bopts);
+	if (err) {
+		/* Older kernels: one update per slot. */
+		for (i = 0, err = 0; i < size && !err; i++)
+			if (bpf_map_update_elem(fd, &keys[i], &table[i], 0))
+				err = -errno;
+	}
+	free(keys);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static void op_ring_close(void *ctx, int fd)
+{
+	(void)ctx;
+	close(fd);
+}
+
+static int op_ring_set(void *ctx, __u32 vip_id, int fd)
+{
+	struct maps *m = ctx;
+
+	/* The one update that swaps a VIP's table. */
+	if (bpf_map_update_elem(map_fd(m->skel->maps.xlb_rings), &vip_id, &fd,
+				0))
+		return -errno;
+	return 0;
+}
+
+static int op_ring_del(void *ctx, __u32 vip_id)
+{
+	struct maps *m = ctx;
+
+	if (bpf_map_delete_elem(map_fd(m->skel->maps.xlb_rings), &vip_id) &&
+	    errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static int op_ring_read(void *ctx, __u32 vip_id, __u32 *size, __u32 *table,
+			__u32 table_len)
+{
+	struct maps *m = ctx;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), inner_id, i;
+	int fd, err = 0;
+
+	if (bpf_map_lookup_elem(map_fd(m->skel->maps.xlb_rings), &vip_id,
+				&inner_id))
+		return -errno;
+	fd = bpf_map_get_fd_by_id(inner_id);
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		err = -errno;
+		goto out;
+	}
+	*size = info.max_entries;
+	if (!table || table_len < info.max_entries)
+		goto out;
+	for (i = 0; i < info.max_entries; i++) {
+		if (bpf_map_lookup_elem(fd, &i, &table[i])) {
+			err = -errno;
+			break;
+		}
+	}
+out:
+	close(fd);
+	return err;
+}
+
+const struct lb_map_ops maps_lb_ops = {
+	.vip_put = op_vip_put,
+	.vip_del = op_vip_del,
+	.addr_put = op_addr_put,
+	.backend_put = op_backend_put,
+	.ring_create = op_ring_create,
+	.ring_close = op_ring_close,
+	.ring_set = op_ring_set,
+	.ring_del = op_ring_del,
+	.ring_read = op_ring_read,
+};
