@@ -32,7 +32,7 @@ USER_SRC := $(filter-out $(MAINS),$(wildcard user/*.c))
 USER_OBJ := $(USER_SRC:%.c=$(B)/%.o)
 ASAN_OBJ := $(USER_SRC:%.c=$(B)/asan/%.o)
 SKELS    := $(B)/xlb.skel.h $(B)/decap.skel.h
-BPF_OBJ  := $(B)/xlb.bpf.o $(B)/decap.bpf.o
+BPF_OBJ  := $(B)/xlb.bpf.o $(B)/decap.bpf.o $(B)/pass.bpf.o
 PROGS    := $(patsubst user/%.c,$(B)/%,$(wildcard $(MAINS)))
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
