@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The one grammar: every statement, every mistake, exact messages. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <cmocka.h>
+
+#include "cmd.h"
+#include "xlb.h"
+
+#define CFG	CMD_CTX_CONFIG
+#define RUN	CMD_CTX_RUNTIME
+#define BOTH	(CMD_CTX_CONFIG | CMD_CTX_RUNTIME)
+
+/* Parse a line in ctx; returns cmd_parse's result. */
+static int parse(const char *line, unsigned int ctx, struct cmd *c,
+		 char *err, size_t errlen)
+{
+	char buf[512], *argv[32];
+	int argc;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	argc = cmd_split(buf, argv, 32);
+	assert_true(argc >= 0);
+	return cmd_parse(argc, argv, ctx, c, err, errlen);
+}
+
+static void test_split(void **state)
+{
+	char line[] = "  backend\tadd tcp  198.18.0.100:80 198.18.0.11 # x y";
+	char line2[] = "# only a comment";
+	char line3[] = "a b c d";
+	char line4[] = "iface#x y";
+	char *argv[5];
+
+	(void)state;
+	assert_int_equal(cmd_split(line, argv, 5), 5);
+	assert_string_equal(argv[0], "backend");
+	assert_string_equal(argv[1], "add");
+	assert_string_equal(argv[2], "tcp");
+	assert_string_equal(argv[3], "198.18.0.100:80");
+	assert_string_equal(argv[4], "198.18.0.11");
+	assert_int_equal(cmd_split(line2, argv, 4), 0);
+	assert_int_equal(cmd_split(line3, argv, 3), -E2BIG);
+	/* '#' only starts a comment at the start of a word. */
+	assert_int_equal(cmd_split(line4, argv, 4), 2);
+	assert_string_equal(argv[0], "iface#x");
+}
+
+static void test_vip_add(void **state)
+{
+	struct cmd c;
+	char err[256];
+	char buf[ADDR_STRLEN];
+
+	(void)state;
+	assert_int_equal(parse("vip add tcp 198.18.0.100:80", BOTH, &c, err,
+			       sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_VIP_ADD);
+	assert_int_equal(c.proto, IPPROTO_TCP);
+	assert_int_equal(c.port, 80);
+	assert_int_equal(c.mode, XLB_MODE_IPIP);
+	assert_int_equal(c.vip_flags, 0);
+	assert_string_equal(addr_str(&c.vip, buf, sizeof(buf)),
+			    "198.18.0.100");
+	assert_int_equal(parse("vip add udp [2001:db8::1]:443 mode ipip sticky",
+			       RUN, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.proto, IPPROTO_UDP);
+	assert_int_equal(c.port, 443);
+	assert_int_equal(c.vip.family, XLB_AF_INET6);
+	assert_int_equal(c.vip_flags, XLB_VIP_F_STICKY);
+	assert_true(cmd_is_mutation(c.verb));
+}
+
+static void test_backend(void **state)
+{
+	struct cmd c;
+	char err[256];
+	char buf[ADDR_STRLEN];
+
+	(void)state;
+	assert_int_equal(parse("backend add tcp 198.18.0.100:80 198.18.0.11",
+			       CFG, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_BACKEND_ADD);
+	assert_int_equal(c.weight, 100);
+	assert_string_equal(addr_str(&c.addr, buf, sizeof(buf)),
+			    "198.18.0.11");
+	assert_int_equal(parse("backend add tcp 198.18.0.100:80 2001:db8::11 "
+			       "weight 0", RUN, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.weight, 0);
+	assert_int_equal(c.addr.family, XLB_AF_INET6);
+	assert_int_equal(parse("backend weight udp 198.18.0.100:53 198.18.0.11 "
+			       "65535", RUN, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_BACKEND_WEIGHT);
+	assert_int_equal(c.weight, 65535);
+	assert_int_equal(parse("backend drain tcp 198.18.0.100:80 198.18.0.11 "
+			       "timeout 250ms", RUN, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_BACKEND_DRAIN);
+	assert_int_equal(c.duration_ms, 250);
+	assert_int_equal(parse("backend drain tcp 198.18.0.100:80 198.18.0.11",
+			       CFG, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.duration_ms, 0);
+	assert_int_equal(parse("backend undrain tcp 198.18.0.100:80 "
+			       "198.18.0.11", RUN, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_BACKEND_UNDRAIN);
+	assert_int_equal(parse("backend del tcp 198.18.0.100:80 198.18.0.11 "
+			       "force", RUN, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_BACKEND_DEL);
+	assert_true(c.force);
+	assert_int_equal(parse("backend del tcp 198.18.0.100:80 198.18.0.11",
+			       RUN, &c, err, sizeof(err)), 0);
+	assert_false(c.force);
+}
+
+static void test_queries(void **state)
+{
+	struct cmd c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse("vip list", RUN, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_VIP_LIST);
+	assert_false(cmd_is_mutation(c.verb));
+	assert_int_equal(parse("status", RUN, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_STATUS);
+	assert_int_equal(parse("flows", RUN, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_FLOWS);
+	assert_false(c.has_vip);
+	assert_int_equal(parse("flows udp 198.18.0.100:53", RUN, &c, err,
+			       sizeof(err)), 0);
+	assert_true(c.has_vip);
+	assert_int_equal(c.proto, IPPROTO_UDP);
+	assert_int_equal(c.port, 53);
+	assert_int_equal(parse("save", RUN, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_SAVE);
+	assert_int_equal(parse("shutdown", RUN, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_SHUTDOWN);
+	assert_false(cmd_is_mutation(c.verb));
+	assert_int_equal(parse("vip del tcp 198.18.0.100:80", RUN, &c, err,
+			       sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_VIP_DEL);
+}
+
+static void test_daemon_statements(void **state)
+{
+	struct cmd c;
+	char err[256];
+	char buf[ADDR_STRLEN];
+
+	(void)state;
+	assert_int_equal(parse("interface eth0", CFG, &c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c.verb, CMD_INTERFACE);
+	assert_string_equal(c.iface, "eth0");
+	assert_false(c.generic);
+	assert_int_equal(parse("interface veth-lb.1 generic", CFG, &c, err,
+			       sizeof(err)), 0);
+	assert_string_equal(c.iface, "veth-lb.1");
+	assert_true(c.generic);
+	assert_int_equal(parse("interface abcdefghijklmno", CFG, &c, err,
+			       sizeof(err)), 0);
+	assert_int_equal(parse("hash-seed 4294967295", CFG, &c, err,
+			       sizeof(err)), 0);
+	assert_int_equal(c.num, 4294967295ull);
+	assert_int_equal(parse("encap-source 2001:db8::5", CFG, &c, err,
+			       sizeof(err)), 0);
+	assert_string_equal(addr_str(&c.addr, buf, sizeof(buf)),
+			    "2001:db8::5");
+	assert_int_equal(parse("conntrack-size 1024", CFG, &c, err,
+			       sizeof(err)), 0);
+	assert_int_equal(c.num, 1024);
+	assert_int_equal(parse("table-size 1048573", CFG, &c, err,
+			       sizeof(err)), 0);
+	assert_int_equal(c.num, 1048573);
+	assert_int_equal(parse("table-size 7", CFG, &c, err, sizeof(err)), 0);
+	assert_int_equal(parse("udp-timeout 1m", CFG, &c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c.duration_ms, 60000);
+	assert_true(cmd_is_mutation(c.verb));
+}
+
+struct bad_case {
+	unsigned int ctx;
+	const char *line;
+	const char *msg;
+};
+
+static const struct bad_case bad_cases[] = {
+	{ RUN, "", "missing command; expected one of: vip backend status "
+	  "flows save shutdown" },
+	{ CFG, "", "missing command; expected one of: vip backend interface "
+	  "hash-seed encap-source conntrack-size table-size udp-timeout" },
+	{ RUN, "vips", "unknown word 'vips'; expected one of: vip backend "
+	  "status flows save shutdown" },
+	{ RUN, "vip", "missing word after 'vip'; expected one of: add del "
+	  "list" },
+	{ CFG, "vip", "missing word after 'vip'; expected one of: add" },
+	{ RUN, "backend remove", "unknown word 'remove'; expected one of: add "
+	  "weight drain undrain del" },
+	{ CFG, "backend undrain tcp 198.18.0.100:80 198.18.0.11",
+	  "'backend undrain' is not allowed in a config file" },
+	{ CFG, "status", "'status' is not allowed in a config file" },
+	{ CFG, "vip del tcp 198.18.0.100:80",
+	  "'vip del' is not allowed in a config file" },
+	{ RUN, "interface eth0", "'interface' is only allowed in the config "
+	  "file" },
+	{ RUN, "table-size 7", "'table-size' is only allowed in the config "
+	  "file" },
+	{ RUN, "vip add", "missing PROTO; usage: vip add PROTO ADDR:PORT "
+	  "[sticky] [mode ipip]" },
+	{ RUN, "vip add sctp 198.18.0.100:80", "bad protocol 'sctp'; expected "
+	  "one of: tcp udp" },
+	{ RUN, "vip add tcp", "missing ADDR:PORT; usage: vip add PROTO "
+	  "ADDR:PORT [sticky] [mode ipip]" },
+	{ RUN, "vip add tcp 198.18.0.100", "bad VIP '198.18.0.100'; expected "
+	  "ADDR:PORT, e.g. 198.18.0.100:80 or [2001:db8::1]:443" },
+	{ RUN, "vip add tcp 2001:db8::1:443", "bad VIP '2001:db8::1:443'; "
+	  "expected ADDR:PORT, e.g. 198.18.0.100:80 or [2001:db8::1]:443" },
+	{ RUN, "vip add tcp 198.18.0.100:80 mode gue", "mode 'gue' is not "
+	  "supported yet; expected: ipip" },
+	{ RUN, "vip add tcp 198.18.0.100:80 mode l2", "mode 'l2' is not "
+	  "supported yet; expected: ipip" },
+	{ RUN, "vip add tcp 198.18.0.100:80 mode dsr", "unknown mode 'dsr'; "
+	  "expected: ipip" },
+	{ RUN, "vip add tcp 198.18.0.100:80 mode", "missing MODE; usage: vip "
+	  "add PROTO ADDR:PORT [sticky] [mode ipip]" },
+	{ RUN, "vip add tcp 198.18.0.100:80 sticky sticky",
+	  "'sticky' given twice" },
+	{ RUN, "vip add tcp 198.18.0.100:80 stiky", "unknown word 'stiky'; "
+	  "expected one of: sticky mode" },
+	{ RUN, "vip del tcp 198.18.0.100:80 now", "unexpected word 'now'; "
+	  "usage: vip del PROTO ADDR:PORT" },
+	{ RUN, "vip list all", "unexpected word 'all'; usage: vip list" },
+	{ RUN, "backend add tcp 198.18.0.100:80", "missing ADDR; usage: "
+	  "backend add PROTO VIP:PORT ADDR [weight N]" },
+	{ RUN, "backend add tcp", "missing VIP:PORT; usage: backend add PROTO "
+	  "VIP:PORT ADDR [weight N]" },
+	{ RUN, "backend add tcp 198.18.0.100:80 198.18.0.11:80",
+	  "bad address '198.18.0.11:80'; expected an IPv4 or IPv6 address" },
+	{ RUN, "backend add tcp 198.18.0.100:80 198.18.0.11 weight 65536",
+	  "bad weight '65536'; expected a number 0..65535" },
+	{ RUN, "backend add tcp 198.18.0.100:80 198.18.0.11 weight -1",
+	  "bad weight '-1'; expected a number 0..65535" },
+	{ RUN, "backend add tcp 198.18.0.100:80 198.18.0.11 weight",
+	  "missing N; usage: backend add PROTO VIP:PORT ADDR [weight N]" },
+	{ RUN, "backend add tcp 198.18.0.100:80 198.18.0.11 weight 1 weight 2",
+	  "'weight' given twice" },
+	{ RUN, "backend weight tcp 198.18.0.100:80 198.18.0.11",
+	  "missing N; usage: backend weight PROTO VIP:PORT ADDR N" },
+	{ RUN, "backend weight tcp 198.18.0.100:80 198.18.0.11 5 6",
+	  "unexpected word '6'; usage: backend weight PROTO VIP:PORT ADDR N" },
+	{ RUN, "backend drain tcp 198.18.0.100:80 198.18.0.11 timeout 5",
+	  "bad timeout '5'; expected a number with a unit (ms s m h), e.g. "
+	  "250ms or 2s" },
+	{ RUN, "backend drain tcp 198.18.0.100:80 198.18.0.11 timeout 0s",
+	  "bad timeout '0s'; expected 1ms..24h" },
+	{ RUN, "backend drain tcp 198.18.0.100:80 198.18.0.11 timeout 25h",
+	  "bad timeout '25h'; expected 1ms..24h" },
+	{ RUN, "backend del tcp 198.18.0.100:80 198.18.0.11 now",
+	  "unknown word 'now'; expected one of: force" },
+	{ RUN, "flows tcp", "missing VIP:PORT; usage: flows [PROTO VIP:PORT]" },
+	{ RUN, "flows icmp 198.18.0.100:80", "bad protocol 'icmp'; expected "
+	  "one of: tcp udp" },
+	{ CFG, "interface", "missing IFACE; usage: interface IFACE [generic]" },
+	{ CFG, "interface abcdefghijklmnop", "bad interface name "
+	  "'abcdefghijklmnop'" },
+	{ CFG, "interface eth0/1", "bad interface name 'eth0/1'" },
+	{ CFG, "interface ..", "bad interface name '..'" },
+	{ CFG, "interface eth0 native", "unknown word 'native'; expected one "
+	  "of: generic" },
+	{ CFG, "hash-seed 4294967296", "bad hash-seed '4294967296'; expected "
+	  "a number 0..4294967295" },
+	{ CFG, "hash-seed", "missing N; usage: hash-seed N" },
+	{ CFG, "encap-source 198.18.0.300", "bad address '198.18.0.300'; "
+	  "expected an IPv4 or IPv6 address" },
+	{ CFG, "encap-source 198.18.0.1 2001:db8::1", "unexpected word "
+	  "'2001:db8::1'; usage: encap-source ADDR" },
+	{ CFG, "conntrack-size 1023", "bad conntrack-size '1023'; expected a "
+	  "number 1024..67108864" },
+	{ CFG, "table-size 100", "table-size 100 is not prime; the next prime "
+	  "is 101" },
+	{ CFG, "table-size 1048576", "bad table-size '1048576'; expected a "
+	  "number 2..1048573" },
+	{ CFG, "table-size 1", "bad table-size '1'; expected a number "
+	  "2..1048573" },
+	{ CFG, "udp-timeout 30", "bad udp-timeout '30'; expected a number "
+	  "with a unit (ms s m h), e.g. 250ms or 2s" },
+	/* Bad words are quoted harmlessly and bounded. */
+	{ RUN, "vip\x01", "unknown word 'vip?'; expected one of: vip backend "
+	  "status flows save shutdown" },
+	{ RUN, "vip add tcp aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	  "bad VIP 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'; expected "
+	  "ADDR:PORT, e.g. 198.18.0.100:80 or [2001:db8::1]:443" },
+};
+
+static void test_bad(void **state)
+{
+	struct cmd c = { .verb = CMD_STATUS }, before;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	before = c;
+	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *b = &bad_cases[i];
+
+		memset(err, 'x', sizeof(err));
+		err[sizeof(err) - 1] = '\0';
+		if (parse(b->line, b->ctx, &c, err, sizeof(err)) != -EINVAL)
+			fail_msg("'%s' parsed", b->line);
+		if (strcmp(err, b->msg))
+			fail_msg("'%s':\n  got      %s\n  expected %s", b->line,
+				 err, b->msg);
+		/* A failed parse leaves the output alone. */
+		assert_memory_equal(&c, &before, sizeof(c));
+	}
+}
+
+static void test_usage(void **state)
+{
+	(void)state;
+	assert_string_equal(cmd_usage(),
+		"  vip add PROTO ADDR:PORT [sticky] [mode ipip]\n"
+		"  vip del PROTO ADDR:PORT\n"
+		"  vip list\n"
+		"  backend add PROTO VIP:PORT ADDR [weight N]\n"
+		"  backend weight PROTO VIP:PORT ADDR N\n"
+		"  backend drain PROTO VIP:PORT ADDR [timeout DURATION]\n"
+		"  backend undrain PROTO VIP:PORT ADDR\n"
+		"  backend del PROTO VIP:PORT ADDR [force]\n"
+		"  status\n"
+		"  flows [PROTO VIP:PORT]\n"
+		"  save\n"
+		"  shutdown\n");
+}
+
+static void test_small_err_buffer(void **state)
+{
+	struct cmd c;
+	char err[8];
+
+	(void)state;
+	assert_int_equal(parse("vips", RUN, &c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "unknown");
+	assert_int_equal(parse("vips", RUN, &c, NULL, 0), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_vip_add),
+		cmocka_unit_test(test_backend),
+		cmocka_unit_test(test_queries),
+		cmocka_unit_test(test_daemon_statements),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_small_err_buffer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
