@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Backend health checking: when to probe each backend, what a result means
+ * (consecutive rise/fall, back-off while down) and the weights backends'
+ * load agents report (with a damper). Probe I/O itself is in probe.[ch].
+ *
+ * The module owns no thread and no clock. The caller's event loop:
+ *   - watches the fds the module hands it through ops->fd_add/mod/del and
+ *     calls health_io() when one is ready;
+ *   - calls health_tick() when health_next_deadline() is reached;
+ *   - receives results as events through ops->event, synchronously, from
+ *     inside health_tick()/health_io().
+ * Timers live in a binary heap: every start, timeout and result costs
+ * O(log n), never a scan over all backends.
+ *
+ * States. A backend added with HEALTH_UNKNOWN (a new backend) gets no
+ * traffic until its first result decides: one success makes it UP (a
+ * completed probe is the proof), one failure makes it DOWN. A backend
+ * added with HEALTH_UP (one already serving when the daemon restarted,
+ * as the pinned maps say) stays in traffic until `fall` consecutive
+ * failures, so a restart never empties a VIP. After that, UP -> DOWN takes
+ * `fall` consecutive failures and DOWN -> UP `rise` consecutive successes;
+ * the opposite result resets the count.
+ *
+ * Agent. "up" means 100 % of the configured weight, "NN%" (0..100) that
+ * share, "drain" weight 0 (existing flows continue), "down" takes the
+ * backend DOWN whatever its health check says until the agent reports
+ * anything else. Above 100 % is rejected: the operator's weight is the
+ * ceiling, an agent may only lower it. An agent that cannot be reached or
+ * answers garbage changes nothing (the health check judges reachability);
+ * the error is reported once per distinct error, counted every time.
+ */
+#ifndef XLB_HEALTH_H
+#define XLB_HEALTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "addr.h"
+
+/* Check kinds. */
+enum health_kind {
+	HEALTH_NONE = 0,	/* no check: always up */
+	HEALTH_TCP,		/* connect succeeds */
+	HEALTH_HTTP,		/* GET path answers the expected status */
+	HEALTH_UDP,		/* send/expect, or no ICMP error in time */
+	HEALTH_AGENT,		/* used for the agent slot only */
+};
+
+enum health_state {
+	HEALTH_UNKNOWN = 0,
+	HEALTH_UP,
+	HEALTH_DOWN,
+};
+
+/* Outcome of one probe. */
+enum health_res {
+	HEALTH_RES_NONE = 0,	/* no probe finished yet */
+	HEALTH_RES_OK,
+	HEALTH_RES_FAIL,
+	HEALTH_RES_TIMEOUT,
+	HEALTH_RES_MAX,
+};
+
+/* Why a probe failed; err/code in struct health_result say more. */
+enum health_why {
+	HEALTH_WHY_NONE = 0,
+	HEALTH_WHY_SOCKET,	/* socket()/bind() failed: err */
+	HEALTH_WHY_CONNECT,	/* connect failed: err */
+	HEALTH_WHY_SEND,	/* err */
+	HEALTH_WHY_RECV,	/* err (ICMP errors on UDP land here) */
+	HEALTH_WHY_CLOSED,	/* peer closed before a complete answer */
+	HEALTH_WHY_STATUS,	/* http status code differs: code */
+	HEALTH_WHY_BAD_REPLY,	/* not an HTTP status line / agent line */
+	HEALTH_WHY_MISMATCH,	/* udp reply lacks the expected string */
+	HEALTH_WHY_TOO_LONG,	/* answer longer than the read buffer */
+	HEALTH_WHY_TIMEOUT,
+};
+
+struct health_result {
+	__u8 res;		/* enum health_res */
+	__u8 why;		/* enum health_why */
+	__u16 code;		/* http status received (0 if none) */
+	int err;		/* positive errno, 0 if none */
+};
+
+#define HEALTH_PATH_MAX		128
+#define HEALTH_HOST_MAX		64
+#define HEALTH_PAYLOAD_MAX	64
+
+/* Defaults the grammar documents. */
+#define HEALTH_INTERVAL_MS_DEFAULT	1000
+#define HEALTH_RISE_DEFAULT		2
+#define HEALTH_FALL_DEFAULT		3
+#define HEALTH_EXPECT_DEFAULT		200
+#define HEALTH_BACKOFF_MAX		8	/* times the interval, while down */
+#define HEALTH_JITTER_PCT		10	/* each gap is interval +-10 % */
+#define HEALTH_DAMP_INTERVAL_MS_DEFAULT	5000
+#define HEALTH_DAMP_CHANGE_PCT_DEFAULT	10
+
+/* A health check as the operator configured it (one per VIP). */
+struct health_check {
+	__u8 kind;		/* enum health_kind */
+	__u8 rise;		/* 0: default */
+	__u8 fall;		/* 0: default */
+	__u8 pad;
+	__u16 port;		/* 0: the backend's own port */
+	__u16 expect_code;	/* http; 0: 200 */
+	__u32 interval_ms;	/* 0: default */
+	__u32 timeout_ms;	/* 0: interval / 2; must not exceed interval */
+	char path[HEALTH_PATH_MAX];	/* http; "": "/" */
+	char host[HEALTH_HOST_MAX];	/* http Host; "": backend address */
+	char send[HEALTH_PAYLOAD_MAX];	/* udp payload */
+	char expect[HEALTH_PAYLOAD_MAX]; /* udp: reply must contain it */
+};
+
+/* A load agent on each backend of a VIP; port 0 = no agent. */
+struct health_agent {
+	__u16 port;
+	__u16 pad;
+	__u32 interval_ms;	/* 0: default */
+	__u32 timeout_ms;	/* 0: interval / 2 */
+};
+
+/* One backend to watch. */
+struct health_target {
+	__u32 id;		/* the caller's backend id, 1..XLB_MAX_BACKENDS-1 */
+	__u32 group;		/* the caller's VIP id, < XLB_MAX_VIPS */
+	struct ip_addr addr;
+	__u16 port;		/* the backend's port (the VIP's) */
+	__u16 weight;		/* configured weight, 1..65535 */
+	__u8 initial;		/* HEALTH_UNKNOWN (new) or HEALTH_UP (restored) */
+	__u8 pad[3];
+	struct health_check check;
+	struct health_agent agent;
+};
+
+enum health_ev_type {
+	HEALTH_EV_STATE = 1,	/* effective state changed */
+	HEALTH_EV_WEIGHT,	/* effective weight changed (after damping) */
+	HEALTH_EV_AGENT_ERROR,	/* agent unreachable or garbage; log it */
+};
+
+/* What just happened to one backend; valid only during the callback. */
+struct health_event {
+	__u8 type;		/* enum health_ev_type */
+	__u8 old_state, new_state;
+	__u8 agent;		/* the result came from the agent */
+	__u32 id, group;
+	struct health_result result;	/* the result that caused it */
+	__u32 latency_ms;
+	__u32 consecutive;	/* results in a row like this one */
+	__u32 old_weight, new_weight;
+	const char *line;	/* AGENT_ERROR with a bad line: it, sanitised */
+};
+
+struct health_ops {
+	/* Start/change/stop watching fd for EPOLLIN/EPOLLOUT. 0 or -errno;
+	 * a failing fd_add fails that probe (HEALTH_WHY_SOCKET). */
+	int (*fd_add)(void *ctx, int fd, uint32_t events);
+	int (*fd_mod)(void *ctx, int fd, uint32_t events);
+	void (*fd_del)(void *ctx, int fd);	/* called before close */
+	/* Must not call health_add/health_del/health_free. */
+	void (*event)(void *ctx, const struct health_event *ev);
+	void *ctx;
+};
+
+struct probe;
+struct probe_spec;
+
+/* Probe I/O; probe.c's functions unless a test substitutes its own. */
+struct health_probe_ops {
+	int (*start)(struct probe *p, const struct probe_spec *s,
+		     struct health_result *r);
+	int (*io)(struct probe *p, const struct probe_spec *s,
+		  uint32_t events, struct health_result *r);
+	void (*timeout)(struct probe *p, const struct probe_spec *s,
+			struct health_result *r);
+	void (*close)(struct probe *p);
+};
+
+struct health_params {
+	__u64 seed;			/* jitter PRNG; tests fix it */
+	const struct health_probe_ops *probe;	/* NULL: real sockets */
+	__u32 damp_interval_ms;		/* 0: default */
+	__u32 damp_change_pct;		/* 0: default */
+	struct ip_addr src;		/* family 0: the kernel chooses */
+};
+
+/* Everything the status command shows for one backend. */
+struct health_status {
+	__u8 state;		/* effective: check state unless agent down */
+	__u8 check_state;
+	__u8 agent_down;
+	__u8 agent_drain;
+	__u8 agent_pct;		/* last accepted report, 100 before any */
+	__u8 pad[3];
+	struct health_result last;
+	__u32 last_latency_ms;
+	__u32 consecutive;
+	__u64 last_change_ms;	/* 0: never changed */
+	__u64 count[HEALTH_RES_MAX];
+	struct health_result agent_last;
+	__u64 agent_count[HEALTH_RES_MAX];
+	__u32 weight;		/* last emitted (configured until a report) */
+	__u32 backoff;		/* current interval multiplier */
+};
+
+struct health;
+
+/* NULL with errno on error; ops is copied. */
+struct health *health_new(const struct health_ops *ops,
+			  const struct health_params *params);
+/* Closes every probe (through ops->fd_del). */
+void health_free(struct health *h);
+
+/* Start watching t (copied). The first probe runs within one interval,
+ * spread by the PRNG so that thousands of new backends don't all connect
+ * in the same millisecond. 0, -EINVAL (bad field), -EEXIST or -ENOMEM. */
+int health_add(struct health *h, const struct health_target *t, __u64 now_ms);
+/* Stop watching (closing an in-flight probe, no event). 0 or -ENOENT. */
+int health_del(struct health *h, __u32 id);
+/* 0 or -ENOENT. */
+int health_get(const struct health *h, __u32 id, struct health_status *st);
+
+/* Run due probes and expire timed-out ones. */
+void health_tick(struct health *h, __u64 now_ms);
+/* An fd handed out through ops->fd_add is ready. */
+void health_io(struct health *h, int fd, uint32_t events, __u64 now_ms);
+/* When health_tick() has work next; UINT64_MAX when never. */
+__u64 health_next_deadline(const struct health *h);
+
+/* Backends of group that are UP, and how many there are in all. */
+__u32 health_group_up(const struct health *h, __u32 group, __u32 *total);
+/* True when group has backends and none is UP: the caller fails open. */
+bool health_group_all_down(const struct health *h, __u32 group);
+
+/* The agent's share of a configured weight; at least 1 unless pct is 0. */
+__u32 health_weight_of(__u32 weight, int pct);
+/* Validate a check as health_add would; 0 or -EINVAL. */
+int health_check_valid(const struct health_check *c);
+/* "50%", "drain", "down", "up" (whitespace and one CR/LF around it are
+ * fine, words any case). 0 with *pct (0..100) and *word set, -EINVAL
+ * (garbage) or -ERANGE (a percentage above 100). */
+enum health_agent_word {
+	HEALTH_AGENT_PCT = 0,
+	HEALTH_AGENT_UP,
+	HEALTH_AGENT_DOWN,
+	HEALTH_AGENT_DRAIN,
+};
+int health_agent_parse(const char *line, size_t len, int *word, int *pct);
+
+/* "ok", "timeout", "fail: connect: Connection refused", "fail: http 500". */
+const char *health_result_str(const struct health_result *r, char *buf,
+			      size_t len);
+const char *health_state_str(int state);
+
+#endif /* XLB_HEALTH_H */

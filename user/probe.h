@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One health probe's socket I/O, non-blocking: tcp connect, http status,
+ * udp send/expect and the agent's one line. Timing and what a result
+ * means are health.c's business.
+ */
+#ifndef XLB_PROBE_H
+#define XLB_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "health.h"
+
+/* Large enough for an http request and a status line or agent line. */
+#define PROBE_BUF	384
+
+struct probe_spec {
+	const struct health_check *check;	/* kind and its parameters */
+	__u8 kind;		/* HEALTH_TCP/HTTP/UDP/AGENT */
+	__u16 port;		/* where to probe */
+	struct ip_addr addr;
+	const struct ip_addr *src;	/* NULL or family 0: kernel picks */
+};
+
+struct probe {
+	int fd;			/* -1 when idle */
+	__u8 phase;
+	__u32 events;		/* what fd waits for: EPOLLIN or EPOLLOUT */
+	__u16 len;		/* bytes in buf */
+	char buf[PROBE_BUF];	/* agent: the line when done */
+};
+
+/* The caller stops watching p->fd and calls probe_close() after DONE. */
+#define PROBE_DONE	0	/* result is set */
+#define PROBE_WAIT	1	/* watch p->fd for p->events */
+
+void probe_init(struct probe *p);
+/* PROBE_DONE or PROBE_WAIT. */
+int probe_start(struct probe *p, const struct probe_spec *s,
+		struct health_result *r);
+int probe_io(struct probe *p, const struct probe_spec *s, uint32_t events,
+	     struct health_result *r);
+/* The timeout passed: sets r. A udp check without an expect string
+ * succeeds here (no ICMP error came back in time). */
+void probe_timeout(struct probe *p, const struct probe_spec *s,
+		   struct health_result *r);
+/* Close the socket (done or abandoned); p is idle again. */
+void probe_close(struct probe *p);
+
+/* Status code of "HTTP/1.x NNN ...". 0, -EAGAIN (no complete line yet
+ * and eof false) or -EINVAL. */
+int probe_http_status(const char *buf, size_t len, bool eof, int *code);
+
+#endif /* XLB_PROBE_H */
