@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Control socket: non-blocking line I/O for many clients. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include "ctl.h"
+#include "ctl_proto.h"
+
+/* Queued output beyond this drops the client: it does not read. */
+#define CTL_MAX_OUT	(2 * (size_t)CTL_MAX_REPLY)
+
+struct ctl_client {
+	struct ctl *ctl;
+	int fd;
+	char *in;
+	size_t in_len;
+	char *out;
+	size_t out_len, out_off, out_cap;
+	bool close_after;	/* close once out is flushed */
+	struct ev_timer *idle;
+	struct ctl_client *next;
+};
+
+struct ctl {
+	struct ev_loop *loop;
+	int fd;
+	char *path;
+	ctl_handler handler;
+	void *arg;
+	struct ctl_client *clients;
+	size_t n_clients;
+};
+
+static void client_free(struct ctl_client *cl)
+{
+	struct ctl *c = cl->ctl;
+	struct ctl_client **pp;
+
+	for (pp = &c->clients; *pp; pp = &(*pp)->next)
+		if (*pp == cl) {
+			*pp = cl->next;
+			break;
+		}
+	c->n_clients--;
+	if (cl->idle)
+		ev_timer_cancel(c->loop, cl->idle);
+	ev_fd_del(c->loop, cl->fd);
+	close(cl->fd);
+	free(cl->in);
+	free(cl->out);
+	free(cl);
+}
+
+static int client_queue(struct ctl_client *cl, const char *line)
+{
+	size_t n = strlen(line), need;
+	char *p;
+
+	if (cl->out_off == cl->out_len)
+		cl->out_off = cl->out_len = 0;
+	need = cl->out_len + n + 1;
+	if (need > CTL_MAX_OUT)
+		return -ENOBUFS;
+	if (need > cl->out_cap) {
+		size_t cap = cl->out_cap ? cl->out_cap : 4096;
+
+		while (cap < need)
+			cap *= 2;
+		p = realloc(cl->out, cap);
+		if (!p)
+			return -ENOMEM;
+		cl->out = p;
+		cl->out_cap = cap;
+	}
+	memcpy(cl->out + cl->out_len, line, n);
+	cl->out[cl->out_len + n] = '\n';
+	cl->out_len += n + 1;
+	return 0;
+}
+
+/* Write what the socket takes. 0, or -errno when the client is gone. */
+static int client_flush(struct ctl_client *cl)
+{
+	ssize_t n;
+
+	while (cl->out_off < cl->out_len) {
+		n = send(cl->fd, cl->out + cl->out_off,
+			 cl->out_len - cl->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			return -errno;
+		}
+		cl->out_off += n;
+	}
+	return 0;
+}
+
+static void client_idle(struct ev_loop *loop, void *arg);
+
+static void client_rearm(struct ctl_client *cl)
+{
+	if (cl->idle)
+		ev_timer_cancel(cl->ctl->loop, cl->idle);
+	cl->idle = ev_timer_add(cl->ctl->loop, CTL_IDLE_MS, client_idle, cl);
+}
+
+/* Flush and set the events: returns false if the client was freed. */
+static bool client_update(struct ctl_client *cl)
+{
+	bool pending;
+
+	if (client_flush(cl)) {
+		client_free(cl);
+		return false;
+	}
+	pending = cl->out_off < cl->out_len;
+	if (!pending && cl->close_after) {
+		client_free(cl);
+		return false;
+	}
+	/* Backpressure: no new request is read while replies wait. */
+	ev_fd_mod(cl->ctl->loop, cl->fd,
+		  pending ? EPOLLOUT : (cl->close_after ? 0 : EPOLLIN));
+	return true;
+}
+
+static void client_error(struct ctl_client *cl, const char *msg)
+{
+	char *r = ctl_reply_error(msg);
+
+	if (r) {
+		client_queue(cl, r);
+		free(r);
+	}
+	cl->close_after = true;
+}
+
+static void client_idle(struct ev_loop *loop, void *arg)
+{
+	struct ctl_client *cl = arg;
+
+	(void)loop;
+	cl->idle = NULL;	/* freed by the loop after this call */
+	client_error(cl, "idle timeout: no complete request within 5 s");
+	client_update(cl);
+}
+
+/* Handle complete lines in the input buffer while no reply is pending. */
+static void client_process(struct ctl_client *cl)
+{
+	char *nl, *reply;
+	size_t len;
+
+	while (!cl->close_after && cl->out_off == cl->out_len &&
+	       (nl = memchr(cl->in, '\n', cl->in_len))) {
+		len = nl - cl->in;
+		reply = cl->ctl->handler(cl->ctl->arg, cl->in, len);
+		memmove(cl->in, nl + 1, cl->in_len - len - 1);
+		cl->in_len -= len + 1;
+		if (!reply || client_queue(cl, reply)) {
+			free(reply);
+			client_error(cl, "out of memory");
+			return;
+		}
+		free(reply);
+		client_flush(cl);
+	}
+	if (!cl->close_after && cl->in_len > CTL_MAX_LINE)
+		client_error(cl, "request line too long");
+}
+
+static void client_cb(struct ev_loop *loop, int fd, uint32_t events,
+		      void *arg)
+{
+	struct ctl_client *cl = arg;
+	ssize_t n;
+
+	(void)loop;
+	if (events & EPOLLIN) {
+		n = recv(fd, cl->in + cl->in_len,
+			 CTL_MAX_LINE + 2 - cl->in_len, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			client_free(cl);
+			return;
+		}
+		if (n > 0) {
+			cl->in_len += n;
+			client_rearm(cl);
+		}
+	} else if (events & (EPOLLERR | EPOLLHUP)) {
+		client_free(cl);
+		return;
+	}
+	if (!client_update(cl))
+		return;
+	client_process(cl);
+	client_update(cl);
+}
+
+static void accept_cb(struct ev_loop *loop, int fd, uint32_t events,
+		      void *arg)
+{
+	struct ctl *c = arg;
+	struct ctl_client *cl;
+	int cfd;
+
+	(void)events;
+	while ((cfd = accept4(fd, NULL, NULL,
+			      SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		cl = calloc(1, sizeof(*cl));
+		if (cl)
+			cl->in = malloc(CTL_MAX_LINE + 2);
+		if (!cl || !cl->in ||
+		    ev_fd_add(loop, cfd, EPOLLIN, client_cb, cl)) {
+			if (cl)
+				free(cl->in);
+			free(cl);
+			close(cfd);
+			continue;
+		}
+		cl->ctl = c;
+		cl->fd = cfd;
+		cl->next = c->clients;
+		c->clients = cl;
+		c->n_clients++;
+		client_rearm(cl);
+	}
+}
+
+static int make_dir(const char *path)
+{
+	char *dup = strdup(path), *dir;
+	int err = 0;
+
+	if (!dup)
+		return -ENOMEM;
+	dir = dirname(dup);
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		err = -errno;
+	free(dup);
+	return err;
+}
+
+int ctl_open(struct ctl **out, struct ev_loop *loop, const char *path,
+	     ctl_handler handler, void *arg)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct ctl *c;
+	mode_t um;
+	int fd, err, probe;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sun.sun_path, path);
+	err = make_dir(path);
+	if (err)
+		return err;
+	/* A socket nobody answers on is stale; one that answers is a
+	 * running daemon we must not steal from. */
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (probe < 0)
+		return -errno;
+	if (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		close(probe);
+		return -EADDRINUSE;
+	}
+	err = errno;
+	close(probe);
+	if (err == ECONNREFUSED && unlink(path))
+		return -errno;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	um = umask(0177);
+	err = bind(fd, (struct sockaddr *)&sun, sizeof(sun)) ? -errno : 0;
+	umask(um);
+	if (!err && chmod(path, 0600))
+		err = -errno;
+	if (!err && listen(fd, 64))
+		err = -errno;
+	if (err)
+		goto err_close;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		err = -ENOMEM;
+		goto err_close;
+	}
+	c->path = strdup(path);
+	c->loop = loop;
+	c->fd = fd;
+	c->handler = handler;
+	c->arg = arg;
+	err = c->path ? ev_fd_add(loop, fd, EPOLLIN, accept_cb, c) : -ENOMEM;
+	if (err) {
+		free(c->path);
+		free(c);
+		goto err_close;
+	}
+	*out = c;
+	return 0;
+err_close:
+	close(fd);
+	return err;
+}
+
+void ctl_close(struct ctl *c)
+{
+	if (!c)
+		return;
+	while (c->clients) {
+		client_flush(c->clients);
+		client_free(c->clients);
+	}
+	ev_fd_del(c->loop, c->fd);
+	close(c->fd);
+	unlink(c->path);
+	free(c->path);
+	free(c);
+}
+
+size_t ctl_clients(const struct ctl *c)
+{
+	return c->n_clients;
+}
