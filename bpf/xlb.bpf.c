@@ -1,11 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xlb data path. MAP DECLARATIONS ARE FIXED (the daemon and tests use these
- * names through the skeleton); the program body is being written.
+ * xlb data path: an XDP layer-4 load balancer. A packet to a virtual
+ * service (address, port, protocol) finds its flow in conntrack or, when
+ * new, a backend in the VIP's Maglev table; it is then encapsulated towards
+ * the backend and transmitted. Everything else goes to the kernel.
+ *
+ * The map declarations are part of the ABI: the daemon and the tests use
+ * these names through the skeleton.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 #include "xlb.h"
+#include "parse.h"
+#include "csum.h"
+#include "encap.h"
+#include "hash.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -87,10 +97,308 @@ struct {
 	__type(value, struct xlb_ctr);	/* packets and bytes */
 } xlb_stats SEC(".maps");
 
+#define AF_INET		2
+#define AF_INET6	10
+
+/* Bytes of the frame as it arrived; what every counter adds. */
+static __always_inline void stat_add(__u32 idx, __u64 bytes)
+{
+	struct xlb_ctr *c = bpf_map_lookup_elem(&xlb_stats, &idx);
+
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
+}
+
+static __always_inline int verdict(__u32 reason, int action, __u64 bytes)
+{
+	stat_add(reason, bytes);
+	return action;
+}
+
+/* BPF has no memcmp: compare a MAC as one 32-bit and one 16-bit word. */
+static __always_inline int mac_eq(const void *a, const void *b)
+{
+	return *(const __u32 *)a == *(const __u32 *)b &&
+	       *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
+}
+
+static __always_inline int is_vip_addr(const struct xlb_pkt *pkt)
+{
+	struct xlb_addr_key k = {};
+
+	__builtin_memcpy(k.addr, pkt->key.dst, sizeof(k.addr));
+	k.family = pkt->key.family;
+	return bpf_map_lookup_elem(&xlb_vip_addrs, &k) != NULL;
+}
+
+static __always_inline int backend_usable(const struct xlb_backend *be,
+					  __u32 vip_id)
+{
+	return be && (be->flags & (XLB_BE_F_VALID | XLB_BE_F_DOWN)) ==
+		     XLB_BE_F_VALID && be->vip_id == vip_id;
+}
+
+/* Maglev pick: slot = hash % ring_size. Returns the backend id or 0. */
+static __always_inline __u32 ring_pick(const struct xlb_vip *vip,
+				       const struct xlb_pkt *pkt,
+				       const struct xlb_config *cfg)
+{
+	__u32 vip_id = vip->id, slot, hash, *id;
+	void *ring;
+
+	if (!vip->ring_size)
+		return 0;
+	ring = bpf_map_lookup_elem(&xlb_rings, &vip_id);
+	if (!ring)
+		return 0;
+	if (vip->flags & XLB_VIP_F_STICKY)
+		hash = xlb_hash_addr(pkt->key.src, pkt->key.family,
+				     cfg->hash_seed);
+	else
+		hash = xlb_hash_flow(&pkt->key, cfg->hash_seed);
+	slot = hash % vip->ring_size;
+	id = bpf_map_lookup_elem(ring, &slot);
+	return id ? *id : 0;
+}
+
+static __always_inline void ctr_add(void *map, __u32 idx, __u64 bytes,
+				    __u64 new_flows)
+{
+	struct xlb_ctr *c = bpf_map_lookup_elem(map, &idx);
+
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+		c->new_flows += new_flows;
+	}
+}
+
+/*
+ * The next hop towards a backend: the per-CPU cache, or the FIB when the
+ * entry expired. Returns 0 or the xlb_stats index of the drop reason.
+ */
+static __always_inline int nexthop_get(struct xdp_md *ctx, __u32 be_id,
+				       const struct xlb_backend *be,
+				       const struct xlb_config *cfg, __u64 now,
+				       struct xlb_nexthop **out)
+{
+	struct bpf_fib_lookup fib = {};
+	struct xlb_nexthop *nh;
+	int rc;
+
+	nh = bpf_map_lookup_elem(&xlb_nexthops, &be_id);
+	if (!nh)
+		return XLB_STAT_DROP_FIB;
+	*out = nh;
+	if (nh->expires_ns > now)
+		return 0;
+
+	fib.ifindex = ctx->ingress_ifindex;
+	if (be->family == XLB_AF_INET) {
+		fib.family = AF_INET;
+		fib.ipv4_src = cfg->encap_src4;
+		fib.ipv4_dst = be->addr[0];
+	} else {
+		fib.family = AF_INET6;
+		__builtin_memcpy(fib.ipv6_src, cfg->encap_src6, 16);
+		__builtin_memcpy(fib.ipv6_dst, be->addr, 16);
+	}
+	/* tot_len 0: never FRAG_NEEDED here; mtu_result carries the route
+	 * MTU, which the caller checks against the encapsulated length. */
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
+		return XLB_STAT_DROP_NO_NEIGH;
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return XLB_STAT_DROP_FIB;
+	nh->ifindex = fib.ifindex;
+	nh->mtu = fib.mtu_result;
+	__builtin_memcpy(nh->smac, fib.smac, ETH_ALEN);
+	__builtin_memcpy(nh->dmac, fib.dmac, ETH_ALEN);
+	nh->expires_ns = now + XLB_NEXTHOP_TTL_NS;
+	return 0;
+}
+
+/*
+ * Find the flow's backend: conntrack, else the VIP's table. Returns the
+ * backend id (0: none usable) and the backend in *bep.
+ */
+static __always_inline __u32 flow_backend(struct xlb_pkt *pkt,
+					  const struct xlb_vip *vip,
+					  const struct xlb_config *cfg,
+					  __u64 now, __u64 bytes,
+					  struct xlb_backend **bep,
+					  __u32 *new_vip, __u32 *new_be)
+{
+	__u8 closing = pkt->tcp_flags & (TCPF_FIN | TCPF_RST) ?
+		       XLB_FLOW_F_CLOSING : 0;
+	int syn = pkt->key.proto == IPPROTO_TCP &&
+		  (pkt->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
+	struct xlb_flow *flow, nf = {};
+	struct xlb_backend *be;
+	__u32 vip_new = 1;
+	__u32 be_id;
+
+	if (syn) {
+		stat_add(XLB_STAT_CT_MISS_SYN, bytes);
+		/* A SYN starts a new flow: clear a previous one's flags. */
+		closing = 0;
+		goto pick;
+	}
+	flow = bpf_map_lookup_elem(&xlb_conntrack, &pkt->key);
+	if (flow) {
+		__u64 timeout = cfg->udp_timeout_ns ?: XLB_UDP_TIMEOUT_NS_DEFAULT;
+		__u64 atime = flow->atime_ns;
+
+		if (pkt->key.proto == IPPROTO_UDP && now > atime &&
+		    now - atime > timeout) {
+			/* Idle too long: a new UDP flow. */
+			stat_add(XLB_STAT_CT_MISS_SYN, bytes);
+			goto pick;
+		}
+		be_id = flow->backend_id;
+		be = bpf_map_lookup_elem(&xlb_backends, &be_id);
+		if (backend_usable(be, vip->id)) {
+			stat_add(XLB_STAT_CT_HIT, bytes);
+			/* Write only when something changes, so an
+			 * established flow costs no cache-line bounce. */
+			if (now - atime > XLB_ATIME_GRANULARITY_NS)
+				flow->atime_ns = now;
+			if (closing & ~flow->flags)
+				flow->flags |= closing;
+			*bep = be;
+			return be_id;
+		}
+		stat_add(XLB_STAT_CT_REPICK, bytes);
+		/* Same flow, new backend: the VIP saw it before. */
+		vip_new = 0;
+		closing |= flow->flags;
+	} else {
+		stat_add(pkt->key.proto == IPPROTO_TCP ?
+			 XLB_STAT_CT_MISS_NONSYN : XLB_STAT_CT_MISS_SYN, bytes);
+	}
+pick:
+	be_id = ring_pick(vip, pkt, cfg);
+	be = bpf_map_lookup_elem(&xlb_backends, &be_id);
+	if (!be_id || !backend_usable(be, vip->id))
+		return 0;
+	nf.backend_id = be_id;
+	nf.vip_id = vip->id;
+	nf.flags = closing;
+	nf.atime_ns = now;
+	/* Failure (no memory) still forwards this packet; the next one
+	 * picks the same backend from the table. */
+	bpf_map_update_elem(&xlb_conntrack, &pkt->key, &nf, BPF_ANY);
+	/* Counted with the packet, one counter write per map. */
+	*new_vip = vip_new;
+	*new_be = 1;
+	*bep = be;
+	return be_id;
+}
+
 SEC("xdp")
 int xlb_main(struct xdp_md *ctx)
 {
-	return XDP_PASS;
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 bytes = data_end - data;
+	struct xlb_backend *be = NULL;
+	struct xlb_nexthop *nh = NULL;
+	struct xlb_pkt pkt = {};
+	struct xlb_config *cfg;
+	struct xlb_vip_key vk = {};
+	struct xlb_vip *vip;
+	__u32 zero = 0, be_id, outer_len, new_vip = 0, new_be = 0;
+	__u64 now;
+	int rc;
+
+	cfg = bpf_map_lookup_elem(&xlb_cfg, &zero);
+	if (!cfg || !(cfg->flags & XLB_CFG_F_ENABLED))
+		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
+
+	if (data + ETH_HLEN > data_end)
+		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
+	/* Broadcast and multicast are for the kernel; unicast to another
+	 * MAC reached us by flooding and is not ours to forward. */
+	if (((__u8 *)data)[0] & 1)
+		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
+	if (!mac_eq(data, cfg->if_mac))
+		return verdict(XLB_STAT_OTHERHOST, XDP_PASS, bytes);
+
+	rc = parse_packet(data, data_end, &pkt);
+	switch (rc) {
+	case PARSE_L4:
+		break;
+	case PARSE_FRAGMENT:
+		if (is_vip_addr(&pkt))
+			return verdict(XLB_STAT_FRAGMENT, XDP_DROP, bytes);
+		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
+	case PARSE_BAD:
+		/* A protocol we do not serve may be malformed in peace:
+		 * the kernel judges it. */
+		if ((pkt.key.proto == 0 || pkt.key.proto == IPPROTO_TCP ||
+		     pkt.key.proto == IPPROTO_UDP) && is_vip_addr(&pkt))
+			return verdict(XLB_STAT_DROP_PARSE, XDP_DROP, bytes);
+		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
+	default:
+		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
+	}
+
+	__builtin_memcpy(vk.addr, pkt.key.dst, sizeof(vk.addr));
+	vk.port = pkt.key.dport;
+	vk.proto = pkt.key.proto;
+	vk.family = pkt.key.family;
+	vip = bpf_map_lookup_elem(&xlb_vips, &vk);
+	if (!vip) {
+		if (is_vip_addr(&pkt))
+			return verdict(XLB_STAT_DROP_FIREWALL, XDP_DROP, bytes);
+		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
+	}
+	if (vip->mode != XLB_MODE_IPIP)
+		return verdict(XLB_STAT_DROP_ENCAP, XDP_DROP, bytes);
+
+	now = bpf_ktime_get_coarse_ns();
+	be_id = flow_backend(&pkt, vip, cfg, now, bytes, &be, &new_vip,
+			     &new_be);
+	if (!be_id || !be)
+		return verdict(XLB_STAT_DROP_NO_BACKEND, XDP_DROP, bytes);
+
+	if (be->family == XLB_AF_INET) {
+		if (!cfg->encap_src4)
+			return verdict(XLB_STAT_DROP_ENCAP, XDP_DROP, bytes);
+		outer_len = sizeof(struct iphdr);
+	} else if (be->family == XLB_AF_INET6) {
+		if (!(cfg->encap_src6[0] | cfg->encap_src6[1] |
+		      cfg->encap_src6[2] | cfg->encap_src6[3]))
+			return verdict(XLB_STAT_DROP_ENCAP, XDP_DROP, bytes);
+		outer_len = sizeof(struct ipv6hdr);
+	} else {
+		return verdict(XLB_STAT_DROP_ENCAP, XDP_DROP, bytes);
+	}
+
+	rc = nexthop_get(ctx, be_id, be, cfg, now, &nh);
+	if (rc)
+		return verdict(rc, XDP_DROP, bytes);
+	if (!nh)
+		return verdict(XLB_STAT_DROP_FIB, XDP_DROP, bytes);
+	if (pkt.l3_len + outer_len > nh->mtu)
+		return verdict(XLB_STAT_DROP_TOO_BIG, XDP_DROP, bytes);
+
+	if (be->family == XLB_AF_INET)
+		rc = encap_ipv4(ctx, &pkt, nh, cfg->encap_src4, be->addr[0]);
+	else
+		rc = encap_ipv6(ctx, &pkt, nh, cfg->encap_src6, be->addr,
+				xlb_hash_flow(&pkt.key, cfg->hash_seed));
+	if (rc)
+		return verdict(XLB_STAT_DROP_ENCAP, XDP_DROP, bytes);
+
+	ctr_add(&xlb_vip_stats, vip->id, bytes, new_vip);
+	ctr_add(&xlb_backend_stats, be_id, bytes, new_be);
+	if (nh->ifindex == ctx->ingress_ifindex)
+		return verdict(XLB_STAT_TX, XDP_TX, bytes);
+	stat_add(XLB_STAT_REDIRECT, bytes);
+	return bpf_redirect(nh->ifindex, 0);
 }
 
 char LICENSE[] SEC("license") = "GPL";

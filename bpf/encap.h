@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * IPIP-family encapsulation: grow the headroom by one outer IP header,
+ * rewrite Ethernet (keeping a VLAN tag) and write the outer header in
+ * front of the untouched inner packet.
+ */
+#ifndef XLB_ENCAP_H
+#define XLB_ENCAP_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "xlb.h"
+#include "csum.h"
+#include "parse.h"
+
+#ifndef IPPROTO_IPIP
+#define IPPROTO_IPIP	4
+#endif
+#ifndef IPPROTO_IPV6
+#define IPPROTO_IPV6	41
+#endif
+
+/*
+ * Move data back by outer_len and write the new Ethernet header. Returns
+ * a pointer to where the outer IP header goes, or NULL.
+ */
+static __always_inline void *encap_grow(struct xdp_md *ctx,
+					const struct xlb_pkt *pkt,
+					const struct xlb_nexthop *nh,
+					int outer_len, __be16 outer_proto)
+{
+	struct ethhdr *eth;
+	void *data, *data_end;
+
+	if (bpf_xdp_adjust_head(ctx, -outer_len))
+		return NULL;
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	eth = data;
+	/* Bounds for the largest header we write: VLAN + IPv6. */
+	if (data + sizeof(*eth) + 4 + sizeof(struct ipv6hdr) > data_end)
+		return NULL;
+	__builtin_memcpy(eth->h_dest, nh->dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, nh->smac, ETH_ALEN);
+	if (pkt->has_vlan) {
+		struct vlan_hdr_xlb *vh = (void *)(eth + 1);
+
+		eth->h_proto = bpf_htons(ETH_P_8021Q);
+		vh->tci = pkt->vlan_tci;
+		vh->proto = outer_proto;
+		return vh + 1;
+	}
+	eth->h_proto = outer_proto;
+	return eth + 1;
+}
+
+static __always_inline int encap_ipv4(struct xdp_md *ctx,
+				      const struct xlb_pkt *pkt,
+				      const struct xlb_nexthop *nh,
+				      __be32 saddr, __be32 daddr)
+{
+	struct iphdr hdr = {};
+	void *outer;
+
+	hdr.version = 4;
+	hdr.ihl = 5;
+	hdr.tos = pkt->tos;
+	hdr.tot_len = bpf_htons(pkt->l3_len + sizeof(hdr));
+	/* The inner IPv4 id stays unique per inner source for packets that
+	 * may be fragmented; with DF set it does not matter. */
+	hdr.id = pkt->key.family == XLB_AF_INET ? pkt->ip_id : 0;
+	hdr.frag_off = pkt->df ? bpf_htons(IP_DF) : 0;
+	hdr.ttl = XLB_OUTER_TTL;
+	hdr.protocol = pkt->key.family == XLB_AF_INET ? IPPROTO_IPIP :
+							IPPROTO_IPV6;
+	hdr.saddr = saddr;
+	hdr.daddr = daddr;
+	hdr.check = csum_ipv4_hdr(&hdr);
+
+	outer = encap_grow(ctx, pkt, nh, sizeof(hdr), bpf_htons(ETH_P_IP));
+	if (!outer)
+		return -1;
+	__builtin_memcpy(outer, &hdr, sizeof(hdr));
+	return 0;
+}
+
+static __always_inline int encap_ipv6(struct xdp_md *ctx,
+				      const struct xlb_pkt *pkt,
+				      const struct xlb_nexthop *nh,
+				      const __be32 *saddr, const __be32 *daddr,
+				      __u32 flow_hash)
+{
+	struct ipv6hdr hdr = {};
+	void *outer;
+
+	hdr.version = 6;
+	hdr.priority = pkt->tos >> 4;
+	hdr.flow_lbl[0] = (pkt->tos << 4) | ((flow_hash >> 16) & 0x0f);
+	hdr.flow_lbl[1] = flow_hash >> 8;
+	hdr.flow_lbl[2] = flow_hash;
+	hdr.payload_len = bpf_htons(pkt->l3_len);
+	hdr.nexthdr = pkt->key.family == XLB_AF_INET ? IPPROTO_IPIP :
+						       IPPROTO_IPV6;
+	hdr.hop_limit = XLB_OUTER_TTL;
+	__builtin_memcpy(&hdr.saddr, saddr, 16);
+	__builtin_memcpy(&hdr.daddr, daddr, 16);
+
+	outer = encap_grow(ctx, pkt, nh, sizeof(hdr), bpf_htons(ETH_P_IPV6));
+	if (!outer)
+		return -1;
+	__builtin_memcpy(outer, &hdr, sizeof(hdr));
+	return 0;
+}
+
+#endif /* XLB_ENCAP_H */
