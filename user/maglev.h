@@ -22,8 +22,15 @@ struct maglev_backend {
  * than the number of backends. The result depends only on the set of
  * (key, weight) pairs and the seed, never on the order of be[], so two
  * load balancers with the same backends and seed build the same table.
- * Returns 0, -EINVAL (size not prime, duplicate key, n >= size),
- * -ENOENT (no backend with a non-zero weight) or -ENOMEM.
+ *
+ * Each backend gets size * weight / (sum of weights) slots, rounded down
+ * or up by largest remainder (ties in key order): within one slot of its
+ * ideal share, so equal weights differ by at most one slot. A backend
+ * whose ideal share is below one slot may get none.
+ *
+ * Returns 0, -EINVAL (size not prime, duplicate key, n >= size, table or
+ * be NULL), -ENOENT (no backend with a non-zero weight) or -ENOMEM; on
+ * error table is untouched.
  */
 int maglev_build(const struct maglev_backend *be, size_t n, __u32 size,
 		 __u32 seed, __u32 *table);
