@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The Prometheus stats file: text exposition format, atomic replacement. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "stats.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Label sets of one VIP or backend, escaped once per render: each is
+ * repeated in up to eleven families. Escaping can at most double a value;
+ * addresses never need it, but every label value goes through one path.
+ */
+#define LABELS_MAX	256
+struct labels {
+	char s[LABELS_MAX];
+};
+
+/*
+ * Where each xlb_stats index goes: its XDP verdict for xlb_packets_total
+ * and, for drops, the reason label of xlb_drops_total. Indices not listed
+ * (conntrack, repick) are not verdicts.
+ */
+static const struct {
+	__u32 idx;
+	const char *action;
+	const char *reason;
+} verdicts[] = {
+	{ XLB_STAT_PASS,		"pass",		NULL },
+	{ XLB_STAT_OTHERHOST,		"pass",		NULL },
+	{ XLB_STAT_TX,			"tx",		NULL },
+	{ XLB_STAT_REDIRECT,		"redirect",	NULL },
+	{ XLB_STAT_DROP_FIREWALL,	"drop",		"firewall" },
+	{ XLB_STAT_DROP_NO_BACKEND,	"drop",		"no_backend" },
+	{ XLB_STAT_DROP_PARSE,		"drop",		"parse" },
+	{ XLB_STAT_DROP_TOO_BIG,	"drop",		"too_big" },
+	{ XLB_STAT_DROP_FIB,		"drop",		"fib" },
+	{ XLB_STAT_DROP_NO_NEIGH,	"drop",		"no_neigh" },
+	{ XLB_STAT_DROP_ENCAP,		"drop",		"encap" },
+	{ XLB_STAT_FRAGMENT,		"drop",		"fragment" },
+};
+
+static const char *const actions[] = { "pass", "tx", "redirect", "drop" };
+
+static const char *const hc_results[STATS_HC_MAX] = {
+	[STATS_HC_OK] = "ok",
+	[STATS_HC_FAIL] = "fail",
+	[STATS_HC_TIMEOUT] = "timeout",
+};
+
+/* Escapes per the text format: backslash, double quote and newline. */
+static size_t escape(char *dst, size_t len, const char *src)
+{
+	size_t n = 0;
+
+	for (; *src; src++) {
+		const char *e = NULL;
+
+		if (*src == '\\')
+			e = "\\\\";
+		else if (*src == '"')
+			e = "\\\"";
+		else if (*src == '\n')
+			e = "\\n";
+		if (n + (e ? 2 : 1) >= len)
+			break;
+		if (e) {
+			dst[n++] = e[0];
+			dst[n++] = e[1];
+		} else {
+			dst[n++] = *src;
+		}
+	}
+	dst[n] = '\0';
+	return n;
+}
+
+/* Appends [,]name="value" to l; l->s is sized so addresses always fit. */
+static void label_add(struct labels *l, const char *name, const char *value)
+{
+	size_t n = strlen(l->s);
+
+	n += snprintf(l->s + n, LABELS_MAX - n, "%s%s=\"", n ? "," : "", name);
+	/* Room for the closing quote is kept back. */
+	n += escape(l->s + n, LABELS_MAX - n - 1, value);
+	snprintf(l->s + n, LABELS_MAX - n, "\"");
+}
+
+static const char *proto_str(__u8 proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : "udp";
+}
+
+static bool addr_valid(const struct ip_addr *a)
+{
+	return a->family == XLB_AF_INET || a->family == XLB_AF_INET6;
+}
+
+/* Everything stats_render() relies on, before it writes a byte. */
+static int snapshot_check(const struct stats_snapshot *s)
+{
+	size_t i;
+
+	if ((s->n_vips && !s->vips) || (s->n_backends && !s->backends) ||
+	    (s->n_vrrp && !s->vrrp))
+		return -EINVAL;
+	for (i = 0; i < s->n_vips; i++) {
+		const struct stats_vip *v = &s->vips[i];
+
+		if (!addr_valid(&v->addr) ||
+		    (v->proto != IPPROTO_TCP && v->proto != IPPROTO_UDP))
+			return -EINVAL;
+	}
+	for (i = 0; i < s->n_backends; i++) {
+		if (s->backends[i].vip >= s->n_vips ||
+		    !addr_valid(&s->backends[i].addr))
+			return -EINVAL;
+	}
+	for (i = 0; i < s->n_vrrp; i++) {
+		if (s->vrrp[i].state > STATS_VRRP_MASTER)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static void vip_labels(const struct stats_vip *v, struct labels *l)
+{
+	char buf[ADDR_STRLEN];
+
+	l->s[0] = '\0';
+	label_add(l, "proto", proto_str(v->proto));
+	label_add(l, "vip", addr_port_str(&v->addr, v->port, buf, sizeof(buf)));
+}
+
+static void backend_labels(const struct stats_snapshot *s,
+			   const struct stats_backend *b, struct labels *l)
+{
+	char buf[ADDR_STRLEN];
+
+	vip_labels(&s->vips[b->vip], l);
+	label_add(l, "backend", addr_str(&b->addr, buf, sizeof(buf)));
+}
+
+static void family(FILE *f, const char *name, const char *type,
+		   const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void sample(FILE *f, const char *name, const char *labels, __u64 v)
+{
+	if (labels && labels[0])
+		fprintf(f, "%s{%s} %llu\n", name, labels,
+			(unsigned long long)v);
+	else
+		fprintf(f, "%s %llu\n", name, (unsigned long long)v);
+}
+
+/* A family of one unlabelled sample. */
+static void single(FILE *f, const char *name, const char *type,
+		   const char *help, __u64 v)
+{
+	family(f, name, type, help);
+	sample(f, name, NULL, v);
+}
+
+/* Fields of struct stats_vip and stats_backend a family reports. */
+enum field {
+	F_PACKETS,
+	F_BYTES,
+	F_NEW_FLOWS,
+	F_ACTIVE_FLOWS,
+	F_UP,
+	F_WEIGHT,
+	F_DRAINING,
+};
+
+static const struct {
+	const char *name;
+	const char *help;
+	enum field field;
+} vip_families[] = {
+	{ "xlb_vip_packets_total", "Packets received for the VIP.",
+	  F_PACKETS },
+	{ "xlb_vip_bytes_total", "Bytes received for the VIP, as they arrived.",
+	  F_BYTES },
+	{ "xlb_vip_new_flows_total", "Flows the VIP assigned a backend.",
+	  F_NEW_FLOWS },
+};
+
+static const struct {
+	const char *name;
+	const char *type;
+	const char *help;
+	enum field field;
+} backend_families[] = {
+	{ "xlb_backend_packets_total", "counter",
+	  "Packets forwarded to the backend.", F_PACKETS },
+	{ "xlb_backend_bytes_total", "counter",
+	  "Bytes forwarded to the backend, before encapsulation.", F_BYTES },
+	{ "xlb_backend_new_flows_total", "counter",
+	  "Flows assigned to the backend.", F_NEW_FLOWS },
+	{ "xlb_backend_active_flows", "gauge",
+	  "Live conntrack entries pointing at the backend.", F_ACTIVE_FLOWS },
+	{ "xlb_backend_up", "gauge",
+	  "1 if health checks pass, else 0.", F_UP },
+	{ "xlb_backend_weight", "gauge",
+	  "Effective weight in the Maglev table.", F_WEIGHT },
+	{ "xlb_backend_draining", "gauge",
+	  "1 while the backend drains: no new flows.", F_DRAINING },
+};
+
+static __u64 vip_value(const struct stats_vip *v, enum field field)
+{
+	switch (field) {
+	case F_PACKETS:
+		return v->packets;
+	case F_BYTES:
+		return v->bytes;
+	default:
+		return v->new_flows;
+	}
+}
+
+static __u64 backend_value(const struct stats_backend *b, enum field field)
+{
+	switch (field) {
+	case F_PACKETS:
+		return b->packets;
+	case F_BYTES:
+		return b->bytes;
+	case F_NEW_FLOWS:
+		return b->new_flows;
+	case F_ACTIVE_FLOWS:
+		return b->active_flows;
+	case F_UP:
+		return b->up;
+	case F_WEIGHT:
+		return b->weight;
+	default:
+		return b->draining;
+	}
+}
+
+static void render_vips(const struct stats_snapshot *s,
+			const struct labels *vl, FILE *f)
+{
+	size_t i, j;
+
+	for (i = 0; i < ARRAY_SIZE(vip_families); i++) {
+		family(f, vip_families[i].name, "counter",
+		       vip_families[i].help);
+		for (j = 0; j < s->n_vips; j++)
+			sample(f, vip_families[i].name, vl[j].s,
+			       vip_value(&s->vips[j], vip_families[i].field));
+	}
+}
+
+static void render_backends(const struct stats_snapshot *s,
+			    const struct labels *bl, FILE *f)
+{
+	static const char hc[] = "xlb_health_checks_total";
+	char labels[LABELS_MAX + 32];
+	size_t i, j, r;
+
+	for (i = 0; i < ARRAY_SIZE(backend_families); i++) {
+		family(f, backend_families[i].name, backend_families[i].type,
+		       backend_families[i].help);
+		for (j = 0; j < s->n_backends; j++)
+			sample(f, backend_families[i].name, bl[j].s,
+			       backend_value(&s->backends[j],
+					     backend_families[i].field));
+	}
+	family(f, hc, "counter", "Health check probes finished, by result.");
+	for (j = 0; j < s->n_backends; j++) {
+		for (r = 0; r < STATS_HC_MAX; r++) {
+			snprintf(labels, sizeof(labels), "%s,result=\"%s\"",
+				 bl[j].s, hc_results[r]);
+			sample(f, hc, labels, s->backends[j].checks[r]);
+		}
+	}
+}
+
+static void render_verdicts(const struct stats_snapshot *s, FILE *f)
+{
+	char labels[64];
+	size_t i, j;
+
+	family(f, "xlb_packets_total", "counter",
+	       "Packets seen by the XDP program, by verdict.");
+	for (i = 0; i < ARRAY_SIZE(actions); i++) {
+		__u64 sum = 0;
+
+		for (j = 0; j < ARRAY_SIZE(verdicts); j++) {
+			if (!strcmp(verdicts[j].action, actions[i]))
+				sum += s->global[verdicts[j].idx].packets;
+		}
+		snprintf(labels, sizeof(labels), "action=\"%s\"", actions[i]);
+		sample(f, "xlb_packets_total", labels, sum);
+	}
+	family(f, "xlb_drops_total", "counter",
+	       "Packets dropped by the XDP program, by reason.");
+	for (j = 0; j < ARRAY_SIZE(verdicts); j++) {
+		if (!verdicts[j].reason)
+			continue;
+		snprintf(labels, sizeof(labels), "reason=\"%s\"",
+			 verdicts[j].reason);
+		sample(f, "xlb_drops_total", labels,
+		       s->global[verdicts[j].idx].packets);
+	}
+}
+
+static void render_conntrack(const struct stats_snapshot *s, FILE *f)
+{
+	single(f, "xlb_conntrack_entries", "gauge",
+	       "Flows in the conntrack table.", s->ct_entries);
+	single(f, "xlb_conntrack_capacity", "gauge",
+	       "Size of the conntrack table, in flows.", s->ct_capacity);
+	single(f, "xlb_conntrack_hits_total", "counter",
+	       "Packets that found their flow in conntrack.",
+	       s->global[XLB_STAT_CT_HIT].packets);
+	family(f, "xlb_conntrack_misses_total", "counter",
+	       "Packets without a conntrack entry: syn starts a flow (TCP SYN "
+	       "or new UDP), nonsyn is a TCP packet of an unknown flow.");
+	sample(f, "xlb_conntrack_misses_total", "kind=\"syn\"",
+	       s->global[XLB_STAT_CT_MISS_SYN].packets);
+	sample(f, "xlb_conntrack_misses_total", "kind=\"nonsyn\"",
+	       s->global[XLB_STAT_CT_MISS_NONSYN].packets);
+}
+
+static void render_vrrp(const struct stats_snapshot *s, FILE *f)
+{
+	char labels[32];
+	size_t i;
+
+	family(f, "xlb_vrrp_state", "gauge",
+	       "VRRP instance state: 0 init, 1 backup, 2 master.");
+	for (i = 0; i < s->n_vrrp; i++) {
+		snprintf(labels, sizeof(labels), "vrid=\"%u\"",
+			 s->vrrp[i].vrid);
+		sample(f, "xlb_vrrp_state", labels, s->vrrp[i].state);
+	}
+	family(f, "xlb_vrrp_transitions_total", "counter",
+	       "VRRP state changes of the instance.");
+	for (i = 0; i < s->n_vrrp; i++) {
+		snprintf(labels, sizeof(labels), "vrid=\"%u\"",
+			 s->vrrp[i].vrid);
+		sample(f, "xlb_vrrp_transitions_total", labels,
+		       s->vrrp[i].transitions);
+	}
+}
+
+int stats_render(const struct stats_snapshot *s, FILE *f)
+{
+	const char *version = s->version ? s->version : "unknown";
+	struct labels *vl, *bl;
+	size_t i, vlen;
+	char *ver;
+	int err;
+
+	err = snapshot_check(s);
+	if (err)
+		return err;
+	/* calloc(0) may return NULL; one spare slot keeps that simple. */
+	vl = calloc(s->n_vips + 1, sizeof(*vl));
+	bl = calloc(s->n_backends + 1, sizeof(*bl));
+	/* The one label value of any length: escaping at most doubles it. */
+	vlen = 2 * strlen(version) + 1;
+	ver = malloc(vlen);
+	if (!vl || !bl || !ver) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < s->n_vips; i++)
+		vip_labels(&s->vips[i], &vl[i]);
+	for (i = 0; i < s->n_backends; i++)
+		backend_labels(s, &s->backends[i], &bl[i]);
+	escape(ver, vlen, version);
+
+	render_vips(s, vl, f);
+	render_backends(s, bl, f);
+	render_verdicts(s, f);
+	render_conntrack(s, f);
+	render_vrrp(s, f);
+	single(f, "xlb_flood_active", "gauge",
+	       "1 while the SYN flood guard is active, else 0.",
+	       s->flood_active);
+	single(f, "xlb_flood_syns_total", "counter",
+	       "SYNs handled by the flood guard.", s->flood_syns);
+	family(f, "xlb_build_info", "gauge",
+	       "Always 1; the version label says which xlb wrote the file.");
+	fprintf(f, "xlb_build_info{version=\"%s\"} 1\n", ver);
+	/* Last, so a reader can tell a complete file by its last line. */
+	family(f, "xlb_stats_write_timestamp_seconds", "gauge",
+	       "When xlb took this snapshot, in seconds since the epoch.");
+	fprintf(f, "xlb_stats_write_timestamp_seconds %llu.%03llu\n",
+		(unsigned long long)(s->time_ms / 1000),
+		(unsigned long long)(s->time_ms % 1000));
+	err = ferror(f) ? -EIO : 0;
+out:
+	free(ver);
+	free(bl);
+	free(vl);
+	return err;
+}
+
+/*
+ * DIR for the final fsync and "DIR/.BASE.XXXXXX" for mkostemp: hidden, and
+ * never ending in .prom, so the textfile collector skips it.
+ */
+static int temp_names(const char *path, char **dir, char **tmp)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	int dlen = slash ? (int)(slash - path) : 0;
+
+	if (!*base)
+		return -EISDIR;
+	if (!slash)
+		*dir = strdup(".");
+	else
+		*dir = dlen ? strndup(path, dlen) : strdup("/");
+	if (!*dir)
+		return -ENOMEM;
+	if (asprintf(tmp, "%.*s%s.%s.XXXXXX", dlen, path, slash ? "/" : "",
+		     base) < 0) {
+		free(*dir);
+		*dir = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* write(2) all of buf: 0 or -errno (ENOSPC, EDQUOT, EFBIG, EIO). */
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * Rendered in memory first: a stdio stream on the file would turn a full
+ * disk into a bare error flag, and the caller deserves the errno.
+ */
+int stats_write_file(const char *path, const struct stats_snapshot *s)
+{
+	char *dir = NULL, *tmp = NULL, *buf = NULL;
+	int fd, dfd, err;
+	size_t len;
+	FILE *f;
+
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -errno;
+	err = stats_render(s, f);
+	/* The only way a memory stream fails is running out of memory. */
+	if ((fclose(f) && !err) || err == -EIO)
+		err = -ENOMEM;
+	if (err)
+		goto out_free;
+	err = temp_names(path, &dir, &tmp);
+	if (err)
+		goto out_free;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto out_free;
+	}
+	err = write_all(fd, buf, len);
+	if (err)
+		goto out_close;
+	if (fsync(fd) || fchmod(fd, 0644)) {
+		err = -errno;
+		goto out_close;
+	}
+	/* NFS and friends report deferred write errors on close. */
+	if (close(fd)) {
+		err = -errno;
+		goto out_unlink;
+	}
+	if (rename(tmp, path)) {
+		err = -errno;
+		goto out_unlink;
+	}
+	/* Make the rename itself durable. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		err = -errno;
+		goto out_free;
+	}
+	if (fsync(dfd))
+		err = -errno;
+	close(dfd);
+	goto out_free;
+
+out_close:
+	close(fd);
+out_unlink:
+	unlink(tmp);
+out_free:
+	free(tmp);
+	free(dir);
+	free(buf);
+	return err;
+}
