@@ -92,38 +92,48 @@ fail:
 	return err;
 }
 
-/* Parse one JSON value that must fill the whole line (blanks allowed). */
-static struct json_object *parse_whole(const char *line, size_t len,
-				       int depth, int flags)
+/*
+ * Parse one JSON value that must fill the whole line (blanks allowed).
+ * 0 and *out (NULL for a JSON null), or -EINVAL / -ENOMEM.
+ */
+static int parse_whole(const char *line, size_t len, int depth, int flags,
+		       struct json_object **out)
 {
-	struct json_object *o;
 	struct json_tokener *tok;
-	size_t end;
+	struct json_object *o;
+	size_t end, consumed;
+	int ret = -EINVAL;
 
+	*out = NULL;
 	if (len > (size_t)INT32_MAX)
-		return NULL;
+		return -EINVAL;
 	tok = json_tokener_new_ex(depth);
 	if (!tok)
-		return NULL;
+		return -ENOMEM;
 	json_tokener_set_flags(tok, flags);
 	o = json_tokener_parse_ex(tok, line, len);
-	if (o && json_tokener_get_error(tok) == json_tokener_success) {
-		for (end = json_tokener_get_parse_end(tok); end < len; end++) {
+	consumed = json_tokener_get_parse_end(tok);
+	/* A bare literal or number at the end waits for more input: a NUL
+	 * byte tells the tokener the input is over. */
+	if (!o && json_tokener_get_error(tok) == json_tokener_continue &&
+	    consumed == len)
+		o = json_tokener_parse_ex(tok, "", 1);
+	if (json_tokener_get_error(tok) == json_tokener_success) {
+		for (end = consumed; end < len; end++) {
 			char ch = line[end];
 
 			if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n')
 				break;
 		}
-		if (end != len) {
-			json_object_put(o);
+		if (end == len) {
+			*out = o;
 			o = NULL;
+			ret = 0;
 		}
-	} else {
-		json_object_put(o);
-		o = NULL;
 	}
+	json_object_put(o);
 	json_tokener_free(tok);
-	return o;
+	return ret;
 }
 
 int ctl_request_decode(const char *line, size_t len, int *argc, char ***argv,
@@ -144,9 +154,8 @@ int ctl_request_decode(const char *line, size_t len, int *argc, char ***argv,
 		seterr(err, errlen, "request contains a NUL byte");
 		return -EINVAL;
 	}
-	o = parse_whole(line, len, CTL_REQUEST_DEPTH,
-			JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	if (!o) {
+	if (parse_whole(line, len, CTL_REQUEST_DEPTH,
+			JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8, &o)) {
 		seterr(err, errlen, "malformed JSON");
 		return -EINVAL;
 	}
@@ -266,9 +275,10 @@ int ctl_reply_decode(const char *line, size_t len, bool *ok,
 	if (errlen)
 		err[0] = '\0';
 	*data = NULL;
-	o = len > CTL_MAX_REPLY || memchr(line, '\0', len) ? NULL :
-	    parse_whole(line, len, CTL_REPLY_DEPTH, 0);
-	if (!o || !json_object_is_type(o, json_type_object) ||
+	o = NULL;
+	if (len > CTL_MAX_REPLY || memchr(line, '\0', len) ||
+	    parse_whole(line, len, CTL_REPLY_DEPTH, 0, &o) ||
+	    !json_object_is_type(o, json_type_object) ||
 	    !json_object_object_get_ex(o, "ok", &v) ||
 	    !json_object_is_type(v, json_type_boolean))
 		goto bad;
