@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include "lb.h"
 #include "maglev.h"
 
@@ -236,7 +237,7 @@ static void warnf(struct lb *lb, const char *fmt, ...)
 
 static const char *proto_name(__u8 proto)
 {
-	return proto == 17 ? "udp" : "tcp";
+	return proto == IPPROTO_UDP ? "udp" : "tcp";
 }
 
 static void be_value(struct xlb_backend *b, const struct lb_be *be,
@@ -256,6 +257,18 @@ static void vip_value(struct xlb_vip *val, const struct lb_vip *v)
 	val->flags = v->flags;
 	val->ring_size = v->ring_size;
 	val->mode = v->mode;
+}
+
+bool lb_flow_live(const struct xlb_flow_key *k, const struct xlb_flow *f,
+		  __u64 now_ns, __u64 udp_timeout_ns)
+{
+	__u64 idle = now_ns > f->atime_ns ? now_ns - f->atime_ns : 0;
+
+	if (k->proto != IPPROTO_TCP)
+		return idle < udp_timeout_ns;
+	if (f->flags & XLB_FLOW_F_CLOSING)
+		return idle < XLB_CLOSING_LINGER_NS;
+	return idle < XLB_TCP_LIVE_NS;
 }
 
 /* --- recovery ----------------------------------------------------------- */
@@ -566,6 +579,7 @@ int lb_apply(struct lb *lb, const struct conf *c, char *err, size_t errlen)
 	size_t i, j, n = c->n_vips;
 	int ret;
 
+	lb->partial = false;
 	if (n > XLB_MAX_VIPS) {
 		snprintf(err, errlen, "too many VIPs (%zu, at most %d)", n,
 			 XLB_MAX_VIPS);
@@ -670,6 +684,7 @@ int lb_apply(struct lb *lb, const struct conf *c, char *err, size_t errlen)
 	/* Publish. Errors now are map update failures on existing maps;
 	 * continue so the maps converge as far as possible. */
 	ret = publish(lb, nv, p, n);
+	lb->partial = ret != 0;
 	for (i = 0; i < n; i++)
 		if (p[i].ring_fd >= 0)
 			lb->ops->ring_close(lb->ctx, p[i].ring_fd);

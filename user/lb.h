@@ -89,6 +89,7 @@ struct lb {
 	/* backend ids deleted since the last lb_take_purged() */
 	__u32 *purged;
 	size_t n_purged, cap_purged;
+	bool partial;		/* the last apply failed while publishing */
 	void (*warn)(void *arg, const char *msg);
 	void *warn_arg;
 };
@@ -117,6 +118,15 @@ const struct lb_be *lb_be_by_id(const struct lb *lb, __u32 id,
 /* Ids deleted since the last call (for the conntrack purge); the caller
  * frees the array. */
 size_t lb_take_purged(struct lb *lb, __u32 **ids);
+
+/*
+ * Is a conntrack entry a live flow (status, drain)? TCP: idle less than
+ * XLB_TCP_LIVE_NS, and if the client closed it, quiet for less than
+ * XLB_CLOSING_LINGER_NS; UDP: idle less than udp_timeout_ns. now_ns on
+ * the clock of bpf_ktime_get_ns() (CLOCK_MONOTONIC).
+ */
+bool lb_flow_live(const struct xlb_flow_key *k, const struct xlb_flow *f,
+		  __u64 now_ns, __u64 udp_timeout_ns);
 
 /* Key helpers shared with the daemon. */
 void lb_vip_key(struct xlb_vip_key *k, __u8 proto, const struct ip_addr *a,

@@ -1,0 +1,1078 @@
+// SPDX-License-Identifier: GPL-2.0
+/* xlbd core: model, apply, requests, reload, drains, persistence. */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/epoll.h>
+#include <json-c/json.h>
+#include "ctl.h"
+#include "ctl_proto.h"
+#include "daemon.h"
+#include "evloop.h"
+#include "log.h"
+#include "neigh.h"
+#include "state.h"
+
+#define DRAIN_CHECK_MS		250
+#define PURGE_TICK_MS		10
+#define PURGE_BUDGET		4096
+#define FLOWS_MAX		10000
+
+static const char *proto_name(__u8 proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+static const char *mode_name(__u8 mode)
+{
+	switch (mode) {
+	case XLB_MODE_GUE:
+		return "gue";
+	case XLB_MODE_L2:
+		return "l2";
+	default:
+		return "ipip";
+	}
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void lb_warn(void *arg, const char *msg)
+{
+	(void)arg;
+	log_warn("%s", msg);
+}
+
+/* --- data path configuration -------------------------------------------- */
+
+static int iface_mac(const char *iface, __u8 mac[6])
+{
+	struct ifreq ifr = {};
+	int fd, err = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		err = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return err;
+}
+
+/* The interface's first global address of each family, for encapsulation
+ * sources the config leaves unset. */
+static void iface_addrs(const char *iface, struct ip_addr *v4,
+			struct ip_addr *v6)
+{
+	struct ifaddrs *ifa, *i;
+
+	if (getifaddrs(&ifa))
+		return;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || strcmp(i->ifa_name, iface))
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET && !v4->family) {
+			struct sockaddr_in *s = (void *)i->ifa_addr;
+
+			v4->family = XLB_AF_INET;
+			v4->a[0] = s->sin_addr.s_addr;
+		} else if (i->ifa_addr->sa_family == AF_INET6 && !v6->family) {
+			struct sockaddr_in6 *s = (void *)i->ifa_addr;
+
+			if (IN6_IS_ADDR_LINKLOCAL(&s->sin6_addr))
+				continue;
+			v6->family = XLB_AF_INET6;
+			memcpy(v6->a, &s->sin6_addr, 16);
+		}
+	}
+	freeifaddrs(ifa);
+}
+
+static int cfg_write(struct daemon *d, const struct conf *c)
+{
+	struct ip_addr s4 = c->encap_src4, s6 = c->encap_src6;
+	struct xlb_config cfg = {};
+	int err;
+
+	err = iface_mac(c->iface, cfg.if_mac);
+	if (err) {
+		log_err("reading the MAC address of %s: %s", c->iface,
+			strerror(-err));
+		return err;
+	}
+	iface_addrs(c->iface, &s4, &s6);
+	cfg.flags = XLB_CFG_F_ENABLED;
+	cfg.hash_seed = c->hash_seed;
+	cfg.encap_src4 = s4.family ? s4.a[0] : 0;
+	if (s6.family)
+		memcpy(cfg.encap_src6, s6.a, sizeof(cfg.encap_src6));
+	cfg.udp_timeout_ns = c->udp_timeout_ms * 1000000ull;
+	cfg.gue_port = htons(XLB_GUE_PORT_DEFAULT);
+	err = maps_cfg_write(&d->maps, &cfg);
+	if (err)
+		log_err("writing xlb_cfg: %s", strerror(-err));
+	return err;
+}
+
+/* --- recovery ----------------------------------------------------------- */
+
+struct recovered {
+	struct xlb_vip_key *vk;
+	struct xlb_vip *vv;
+	size_t n_vips;
+	__u32 *ids;
+	struct xlb_backend *bv;
+	size_t n_be, cap_be;
+};
+
+static int rec_vip(void *arg, const struct xlb_vip_key *k,
+		   const struct xlb_vip *v)
+{
+	struct recovered *r = arg;
+
+	if (r->n_vips >= XLB_MAX_VIPS)
+		return -E2BIG;
+	r->vk[r->n_vips] = *k;
+	r->vv[r->n_vips++] = *v;
+	return 0;
+}
+
+static int rec_be(void *arg, __u32 id, const struct xlb_backend *b)
+{
+	struct recovered *r = arg;
+
+	if (r->n_be == r->cap_be) {
+		size_t cap = r->cap_be ? 2 * r->cap_be : 64;
+		__u32 *ids = realloc(r->ids, cap * sizeof(*ids));
+		struct xlb_backend *bv;
+
+		if (!ids)
+			return -ENOMEM;
+		r->ids = ids;
+		bv = realloc(r->bv, cap * sizeof(*bv));
+		if (!bv)
+			return -ENOMEM;
+		r->bv = bv;
+		r->cap_be = cap;
+	}
+	r->ids[r->n_be] = id;
+	r->bv[r->n_be++] = *b;
+	return 0;
+}
+
+static int recover(struct daemon *d)
+{
+	struct recovered r = {};
+	int err;
+
+	r.vk = calloc(XLB_MAX_VIPS, sizeof(*r.vk));
+	r.vv = calloc(XLB_MAX_VIPS, sizeof(*r.vv));
+	err = r.vk && r.vv ? 0 : -ENOMEM;
+	if (!err)
+		err = maps_vips_walk(&d->maps, rec_vip, &r);
+	if (!err)
+		err = maps_backends_walk(&d->maps, rec_be, &r);
+	if (!err)
+		err = lb_recover(&d->lb, r.vk, r.vv, r.n_vips, r.ids, r.bv,
+				 r.n_be);
+	if (err)
+		log_err("reading the pinned maps under %s: %s", d->pin_dir,
+			strerror(-err));
+	else
+		log_info("recovered %zu VIPs and %zu backends from the pinned "
+			 "maps under %s", r.n_vips, r.n_be, d->pin_dir);
+	free(r.vk);
+	free(r.vv);
+	free(r.ids);
+	free(r.bv);
+	return err;
+}
+
+/* --- live flows --------------------------------------------------------- */
+
+struct flow_count {
+	__u32 *per_be;		/* XLB_MAX_BACKENDS */
+	__u64 now, udp_ns;
+};
+
+static int count_cb(void *arg, const struct xlb_flow_key *k,
+		    const struct xlb_flow *f)
+{
+	struct flow_count *fc = arg;
+
+	if (f->backend_id < XLB_MAX_BACKENDS &&
+	    lb_flow_live(k, f, fc->now, fc->udp_ns))
+		fc->per_be[f->backend_id]++;
+	return 0;
+}
+
+/* Live flows per backend id; the caller frees the array. */
+static __u32 *live_flows(struct daemon *d)
+{
+	struct flow_count fc = {
+		.now = now_ns(),
+		.udp_ns = d->conf.udp_timeout_ms * 1000000ull,
+	};
+	int err;
+
+	fc.per_be = calloc(XLB_MAX_BACKENDS, sizeof(__u32));
+	if (!fc.per_be)
+		return NULL;
+	err = maps_ct_walk(&d->maps, count_cb, &fc);
+	if (err) {
+		free(fc.per_be);
+		errno = -err;
+		return NULL;
+	}
+	return fc.per_be;
+}
+
+/* --- committing a new model -------------------------------------------- */
+
+static void drain_timer_cb(struct ev_loop *loop, void *arg);
+static void purge_timer_cb(struct ev_loop *loop, void *arg);
+
+static void post_apply(struct daemon *d)
+{
+	struct ip_addr *addrs;
+	size_t i, j, n = 0, nd = 0;
+	struct daemon_drain *dr;
+	__u32 *ids;
+	size_t n_ids;
+
+	/* Neighbours of every backend. */
+	for (i = 0; i < d->conf.n_vips; i++)
+		n += d->conf.vips[i].n_be;
+	addrs = calloc(n ? n : 1, sizeof(*addrs));
+	dr = calloc(n ? n : 1, sizeof(*dr));
+	if (!addrs || !dr) {
+		log_err("out of memory updating neighbours and drains");
+		free(addrs);
+		free(dr);
+		return;
+	}
+	n = 0;
+	for (i = 0; i < d->conf.n_vips; i++) {
+		const struct conf_vip *v = &d->conf.vips[i];
+
+		for (j = 0; j < v->n_be; j++) {
+			const struct conf_backend *b = &v->be[j];
+			size_t k;
+
+			addrs[n++] = b->addr;
+			if (!b->draining || !b->drain_timeout_ms)
+				continue;
+			/* Keep the deadline of a drain already running. */
+			dr[nd].proto = v->proto;
+			dr[nd].port = v->port;
+			dr[nd].vip = v->addr;
+			dr[nd].be = b->addr;
+			dr[nd].deadline_ms = ev_now_ms() + b->drain_timeout_ms;
+			for (k = 0; k < d->n_drains; k++)
+				if (d->drains[k].proto == v->proto &&
+				    d->drains[k].port == v->port &&
+				    !addr_cmp(&d->drains[k].vip, &v->addr) &&
+				    !addr_cmp(&d->drains[k].be, &b->addr))
+					dr[nd].deadline_ms =
+						d->drains[k].deadline_ms;
+			nd++;
+		}
+	}
+	if (d->neigh)
+		neigh_sync(d->neigh, addrs, n, lb_warn, NULL);
+	free(addrs);
+	free(d->drains);
+	d->drains = dr;
+	d->n_drains = nd;
+	if (nd && !d->drain_timer)
+		d->drain_timer = ev_timer_add(d->loop, DRAIN_CHECK_MS,
+					      drain_timer_cb, d);
+
+	/* Conntrack entries of deleted backends, in the background. */
+	n_ids = lb_take_purged(&d->lb, &ids);
+	for (i = 0; i < n_ids; i++)
+		d->purge_pending[ids[i]] = 1;
+	free(ids);
+	if (n_ids && !d->purge_timer)
+		d->purge_timer = ev_timer_add(d->loop, PURGE_TICK_MS,
+					      purge_timer_cb, d);
+}
+
+static bool cfg_differs(const struct conf *a, const struct conf *b)
+{
+	return a->hash_seed != b->hash_seed ||
+	       a->udp_timeout_ms != b->udp_timeout_ms ||
+	       addr_cmp(&a->encap_src4, &b->encap_src4) ||
+	       addr_cmp(&a->encap_src6, &b->encap_src6);
+}
+
+/*
+ * Make nc the running model: persist it, apply it, and only then adopt
+ * it. On error the maps, the model and the state file are as before.
+ * Takes nc over on success and on error.
+ */
+static int commit(struct daemon *d, struct conf *nc, __u64 hash, char *err,
+		  size_t errlen)
+{
+	int ret;
+
+	ret = state_write(d->state_path, nc, hash);
+	if (ret) {
+		snprintf(err, errlen, "saving the state to %s: %s",
+			 d->state_path, strerror(-ret));
+		conf_free(nc);
+		return ret;
+	}
+	if (!d->cfg_written || cfg_differs(&d->conf, nc)) {
+		ret = cfg_write(d, nc);
+		if (ret) {
+			snprintf(err, errlen, "writing xlb_cfg: %s",
+				 strerror(-ret));
+			goto restore;
+		}
+	}
+	ret = lb_apply(&d->lb, nc, err, errlen);
+	if (ret && !d->lb.partial) {
+		if (d->cfg_written && cfg_differs(&d->conf, nc))
+			cfg_write(d, &d->conf);
+		goto restore;
+	}
+	d->cfg_written = true;
+	conf_free(&d->conf);
+	d->conf = *nc;
+	d->conf_hash = hash;
+	post_apply(d);
+	return ret;
+restore:
+	state_write(d->state_path, &d->conf, d->conf_hash);
+	conf_free(nc);
+	return ret;
+}
+
+static int mutate(struct daemon *d, const struct cmd *cmd, char *err,
+		  size_t errlen)
+{
+	struct conf nc;
+	int ret;
+
+	ret = conf_copy(&nc, &d->conf);
+	if (ret) {
+		snprintf(err, errlen, "out of memory");
+		return ret;
+	}
+	ret = conf_apply(&nc, cmd, err, errlen);
+	if (ret) {
+		conf_free(&nc);
+		return ret;
+	}
+	return commit(d, &nc, d->conf_hash, err, errlen);
+}
+
+/* --- drains and purges ---------------------------------------------------- */
+
+static void drain_timer_cb(struct ev_loop *loop, void *arg)
+{
+	struct daemon *d = arg;
+	char err[256], vb[ADDR_STRLEN], bb[ADDR_STRLEN];
+	__u64 now = ev_now_ms();
+	__u32 *flows;
+	size_t i;
+
+	d->drain_timer = NULL;
+	flows = live_flows(d);
+	if (!flows) {
+		log_err("counting flows for drains: %s", strerror(errno));
+		goto rearm;
+	}
+	for (i = 0; i < d->n_drains; i++) {
+		struct daemon_drain dr = d->drains[i];
+		const struct lb_vip *v;
+		const struct lb_be *be;
+		struct cmd cmd = {};
+		__u32 live;
+
+		v = lb_vip_find(&d->lb, dr.proto, &dr.vip, dr.port);
+		be = v ? lb_be_find(v, &dr.be) : NULL;
+		if (!be)
+			continue;
+		live = flows[be->id];
+		if (live && now < dr.deadline_ms)
+			continue;
+		cmd.verb = CMD_BACKEND_DEL;
+		cmd.proto = dr.proto;
+		cmd.vip = dr.vip;
+		cmd.port = dr.port;
+		cmd.addr = dr.be;
+		cmd.force = true;
+		addr_port_str(&dr.vip, dr.port, vb, sizeof(vb));
+		addr_str(&dr.be, bb, sizeof(bb));
+		if (mutate(d, &cmd, err, sizeof(err)))
+			log_err("removing drained backend %s of %s %s: %s", bb,
+				proto_name(dr.proto), vb, err);
+		else
+			log_info("drain of backend %s of %s %s done: %s; "
+				 "removed", bb, proto_name(dr.proto), vb,
+				 live ? "timeout reached" : "no live flow");
+		/* mutate() rebuilt the drain list: start over next time. */
+		break;
+	}
+	free(flows);
+rearm:
+	if (d->n_drains && !d->drain_timer)
+		d->drain_timer = ev_timer_add(loop, DRAIN_CHECK_MS,
+					      drain_timer_cb, d);
+}
+
+static bool purge_match(void *arg, __u32 id)
+{
+	struct daemon *d = arg;
+
+	return id < XLB_MAX_BACKENDS && d->purge_active[id];
+}
+
+static void purge_timer_cb(struct ev_loop *loop, void *arg)
+{
+	struct daemon *d = arg;
+	bool more = false;
+	__u32 id;
+	int ret;
+
+	d->purge_timer = NULL;
+	if (!d->purge_running) {
+		/* A pass covers the ids pending at its start. */
+		memcpy(d->purge_active, d->purge_pending, XLB_MAX_BACKENDS);
+		memset(d->purge_pending, 0, XLB_MAX_BACKENDS);
+		memset(&d->purge_cur, 0, sizeof(d->purge_cur));
+		d->purge_running = true;
+	}
+	ret = maps_ct_purge_step(&d->maps, &d->purge_cur, purge_match, d,
+				 PURGE_BUDGET);
+	if (ret < 0)
+		log_err("removing flows of deleted backends: %s",
+			strerror(-ret));
+	if (ret != 0) {
+		d->purge_running = false;
+		for (id = 1; id < XLB_MAX_BACKENDS; id++)
+			more |= d->purge_pending[id];
+	} else {
+		more = true;
+	}
+	if (more)
+		d->purge_timer = ev_timer_add(loop, PURGE_TICK_MS,
+					      purge_timer_cb, d);
+}
+
+/* --- queries ------------------------------------------------------------- */
+
+static void jadd_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void jadd_u64(struct json_object *o, const char *k, __u64 v)
+{
+	json_object_object_add(o, k, json_object_new_int64((int64_t)v));
+}
+
+static struct json_object *q_vip_list(struct daemon *d)
+{
+	struct json_object *data = json_object_new_object();
+	struct json_object *arr = json_object_new_array();
+	char buf[ADDR_STRLEN];
+	size_t i;
+
+	for (i = 0; i < d->conf.n_vips; i++) {
+		const struct conf_vip *v = &d->conf.vips[i];
+		struct json_object *o = json_object_new_object();
+
+		jadd_str(o, "proto", proto_name(v->proto));
+		jadd_str(o, "vip", addr_port_str(&v->addr, v->port, buf,
+						 sizeof(buf)));
+		json_object_object_add(o, "sticky", json_object_new_boolean(
+				       v->flags & XLB_VIP_F_STICKY));
+		jadd_str(o, "mode", mode_name(v->mode));
+		jadd_u64(o, "backends", v->n_be);
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(data, "vips", arr);
+	return data;
+}
+
+static struct json_object *q_status(struct daemon *d, char *err,
+				    size_t errlen)
+{
+	struct json_object *data, *arr;
+	char buf[ADDR_STRLEN];
+	struct xlb_ctr ctr;
+	__u32 *flows;
+	size_t i, j;
+
+	flows = live_flows(d);
+	if (!flows) {
+		snprintf(err, errlen, "reading conntrack: %s", strerror(errno));
+		return NULL;
+	}
+	data = json_object_new_object();
+	arr = json_object_new_array();
+	jadd_str(data, "interface", d->conf.iface);
+	jadd_str(data, "attach_mode", d->conf.generic ? "generic" : "native");
+	for (i = 0; i < d->conf.n_vips; i++) {
+		const struct conf_vip *v = &d->conf.vips[i];
+		const struct lb_vip *lv = lb_vip_find(&d->lb, v->proto,
+						      &v->addr, v->port);
+		struct json_object *o = json_object_new_object();
+		struct json_object *bes = json_object_new_array();
+
+		jadd_str(o, "proto", proto_name(v->proto));
+		jadd_str(o, "vip", addr_port_str(&v->addr, v->port, buf,
+						 sizeof(buf)));
+		json_object_object_add(o, "sticky", json_object_new_boolean(
+				       v->flags & XLB_VIP_F_STICKY));
+		jadd_str(o, "mode", mode_name(v->mode));
+		memset(&ctr, 0, sizeof(ctr));
+		if (lv)
+			maps_vip_ctr(&d->maps, lv->id, &ctr);
+		jadd_u64(o, "packets", ctr.packets);
+		jadd_u64(o, "bytes", ctr.bytes);
+		for (j = 0; j < v->n_be; j++) {
+			const struct conf_backend *b = &v->be[j];
+			const struct lb_be *lb = lv ? lb_be_find(lv, &b->addr) :
+						      NULL;
+			struct json_object *bo = json_object_new_object();
+
+			jadd_str(bo, "addr", addr_str(&b->addr, buf,
+						      sizeof(buf)));
+			jadd_str(bo, "state", lb && lb->down ? "down" :
+				 b->draining ? "draining" : "active");
+			jadd_u64(bo, "weight", b->weight);
+			memset(&ctr, 0, sizeof(ctr));
+			if (lb)
+				maps_backend_ctr(&d->maps, lb->id, &ctr);
+			jadd_u64(bo, "flows", lb ? flows[lb->id] : 0);
+			jadd_u64(bo, "packets", ctr.packets);
+			jadd_u64(bo, "bytes", ctr.bytes);
+			json_object_array_add(bes, bo);
+		}
+		json_object_object_add(o, "backends", bes);
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(data, "vips", arr);
+	free(flows);
+	return data;
+}
+
+struct flows_q {
+	struct daemon *d;
+	const struct cmd *filter;
+	struct json_object *arr;
+	size_t n;
+	bool truncated;
+	__u64 now, udp_ns;
+};
+
+static int flows_cb(void *arg, const struct xlb_flow_key *k,
+		    const struct xlb_flow *f)
+{
+	struct flows_q *q = arg;
+	const struct lb_vip *v = NULL;
+	const struct lb_be *be;
+	struct ip_addr cl = {}, va = {};
+	struct json_object *o;
+	char buf[ADDR_STRLEN];
+	__u64 idle;
+
+	if (!lb_flow_live(k, f, q->now, q->udp_ns))
+		return 0;
+	be = lb_be_by_id(&q->d->lb, f->backend_id, &v);
+	if (!be)
+		return 0;
+	va.family = cl.family = k->family;
+	memcpy(cl.a, k->src, sizeof(cl.a));
+	memcpy(va.a, k->dst, sizeof(va.a));
+	if (q->filter->has_vip &&
+	    (q->filter->proto != k->proto || addr_cmp(&q->filter->vip, &va) ||
+	     q->filter->port != ntohs(k->dport)))
+		return 0;
+	if (q->n >= FLOWS_MAX) {
+		q->truncated = true;
+		return 1;
+	}
+	o = json_object_new_object();
+	jadd_str(o, "proto", proto_name(k->proto));
+	jadd_str(o, "client", addr_port_str(&cl, ntohs(k->sport), buf,
+					    sizeof(buf)));
+	jadd_str(o, "vip", addr_port_str(&va, ntohs(k->dport), buf,
+					 sizeof(buf)));
+	jadd_str(o, "backend", addr_str(&be->addr, buf, sizeof(buf)));
+	idle = q->now > f->atime_ns ? q->now - f->atime_ns : 0;
+	jadd_u64(o, "idle_ms", idle / 1000000);
+	json_object_object_add(o, "closing", json_object_new_boolean(
+			       f->flags & XLB_FLOW_F_CLOSING));
+	json_object_array_add(q->arr, o);
+	q->n++;
+	return 0;
+}
+
+static struct json_object *q_flows(struct daemon *d, const struct cmd *cmd,
+				   char *err, size_t errlen)
+{
+	struct flows_q q = {
+		.d = d,
+		.filter = cmd,
+		.now = now_ns(),
+		.udp_ns = d->conf.udp_timeout_ms * 1000000ull,
+	};
+	struct json_object *data;
+	int ret;
+
+	if (cmd->has_vip &&
+	    !conf_vip_find(&d->conf, cmd->proto, &cmd->vip, cmd->port)) {
+		snprintf(err, errlen, "no such VIP");
+		return NULL;
+	}
+	q.arr = json_object_new_array();
+	ret = maps_ct_walk(&d->maps, flows_cb, &q);
+	if (ret < 0) {
+		json_object_put(q.arr);
+		snprintf(err, errlen, "reading conntrack: %s", strerror(-ret));
+		return NULL;
+	}
+	data = json_object_new_object();
+	json_object_object_add(data, "flows", q.arr);
+	json_object_object_add(data, "truncated",
+			       json_object_new_boolean(q.truncated));
+	return data;
+}
+
+static struct json_object *q_save(struct daemon *d, char *err, size_t errlen)
+{
+	struct json_object *data;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	f = open_memstream(&text, &len);
+	if (!f) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	ret = conf_write(&d->conf, f, false);
+	fclose(f);
+	if (ret) {
+		free(text);
+		snprintf(err, errlen, "writing the configuration: %s",
+			 strerror(-ret));
+		return NULL;
+	}
+	data = json_object_new_object();
+	jadd_str(data, "config", text);
+	free(text);
+	return data;
+}
+
+/* backend del without force: refuse while the backend has live flows. */
+static int check_del(struct daemon *d, const struct cmd *cmd, char *err,
+		     size_t errlen)
+{
+	const struct lb_vip *v;
+	const struct lb_be *be;
+	char buf[ADDR_STRLEN];
+	__u32 *flows, live;
+
+	if (cmd->force)
+		return 0;
+	v = lb_vip_find(&d->lb, cmd->proto, &cmd->vip, cmd->port);
+	be = v ? lb_be_find(v, &cmd->addr) : NULL;
+	if (!be)
+		return 0;	/* conf_apply reports it */
+	flows = live_flows(d);
+	if (!flows) {
+		snprintf(err, errlen, "counting flows: %s", strerror(errno));
+		return -errno;
+	}
+	live = flows[be->id];
+	free(flows);
+	if (!live)
+		return 0;
+	snprintf(err, errlen, "backend %s has %u live flow%s; drain it first "
+		 "or add 'force'", addr_str(&cmd->addr, buf, sizeof(buf)),
+		 live, live == 1 ? "" : "s");
+	return -EBUSY;
+}
+
+static void shutdown_cb(struct ev_loop *loop, void *arg)
+{
+	struct daemon *d = arg;
+
+	d->shutdown = true;
+	ev_loop_stop(loop);
+}
+
+static char *handle(void *arg, const char *line, size_t len)
+{
+	struct daemon *d = arg;
+	struct json_object *data = NULL;
+	char err[512] = "", **argv = NULL;
+	struct cmd cmd;
+	int argc, ret;
+
+	ret = ctl_request_decode(line, len, &argc, &argv, err, sizeof(err));
+	if (ret)
+		return ctl_reply_error(err);
+	ret = cmd_parse(argc, argv, CMD_CTX_RUNTIME, &cmd, err, sizeof(err));
+	ctl_argv_free(argv);
+	if (ret)
+		return ctl_reply_error(err);
+	switch (cmd.verb) {
+	case CMD_VIP_LIST:
+		data = q_vip_list(d);
+		break;
+	case CMD_STATUS:
+		data = q_status(d, err, sizeof(err));
+		break;
+	case CMD_FLOWS:
+		data = q_flows(d, &cmd, err, sizeof(err));
+		break;
+	case CMD_SAVE:
+		data = q_save(d, err, sizeof(err));
+		break;
+	case CMD_SHUTDOWN:
+		log_info("shutdown requested on the control socket");
+		ev_timer_add(d->loop, 0, shutdown_cb, d);
+		return ctl_reply_ok(NULL);
+	default:
+		if (!cmd_is_mutation(cmd.verb)) {
+			snprintf(err, sizeof(err), "not a runtime command");
+			break;
+		}
+		if (cmd.verb == CMD_BACKEND_DEL &&
+		    check_del(d, &cmd, err, sizeof(err)))
+			break;
+		ret = mutate(d, &cmd, err, sizeof(err));
+		if (ret)
+			break;
+		return ctl_reply_ok(NULL);
+	}
+	if (!data)
+		return ctl_reply_error(err[0] ? err : "failed");
+	return ctl_reply_ok(data);
+}
+
+/* --- reload ------------------------------------------------------------- */
+
+static void reload(struct daemon *d)
+{
+	char err[512];
+	struct conf nc;
+	__u64 hash;
+	int ret;
+
+	ret = state_hash_file(d->conf_path, &hash);
+	if (ret) {
+		log_err("reload: reading %s: %s; keeping the running "
+			"configuration", d->conf_path, strerror(-ret));
+		return;
+	}
+	ret = conf_parse_file(d->conf_path, &nc, err, sizeof(err));
+	if (ret) {
+		log_err("reload: %s; keeping the running configuration", err);
+		return;
+	}
+	/* What only a restart can change stays as it runs. */
+	if (strcmp(nc.iface, d->conf.iface) || nc.generic != d->conf.generic) {
+		log_warn("reload: the interface changes only on a restart; "
+			 "keeping %s", d->conf.iface);
+		memcpy(nc.iface, d->conf.iface, sizeof(nc.iface));
+		nc.generic = d->conf.generic;
+	}
+	if (nc.conntrack_size != d->conf.conntrack_size) {
+		log_warn("reload: conntrack-size changes only on a restart "
+			 "(and a new pin directory); keeping %u",
+			 d->conf.conntrack_size);
+		nc.conntrack_size = d->conf.conntrack_size;
+	}
+	ret = commit(d, &nc, hash, err, sizeof(err));
+	if (ret) {
+		log_err("reload: %s; keeping the running configuration", err);
+		return;
+	}
+	log_info("reloaded %s: %zu VIPs", d->conf_path, d->conf.n_vips);
+}
+
+static void signal_cb(struct ev_loop *loop, int fd, uint32_t events,
+		      void *arg)
+{
+	struct daemon *d = arg;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_info("SIGHUP: reloading %s", d->conf_path);
+			reload(d);
+		} else {
+			log_info("%s: exiting; the data path keeps forwarding",
+				 strsignal(si.ssi_signo));
+			ev_loop_stop(loop);
+		}
+	}
+}
+
+/* --- life cycle ---------------------------------------------------------- */
+
+/* The model to start with: the saved state if it derives from the same
+ * config file, else the config file. */
+static int initial_model(struct daemon *d, struct conf *c)
+{
+	char err[512];
+	struct conf sc;
+	__u64 saved;
+	int ret;
+
+	ret = state_hash_file(d->conf_path, &d->conf_hash);
+	if (ret) {
+		log_err("reading %s: %s", d->conf_path, strerror(-ret));
+		return ret;
+	}
+	ret = conf_parse_file(d->conf_path, c, err, sizeof(err));
+	if (ret) {
+		log_err("%s", err);
+		return ret;
+	}
+	ret = state_read(d->state_path, &sc, &saved, err, sizeof(err));
+	if (ret == -ENOENT) {
+		log_info("no state file %s: using %s", d->state_path,
+			 d->conf_path);
+		return 0;
+	}
+	if (ret) {
+		log_warn("ignoring the state file: %s", ret == -EINVAL ? err :
+			 strerror(-ret));
+		return 0;
+	}
+	if (saved != d->conf_hash) {
+		log_info("%s changed since %s was saved: using the config "
+			 "file", d->conf_path, d->state_path);
+		conf_free(&sc);
+		return 0;
+	}
+	conf_free(c);
+	*c = sc;
+	log_info("restored %zu VIPs from %s", c->n_vips, d->state_path);
+	return 0;
+}
+
+int daemon_start(struct daemon *d)
+{
+	enum maps_attach_result res;
+	struct conf c;
+	int ifindex, ret;
+	sigset_t mask;
+
+	d->sig_fd = -1;
+	ret = initial_model(d, &c);
+	if (ret)
+		return ret;
+	conf_init(&d->conf);
+	if (!c.iface[0]) {
+		log_err("%s: no 'interface' statement", d->conf_path);
+		ret = -EINVAL;
+		goto err;
+	}
+	ifindex = if_nametoindex(c.iface);
+	if (!ifindex) {
+		ret = -errno;
+		log_err("interface %s: %s", c.iface, strerror(errno));
+		goto err;
+	}
+	d->purge_pending = calloc(XLB_MAX_BACKENDS, 1);
+	d->purge_active = calloc(XLB_MAX_BACKENDS, 1);
+	d->loop = ev_loop_new();
+	if (!d->purge_pending || !d->purge_active || !d->loop) {
+		ret = -ENOMEM;
+		log_err("out of memory");
+		goto err;
+	}
+	ret = maps_mount_bpffs();
+	if (ret) {
+		log_err("mounting bpffs on /sys/fs/bpf: %s", strerror(-ret));
+		goto err;
+	}
+	ret = maps_open(&d->maps, d->pin_dir, c.conntrack_size);
+	if (ret) {
+		log_err("opening the BPF object with pins under %s: %s",
+			d->pin_dir, strerror(-ret));
+		goto err;
+	}
+	d->maps_open = true;
+	if (d->maps.ct_size_pinned) {
+		log_warn("the pinned conntrack has %u entries, not %u: keeping "
+			 "it (its flows would be lost)", d->maps.ct_size_pinned,
+			 c.conntrack_size);
+		c.conntrack_size = d->maps.ct_size_pinned;
+	}
+	ret = maps_attach(&d->maps, ifindex, c.generic, &res);
+	if (ret) {
+		log_err("attaching XDP to %s (%s mode): %s", c.iface,
+			c.generic ? "generic" : "native", strerror(-ret));
+		goto err;
+	}
+	log_info("%s XDP program on %s (%s mode), maps under %s",
+		 res == MAPS_ATTACHED ? "attached the" :
+		 res == MAPS_KEPT ? "kept the running" : "upgraded the",
+		 c.iface, c.generic ? "generic" : "native", d->pin_dir);
+	ret = neigh_forwarding_on(c.iface);
+	if (ret) {
+		log_err("turning forwarding on for %s: %s", c.iface,
+			strerror(-ret));
+		goto err;
+	}
+	log_info("forwarding turned on for %s (IPv4 and IPv6): "
+		 "bpf_fib_lookup needs it", c.iface);
+	ret = neigh_open(&d->neigh);
+	if (ret) {
+		log_err("opening rtnetlink: %s", strerror(-ret));
+		goto err;
+	}
+	ret = lb_init(&d->lb, &maps_lb_ops, &d->maps);
+	if (ret)
+		goto err;
+	d->lb_init = true;
+	d->lb.warn = lb_warn;
+	if (d->maps.pinned) {
+		ret = recover(d);
+		if (ret)
+			goto err;
+	}
+	/* The first commit writes xlb_cfg (settings, enabled), then the
+	 * objects. */
+	{
+		char err[512];
+
+		ret = commit(d, &c, d->conf_hash, err, sizeof(err));
+		if (ret) {
+			log_err("applying the configuration: %s", err);
+			return ret;
+		}
+	}
+	log_info("applied %zu VIPs", d->conf.n_vips);
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sig_fd < 0 ||
+	    ev_fd_add(d->loop, d->sig_fd, EPOLLIN, signal_cb, d)) {
+		ret = -errno;
+		log_err("signalfd: %s", strerror(errno));
+		return ret;
+	}
+	ret = ctl_open(&d->ctl, d->loop, d->sock_path, handle, d);
+	if (ret) {
+		log_err("control socket %s: %s", d->sock_path,
+			ret == -EADDRINUSE ? "another xlbd is listening there" :
+			strerror(-ret));
+		return ret;
+	}
+	log_info("listening on %s", d->sock_path);
+	return 0;
+err:
+	conf_free(&c);
+	return ret;
+}
+
+int daemon_run(struct daemon *d)
+{
+	int ret = ev_loop_run(d->loop);
+
+	if (ret)
+		log_err("event loop: %s", strerror(-ret));
+	return ret;
+}
+
+void daemon_stop(struct daemon *d)
+{
+	int ret;
+
+	ctl_close(d->ctl);
+	d->ctl = NULL;
+	if (d->shutdown) {
+		neigh_close(d->neigh, true);
+		d->neigh = NULL;
+		if (d->maps_open)
+			maps_close(&d->maps);
+		d->maps_open = false;
+		ret = maps_remove(d->pin_dir, if_nametoindex(d->conf.iface));
+		if (ret)
+			log_err("removing the data path from %s: %s",
+				d->conf.iface, strerror(-ret));
+		else
+			log_info("detached from %s and unpinned the maps "
+				 "under %s", d->conf.iface, d->pin_dir);
+	}
+	neigh_close(d->neigh, false);
+	if (d->lb_init)
+		lb_free(&d->lb);
+	if (d->maps_open)
+		maps_close(&d->maps);
+	if (d->sig_fd >= 0)
+		close(d->sig_fd);
+	ev_loop_free(d->loop);
+	conf_free(&d->conf);
+	free(d->drains);
+	free(d->purge_pending);
+	free(d->purge_active);
+}
+
+int daemon_detach(const char *conf_path, const char *pin_dir)
+{
+	char err[512];
+	struct conf c;
+	int ifindex, ret;
+
+	ret = conf_parse_file(conf_path, &c, err, sizeof(err));
+	if (ret) {
+		log_err("%s", err);
+		return ret;
+	}
+	ret = maps_mount_bpffs();
+	if (ret) {
+		log_err("mounting bpffs: %s", strerror(-ret));
+		goto out;
+	}
+	ifindex = if_nametoindex(c.iface);
+	ret = maps_remove(pin_dir, ifindex);
+	if (ret)
+		log_err("removing the data path from %s: %s", c.iface,
+			strerror(-ret));
+	else
+		log_info("detached from %s and unpinned the maps under %s",
+			 c.iface, pin_dir);
+out:
+	conf_free(&c);
+	return ret;
+}

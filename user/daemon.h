@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xlbd's core: the running model, its application to the maps, the
+ * control requests, reload, drains, persistence. xlbd.c is only the
+ * command line around it.
+ */
+#ifndef XLB_DAEMON_H
+#define XLB_DAEMON_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "conf.h"
+#include "lb.h"
+#include "maps.h"
+
+struct ev_loop;
+struct ev_timer;
+struct ctl;
+struct neigh;
+
+struct daemon_drain {
+	__u8 proto;
+	__u16 port;
+	struct ip_addr vip;
+	struct ip_addr be;
+	__u64 deadline_ms;
+};
+
+struct daemon {
+	const char *conf_path;
+	const char *sock_path;
+	const char *pin_dir;
+	const char *state_path;
+
+	struct conf conf;		/* the running model */
+	__u64 conf_hash;		/* of the config file it derives from */
+	bool cfg_written;		/* xlb_cfg holds this model's settings */
+	struct maps maps;
+	bool maps_open;
+	struct lb lb;
+	bool lb_init;
+	struct neigh *neigh;
+	struct ev_loop *loop;
+	struct ctl *ctl;
+	int sig_fd;
+
+	struct daemon_drain *drains;
+	size_t n_drains;
+	struct ev_timer *drain_timer;
+
+	__u8 *purge_pending;		/* backend ids awaiting a conntrack pass */
+	__u8 *purge_active;		/* ids of the pass in progress */
+	bool purge_running;
+	struct maps_ct_cursor purge_cur;
+	struct ev_timer *purge_timer;
+
+	bool shutdown;			/* detach the data path on exit */
+	int exit_code;
+};
+
+/* Load, attach, restore and apply; then daemon_run(). 0 or -errno (the
+ * failure is logged). */
+int daemon_start(struct daemon *d);
+int daemon_run(struct daemon *d);
+void daemon_stop(struct daemon *d);
+
+/* xlbd --detach: remove the data path of CONFIG's interface. */
+int daemon_detach(const char *conf_path, const char *pin_dir);
+
+#endif /* XLB_DAEMON_H */
