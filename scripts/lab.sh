@@ -278,7 +278,8 @@ do_up() {
 	done
 	ns_exists sw && die "up: lab '$P' exists (scripts/lab.sh down first)"
 	# Anything half built is removed again.
-	trap 'do_down; exit 1' ERR
+	trap 'echo "lab: up failed in ${FUNCNAME[0]}, line $LINENO" >&2
+		do_down; exit 1' ERR
 	set -E
 	mkdir -p "$RUN"
 	mount_bpffs
@@ -360,14 +361,16 @@ up) do_up "$@" ;;
 down) do_down ;;
 status) do_status ;;
 vip-to)
-	[ $# -eq 1 ] && host_num "$1" >/dev/null && ns_exists "$1" ||
-		die "vip-to: expected an existing lb1 or lb2"
+	case ${1:-}/$# in
+	lb1/1 | lb2/1) ns_exists "$1" || die "vip-to: $(ns "$1") does not exist" ;;
+	*) die "vip-to: expected lb1 or lb2" ;;
+	esac
 	vip_to "$1"
 	;;
 lb-config) do_lb_config "$@" ;;
 env) do_env ;;
 *)
-	sed -n '5,11s/^# \{0,1\}//p' "$0" >&2
+	sed -n '/^#   scripts\/lab.sh/s/^#   /usage: /p' "$0" >&2
 	exit 1
 	;;
 esac
