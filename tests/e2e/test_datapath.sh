@@ -137,8 +137,8 @@ keepalive() {	# VIP
 		   [ "$(awk '{print $1}' <<<"$names")" != "$KA_REQS" ] ||
 		   [ "$conns" != 1 ]; then
 			bad=$((bad + 1))
-			tap_diag "$vip keep-alive $i: connects $conns, answers:" \
-				$names
+			tap_diag "$vip keep-alive $i: connects $conns," \
+				"answers: $(tr -s ' \n' ' ' <<<"$names")"
 		fi
 	done
 	tap_check "[ $bad -eq 0 ]" \
