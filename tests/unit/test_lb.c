@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The apply engine against a fake map backend that records every map
+ * operation: publication order, single ring swaps, rollback on errors
+ * before publication, id allocation, recovery, flow liveness.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <cmocka.h>
+
+#include "conf.h"
+#include "lb.h"
+#include "xlb.h"
+
+#define TSIZE	13	/* small prime table */
+#define MAXEV	256
+#define MAXFD	64
+
+struct fake {
+	char ev[MAXEV][48];
+	int n_ev;
+	/* maps */
+	struct xlb_vip_key vk[16];
+	struct xlb_vip vv[16];
+	int n_vips;
+	struct xlb_backend be[64];
+	int ring[XLB_MAX_VIPS];		/* fd, 0 = none */
+	__u32 tables[MAXFD][TSIZE];
+	__u32 sizes[MAXFD];
+	int next_fd;
+	int open_fds;
+	int fail_create_at;		/* nth ring_create fails (1-based) */
+	int creates;
+	__u32 addr_count[4];		/* by last address byte % 4 */
+	int warnings;
+};
+
+static struct fake F;
+
+static void rec(const char *fmt, ...)
+{
+	va_list ap;
+
+	assert_true(F.n_ev < MAXEV);
+	va_start(ap, fmt);
+	vsnprintf(F.ev[F.n_ev++], sizeof(F.ev[0]), fmt, ap);
+	va_end(ap);
+}
+
+static int f_vip_put(void *ctx, const struct xlb_vip_key *k,
+		     const struct xlb_vip *v)
+{
+	int i;
+
+	(void)ctx;
+	rec("vip_put %u", v->id);
+	for (i = 0; i < F.n_vips; i++)
+		if (!memcmp(&F.vk[i], k, sizeof(*k))) {
+			F.vv[i] = *v;
+			return 0;
+		}
+	F.vk[F.n_vips] = *k;
+	F.vv[F.n_vips++] = *v;
+	return 0;
+}
+
+static int f_vip_del(void *ctx, const struct xlb_vip_key *k)
+{
+	int i;
+
+	(void)ctx;
+	for (i = 0; i < F.n_vips; i++)
+		if (!memcmp(&F.vk[i], k, sizeof(*k))) {
+			rec("vip_del %u", F.vv[i].id);
+			F.vk[i] = F.vk[F.n_vips - 1];
+			F.vv[i] = F.vv[--F.n_vips];
+			return 0;
+		}
+	rec("vip_del ?");
+	return 0;
+}
+
+static int f_addr_put(void *ctx, const struct xlb_addr_key *k, __u32 count)
+{
+	(void)ctx;
+	rec("addr_put %u", count);
+	F.addr_count[ntohl(k->addr[0]) & 3] = count;
+	return 0;
+}
+
+static int f_backend_put(void *ctx, __u32 id, const struct xlb_backend *b)
+{
+	(void)ctx;
+	assert_true(id > 0 && id < 64);
+	rec("backend_put %u %u", id, b->flags);
+	F.be[id] = *b;
+	return 0;
+}
+
+static int f_ring_create(void *ctx, __u32 size, const __u32 *table)
+{
+	int fd;
+
+	(void)ctx;
+	F.creates++;
+	if (F.creates == F.fail_create_at)
+		return -ENOMEM;
+	assert_int_equal(size, TSIZE);
+	fd = ++F.next_fd;
+	assert_true(fd < MAXFD);
+	memcpy(F.tables[fd], table, size * sizeof(*table));
+	F.sizes[fd] = size;
+	F.open_fds++;
+	return fd;
+}
+
+static void f_ring_close(void *ctx, int fd)
+{
+	(void)ctx;
+	(void)fd;
+	F.open_fds--;
+}
+
+static int f_ring_set(void *ctx, __u32 vip_id, int fd)
+{
+	(void)ctx;
+	rec("ring_set %u", vip_id);
+	F.ring[vip_id] = fd;
+	return 0;
+}
+
+static int f_ring_del(void *ctx, __u32 vip_id)
+{
+	(void)ctx;
+	rec("ring_del %u", vip_id);
+	F.ring[vip_id] = 0;
+	return 0;
+}
+
+static int f_ring_read(void *ctx, __u32 vip_id, __u32 *size, __u32 *table,
+		       __u32 len)
+{
+	int fd = F.ring[vip_id];
+
+	(void)ctx;
+	if (!fd)
+		return -ENOENT;
+	*size = F.sizes[fd];
+	if (table && len >= *size)
+		memcpy(table, F.tables[fd], *size * sizeof(*table));
+	return 0;
+}
+
+static const struct lb_map_ops fake_ops = {
+	.vip_put = f_vip_put,
+	.vip_del = f_vip_del,
+	.addr_put = f_addr_put,
+	.backend_put = f_backend_put,
+	.ring_create = f_ring_create,
+	.ring_close = f_ring_close,
+	.ring_set = f_ring_set,
+	.ring_del = f_ring_del,
+	.ring_read = f_ring_read,
+};
+
+static void f_warn(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+	F.warnings++;
+}
+
+static struct lb LB;
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&F, 0, sizeof(F));
+	assert_int_equal(lb_init(&LB, &fake_ops, NULL), 0);
+	LB.warn = f_warn;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	lb_free(&LB);
+	return 0;
+}
+
+static void model(struct conf *c, const char *text)
+{
+	char err[256], buf[2048];
+
+	snprintf(buf, sizeof(buf), "interface eth0\nencap-source 198.18.0.2\ntable-size %d\n%s", TSIZE,
+		 text);
+	if (conf_parse_text("test", buf, c, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		fail();
+	}
+}
+
+static int apply(const char *text)
+{
+	char err[256];
+	struct conf c;
+	int ret;
+
+	model(&c, text);
+	ret = lb_apply(&LB, &c, err, sizeof(err));
+	conf_free(&c);
+	return ret;
+}
+
+static void expect_events(const char *const *want, int n)
+{
+	int i;
+
+	for (i = 0; i < n && i < F.n_ev; i++)
+		assert_string_equal(F.ev[i], want[i]);
+	assert_int_equal(F.n_ev, n);
+	F.n_ev = 0;
+}
+
+#define EXPECT(...) do {						\
+	static const char *const ___w[] = { __VA_ARGS__ };		\
+	expect_events(___w, sizeof(___w) / sizeof(___w[0]));		\
+} while (0)
+
+static int table_count(int fd, __u32 id)
+{
+	int i, n = 0;
+
+	for (i = 0; i < TSIZE; i++)
+		n += F.tables[fd][i] == id;
+	return n;
+}
+
+#define V1 "vip add tcp 198.18.0.100:80\n"
+#define B1 "backend add tcp 198.18.0.100:80 198.18.0.11\n"
+#define B2 "backend add tcp 198.18.0.100:80 198.18.0.12\n"
+#define B3 "backend add tcp 198.18.0.100:80 198.18.0.13\n"
+
+static void test_idalloc_fifo(void **state)
+{
+	struct idalloc a;
+	__u8 *used = calloc(XLB_MAX_BACKENDS, 1);
+
+	(void)state;
+	assert_int_equal(idalloc_init(&a), 0);
+	assert_int_equal(idalloc_get(&a), 1);
+	assert_int_equal(idalloc_get(&a), 2);
+	assert_int_equal(idalloc_get(&a), 3);
+	idalloc_put(&a, 2);
+	/* A freed id goes to the back: never-used ids come first. */
+	assert_int_equal(idalloc_get(&a), 4);
+	idalloc_put(&a, 2);	/* not in use: ignored */
+	used[1] = used[3] = 1;
+	idalloc_reset(&a, used);
+	assert_int_equal(idalloc_get(&a), 2);
+	assert_int_equal(idalloc_get(&a), 4);
+	idalloc_free(&a);
+	free(used);
+}
+
+static void test_new_vip_order(void **state)
+{
+	(void)state;
+	assert_int_equal(apply(V1 B1 B2), 0);
+	/* backends, then the table, then the VIP and its address */
+	EXPECT("backend_put 1 1", "backend_put 2 1", "ring_set 0",
+	       "vip_put 0", "addr_put 1");
+	assert_int_equal(F.open_fds, 0);	/* published rings closed */
+	assert_int_equal(table_count(1, 1) + table_count(1, 2), TSIZE);
+	assert_true(table_count(1, 1) > 0 && table_count(1, 2) > 0);
+	assert_int_equal(F.vv[0].ring_size, TSIZE);
+	assert_int_equal(LB.n_vips, 1);
+}
+
+static void test_same_model_no_change(void **state)
+{
+	(void)state;
+	assert_int_equal(apply(V1 B1 B2), 0);
+	F.n_ev = 0;
+	assert_int_equal(apply(V1 B1 B2), 0);
+	assert_int_equal(F.n_ev, 0);
+	assert_int_equal(F.creates, 1);
+}
+
+static void test_backend_add_one_swap(void **state)
+{
+	(void)state;
+	assert_int_equal(apply(V1 B1 B2), 0);
+	F.n_ev = 0;
+	assert_int_equal(apply(V1 B1 B2 B3), 0);
+	EXPECT("backend_put 3 1", "ring_set 0");
+	assert_true(table_count(F.ring[0], 3) > 0);
+}
+
+static void test_drain_and_del(void **state)
+{
+	__u32 *ids;
+	int fd;
+
+	(void)state;
+	assert_int_equal(apply(V1 B1 B2 B3), 0);
+	F.n_ev = 0;
+	assert_int_equal(apply(V1 B1
+			 "backend add tcp 198.18.0.100:80 198.18.0.12\n"
+			 "backend drain tcp 198.18.0.100:80 198.18.0.12\n"
+			 B3), 0);
+	/* flagged draining first, then the one swap without it */
+	EXPECT("backend_put 2 5", "ring_set 0");
+	fd = F.ring[0];
+	assert_int_equal(table_count(fd, 2), 0);
+	assert_int_equal(table_count(fd, 1) + table_count(fd, 3), TSIZE);
+	assert_int_equal(lb_take_purged(&LB, &ids), 0);
+	free(ids);
+	/* del: nothing to swap (it was out of the ring), then cleared */
+	assert_int_equal(apply(V1 B1 B3), 0);
+	EXPECT("backend_put 2 0");
+	assert_int_equal(lb_take_purged(&LB, &ids), 1);
+	assert_int_equal(ids[0], 2);
+	free(ids);
+	/* del of an active backend: swap first, clear after */
+	assert_int_equal(apply(V1 B1), 0);
+	EXPECT("ring_set 0", "backend_put 3 0");
+	assert_int_equal(table_count(F.ring[0], 1), TSIZE);
+	/* a new backend does not reuse the freed ids */
+	assert_int_equal(apply(V1 B1 B2), 0);
+	EXPECT("backend_put 4 1", "ring_set 0");
+}
+
+static void test_weights(void **state)
+{
+	int fd;
+
+	(void)state;
+	assert_int_equal(apply(V1 B1 B2), 0);
+	F.n_ev = 0;
+	assert_int_equal(apply(V1 B1
+			 "backend add tcp 198.18.0.100:80 198.18.0.12 weight 0\n"),
+			 0);
+	EXPECT("ring_set 0");
+	fd = F.ring[0];
+	assert_int_equal(table_count(fd, 1), TSIZE);
+	assert_int_equal(F.warnings, 0);
+}
+
+static void test_empty_ring_warns(void **state)
+{
+	(void)state;
+	assert_int_equal(apply(V1
+			 "backend add tcp 198.18.0.100:80 198.18.0.11\n"
+			 "backend drain tcp 198.18.0.100:80 198.18.0.11\n"), 0);
+	assert_int_equal(F.warnings, 1);
+	assert_int_equal(table_count(F.ring[0], 0), TSIZE);
+	assert_int_equal(F.n_vips, 1);	/* the VIP stays */
+}
+
+static void test_vip_removal_order(void **state)
+{
+	(void)state;
+	assert_int_equal(apply(V1 B1 B2
+			 "vip add tcp 198.18.0.100:443\n"), 0);
+	EXPECT("backend_put 1 1", "backend_put 2 1", "ring_set 0",
+	       "vip_put 0", "addr_put 1", "ring_set 1", "vip_put 1",
+	       "addr_put 2");
+	assert_int_equal(apply("vip add tcp 198.18.0.100:443\n"), 0);
+	/* unreachable first (the address keeps one VIP), then table and
+	 * backends */
+	EXPECT("vip_del 0", "addr_put 1", "ring_del 0", "backend_put 1 0",
+	       "backend_put 2 0");
+	assert_int_equal(apply(""), 0);
+	EXPECT("vip_del 1", "addr_put 0", "ring_del 1");
+}
+
+static void test_rollback(void **state)
+{
+	char before[MAXEV];
+
+	(void)state;
+	assert_int_equal(apply(V1 B1), 0);
+	F.n_ev = 0;
+	snprintf(before, sizeof(before), "%d", F.n_vips);
+	F.fail_create_at = F.creates + 2;	/* the second new table */
+	assert_int_equal(apply(V1 B1 B2
+			 "vip add tcp 198.18.0.101:80\n"
+			 "backend add tcp 198.18.0.101:80 198.18.0.13\n"),
+			 -ENOMEM);
+	/* nothing was published, the created table was closed */
+	assert_int_equal(F.n_ev, 0);
+	assert_int_equal(F.open_fds, 0);
+	assert_int_equal(LB.n_vips, 1);
+	assert_int_equal(LB.vips[0].n_be, 1);
+	/* ids handed out by the failed attempt are available again, in
+	 * the same order */
+	F.fail_create_at = 0;
+	assert_int_equal(apply(V1 B1 B2), 0);
+	EXPECT("backend_put 2 1", "ring_set 0");
+}
+
+static void test_recover(void **state)
+{
+	struct xlb_vip_key vk[1];
+	struct xlb_vip vv[1];
+	__u32 ids[3];
+	struct xlb_backend bv[3];
+	int i;
+
+	(void)state;
+	assert_int_equal(apply(V1 B1 B2), 0);
+	vk[0] = F.vk[0];
+	vv[0] = F.vv[0];
+	ids[0] = 1;
+	bv[0] = F.be[1];
+	ids[1] = 2;
+	bv[1] = F.be[2];
+	/* a backend written for a VIP that was never published */
+	ids[2] = 9;
+	bv[2] = F.be[1];
+	bv[2].vip_id = 7;
+	/* a new process: fresh engine, same maps */
+	lb_free(&LB);
+	assert_int_equal(lb_init(&LB, &fake_ops, NULL), 0);
+	F.n_ev = 0;
+	assert_int_equal(lb_recover(&LB, vk, vv, 1, ids, bv, 3), 0);
+	EXPECT("backend_put 9 0");
+	i = F.creates;
+	/* same model: the table in use is identical, so no new one is made */
+	assert_int_equal(apply(V1 B1 B2), 0);
+	EXPECT("backend_put 1 1", "backend_put 2 1");
+	assert_int_equal(F.creates, i);
+	assert_int_equal(F.ring[0], 1);
+	/* and new ids skip the recovered ones */
+	assert_int_equal(apply(V1 B1 B2 B3), 0);
+	EXPECT("backend_put 3 1", "ring_set 0");
+}
+
+static void test_flow_live(void **state)
+{
+	struct xlb_flow_key k = { .proto = IPPROTO_TCP };
+	struct xlb_flow f = { .atime_ns = 1000 };
+	__u64 s = 1000000000ull;
+
+	(void)state;
+	assert_true(lb_flow_live(&k, &f, 1000 + 299 * s, 30 * s));
+	assert_false(lb_flow_live(&k, &f, 1000 + 300 * s, 30 * s));
+	f.flags = XLB_FLOW_F_CLOSING;
+	assert_true(lb_flow_live(&k, &f, 1000 + s, 30 * s));
+	assert_false(lb_flow_live(&k, &f, 1000 + 2 * s, 30 * s));
+	k.proto = IPPROTO_UDP;
+	f.flags = 0;
+	assert_true(lb_flow_live(&k, &f, 1000 + 29 * s, 30 * s));
+	assert_false(lb_flow_live(&k, &f, 1000 + 30 * s, 30 * s));
+	/* atime ahead of now (another CPU wrote it later): live */
+	assert_true(lb_flow_live(&k, &f, 500, 30 * s));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_idalloc_fifo),
+		cmocka_unit_test_setup_teardown(test_new_vip_order, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_same_model_no_change,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backend_add_one_swap,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drain_and_del, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_weights, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_ring_warns, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_vip_removal_order, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
+		cmocka_unit_test(test_flow_live),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
