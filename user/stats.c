@@ -13,9 +13,9 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
- * Label sets of one VIP or backend, escaped once per render: each is
- * repeated in up to eleven families. Escaping can at most double a value;
- * addresses never need it, but every label value goes through one path.
+ * The label set of one VIP or backend, built and escaped once per render:
+ * a backend's appears on ten lines. Addresses never need escaping, but
+ * every label value goes through one path.
  */
 #define LABELS_MAX	256
 struct labels {
@@ -49,9 +49,9 @@ static const struct {
 static const char *const actions[] = { "pass", "tx", "redirect", "drop" };
 
 static const char *const hc_results[STATS_HC_MAX] = {
-	[STATS_HC_OK] = "ok",
-	[STATS_HC_FAIL] = "fail",
-	[STATS_HC_TIMEOUT] = "timeout",
+	[STATS_HC_OK] = "result=\"ok\"",
+	[STATS_HC_FAIL] = "result=\"fail\"",
+	[STATS_HC_TIMEOUT] = "result=\"timeout\"",
 };
 
 /* Escapes per the text format: backslash, double quote and newline. */
@@ -138,12 +138,13 @@ static void vip_labels(const struct stats_vip *v, struct labels *l)
 	label_add(l, "vip", addr_port_str(&v->addr, v->port, buf, sizeof(buf)));
 }
 
-static void backend_labels(const struct stats_snapshot *s,
-			   const struct stats_backend *b, struct labels *l)
+/* vl: the labels of b's VIP, already built. */
+static void backend_labels(const struct stats_backend *b,
+			   const struct labels *vl, struct labels *l)
 {
 	char buf[ADDR_STRLEN];
 
-	vip_labels(&s->vips[b->vip], l);
+	*l = *vl;
 	label_add(l, "backend", addr_str(&b->addr, buf, sizeof(buf)));
 }
 
@@ -153,13 +154,38 @@ static void family(FILE *f, const char *name, const char *type,
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/*
+ * A file of 10000 backends has over 100000 samples: put them together by
+ * hand, without printf's format parsing or per-call stream locking.
+ */
+static void sample_more(FILE *f, const char *name, const char *labels,
+			const char *more, __u64 v)
+{
+	char num[24], *p = num + sizeof(num);
+
+	*--p = '\0';
+	*--p = '\n';
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	*--p = ' ';
+	fputs_unlocked(name, f);
+	if (labels && labels[0]) {
+		fputc_unlocked('{', f);
+		fputs_unlocked(labels, f);
+		if (more) {
+			fputc_unlocked(',', f);
+			fputs_unlocked(more, f);
+		}
+		fputc_unlocked('}', f);
+	}
+	fputs_unlocked(p, f);
+}
+
 static void sample(FILE *f, const char *name, const char *labels, __u64 v)
 {
-	if (labels && labels[0])
-		fprintf(f, "%s{%s} %llu\n", name, labels,
-			(unsigned long long)v);
-	else
-		fprintf(f, "%s %llu\n", name, (unsigned long long)v);
+	sample_more(f, name, labels, NULL, v);
 }
 
 /* A family of one unlabelled sample. */
@@ -266,7 +292,6 @@ static void render_backends(const struct stats_snapshot *s,
 			    const struct labels *bl, FILE *f)
 {
 	static const char hc[] = "xlb_health_checks_total";
-	char labels[LABELS_MAX + 32];
 	size_t i, j, r;
 
 	for (i = 0; i < ARRAY_SIZE(backend_families); i++) {
@@ -279,11 +304,9 @@ static void render_backends(const struct stats_snapshot *s,
 	}
 	family(f, hc, "counter", "Health check probes finished, by result.");
 	for (j = 0; j < s->n_backends; j++) {
-		for (r = 0; r < STATS_HC_MAX; r++) {
-			snprintf(labels, sizeof(labels), "%s,result=\"%s\"",
-				 bl[j].s, hc_results[r]);
-			sample(f, hc, labels, s->backends[j].checks[r]);
-		}
+		for (r = 0; r < STATS_HC_MAX; r++)
+			sample_more(f, hc, bl[j].s, hc_results[r],
+				    s->backends[j].checks[r]);
 	}
 }
 
@@ -380,7 +403,8 @@ int stats_render(const struct stats_snapshot *s, FILE *f)
 	for (i = 0; i < s->n_vips; i++)
 		vip_labels(&s->vips[i], &vl[i]);
 	for (i = 0; i < s->n_backends; i++)
-		backend_labels(s, &s->backends[i], &bl[i]);
+		backend_labels(&s->backends[i], &vl[s->backends[i].vip],
+			       &bl[i]);
 	escape(ver, vlen, version);
 
 	render_vips(s, vl, f);
@@ -454,42 +478,65 @@ static int write_all(int fd, const char *buf, size_t len)
 }
 
 /*
- * Rendered in memory first: a stdio stream on the file would turn a full
- * disk into a bare error flag, and the caller deserves the errno.
+ * The temporary file behind a stdio stream. A plain stream would turn a
+ * full disk into a bare error flag; this one keeps the errno.
  */
+#define STATS_IOBUF	(1 << 16)
+struct sink {
+	int fd;
+	int err;		/* first write error, -errno */
+};
+
+static ssize_t sink_write(void *cookie, const char *buf, size_t len)
+{
+	struct sink *k = cookie;
+	int err = write_all(k->fd, buf, len);
+
+	if (err) {
+		if (!k->err)
+			k->err = err;
+		return 0;	/* stdio's "error" for cookie writers */
+	}
+	return len;
+}
+
 int stats_write_file(const char *path, const struct stats_snapshot *s)
 {
-	char *dir = NULL, *tmp = NULL, *buf = NULL;
-	int fd, dfd, err;
-	size_t len;
+	cookie_io_functions_t io = { .write = sink_write };
+	char *dir = NULL, *tmp = NULL, *iobuf = NULL;
+	struct sink k = { .fd = -1 };
+	int dfd, err;
 	FILE *f;
 
-	f = open_memstream(&buf, &len);
-	if (!f)
-		return -errno;
-	err = stats_render(s, f);
-	/* The only way a memory stream fails is running out of memory. */
-	if ((fclose(f) && !err) || err == -EIO)
-		err = -ENOMEM;
-	if (err)
-		goto out_free;
 	err = temp_names(path, &dir, &tmp);
 	if (err)
-		goto out_free;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
+		return err;
+	k.fd = mkostemp(tmp, O_CLOEXEC);
+	if (k.fd < 0) {
 		err = -errno;
 		goto out_free;
 	}
-	err = write_all(fd, buf, len);
+	/* Megabytes for thousands of backends: in few large writes. */
+	iobuf = malloc(STATS_IOBUF);
+	f = iobuf ? fopencookie(&k, "w", io) : NULL;
+	if (!f) {
+		err = -ENOMEM;
+		goto out_close;
+	}
+	setvbuf(f, iobuf, _IOFBF, STATS_IOBUF);
+	err = stats_render(s, f);
+	if (fclose(f) && !err)
+		err = -EIO;
+	if (k.err)
+		err = k.err;
 	if (err)
 		goto out_close;
-	if (fsync(fd) || fchmod(fd, 0644)) {
+	if (fsync(k.fd) || fchmod(k.fd, 0644)) {
 		err = -errno;
 		goto out_close;
 	}
 	/* NFS and friends report deferred write errors on close. */
-	if (close(fd)) {
+	if (close(k.fd)) {
 		err = -errno;
 		goto out_unlink;
 	}
@@ -509,12 +556,12 @@ int stats_write_file(const char *path, const struct stats_snapshot *s)
 	goto out_free;
 
 out_close:
-	close(fd);
+	close(k.fd);
 out_unlink:
 	unlink(tmp);
 out_free:
+	free(iobuf);
 	free(tmp);
 	free(dir);
-	free(buf);
 	return err;
 }
