@@ -145,7 +145,7 @@ int main(int argc, char **argv)
 	char err[512];
 	bool json = false, ok;
 	long long deadline;
-	size_t reply_len;
+	size_t reply_len = 0;
 	struct cmd cmd;
 	int opt, fd = -1, ret, rc = EXIT_NO_DAEMON;
 
