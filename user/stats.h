@@ -92,7 +92,8 @@ struct stats_snapshot {
 };
 
 /*
- * Write s to f in the Prometheus text format. 0, -EINVAL (a backend's vip
+ * Write s to f in the Prometheus text format (with stdio's unlocked calls:
+ * f must not be shared between threads). 0, -EINVAL (a backend's vip
  * index out of range, an unknown proto, family or VRRP state, an array
  * pointer NULL with a non-zero count; nothing is written then), -ENOMEM,
  * or -EIO if f reported an error.
