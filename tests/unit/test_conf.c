@@ -683,6 +683,41 @@ static void test_copy(void **state)
 	conf_free(&d);
 }
 
+/* The worked example in docs/cli.md is a valid config (run from the top
+ * of the tree, as tests/run.sh does). */
+static void test_docs_example(void **state)
+{
+	static const char mark[] = "`/etc/xlb/xlb.conf`:\n\n```\n";
+	char *doc, *start, *end, err[512];
+	struct ip_addr a = ip("198.18.0.12");
+	size_t len = 0;
+	struct conf c;
+	FILE *f;
+
+	(void)state;
+	f = fopen("docs/cli.md", "r");
+	assert_non_null(f);
+	doc = calloc(1, 65536);
+	len = fread(doc, 1, 65535, f);
+	fclose(f);
+	assert_true(len > 0);
+	start = strstr(doc, mark);
+	assert_non_null(start);
+	start += strlen(mark);
+	end = strstr(start, "```");
+	assert_non_null(end);
+	*end = '\0';
+	if (conf_parse_text("cli.md", start, &c, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(c.n_vips, 2);
+	assert_int_equal(c.vips[0].n_be, 3);
+	assert_true(conf_backend_find(&c.vips[0], &a)->draining);
+	assert_int_equal(c.vips[1].n_be, 1);
+	assert_int_equal(c.vips[1].flags, XLB_VIP_F_STICKY);
+	conf_free(&c);
+	free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -698,6 +733,7 @@ int main(void)
 		cmocka_unit_test(test_apply_changes),
 		cmocka_unit_test(test_round_trip_random),
 		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_docs_example),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
