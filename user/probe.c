@@ -33,7 +33,10 @@ void probe_close(struct probe *p)
 {
 	if (p->fd >= 0)
 		close(p->fd);
-	probe_init(p);
+	/* buf and len stay: the agent's line is judged after the close. */
+	p->fd = -1;
+	p->phase = PH_IDLE;
+	p->events = 0;
 }
 
 static int set_result(struct probe *p, struct health_result *r, int res,

@@ -46,7 +46,7 @@ int probe_io(struct probe *p, const struct probe_spec *s, uint32_t events,
  * succeeds here (no ICMP error came back in time). */
 void probe_timeout(struct probe *p, const struct probe_spec *s,
 		   struct health_result *r);
-/* Close the socket (done or abandoned); p is idle again. */
+/* Close the socket (done or abandoned); p is idle again, buf kept. */
 void probe_close(struct probe *p);
 
 /* Status code of "HTTP/1.x NNN ...". 0, -EAGAIN (no complete line yet
