@@ -43,6 +43,9 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
+# Helper programs that e2e scripts run (tests/e2e/*.c).
+E2E_SRC  := $(wildcard tests/e2e/*.c)
+E2E_BIN  := $(E2E_SRC:tests/e2e/%.c=$(B)/tests/e2e/%)
 TEST_HELPER := tests/test.h
 
 .DELETE_ON_ERROR:
@@ -107,6 +110,11 @@ $(B)/tests/bpf/%: tests/bpf/%.c $(B)/libxlb.a $(BPF_OBJ) $(SKELS) $(TEST_HELPER)
 	$(call msg,BPFTEST,$@)
 	$(Q)$(CC) $(XCFLAGS) -Itests -Ibpf $< $(B)/libxlb.a $(LDLIBS) -lm -o $@
 
+$(B)/tests/e2e/%: tests/e2e/%.c $(B)/libxlb.a
+	@mkdir -p $(@D)
+	$(call msg,E2E,$@)
+	$(Q)$(CC) $(XCFLAGS) $< $(B)/libxlb.a $(LDLIBS) -o $@
+
 $(B)/bench/%: tests/bench/%.c $(B)/libxlb.a $(BPF_OBJ) $(SKELS)
 	@mkdir -p $(@D)
 	$(call msg,BENCH,$@)
@@ -124,7 +132,7 @@ $(B)/fuzz/%: tests/fuzz/%.c $(USER_SRC) | $(SKELS)
 $(B):
 	@mkdir -p $@
 
-check: all $(UNIT_BIN) $(BPFT_BIN) $(FUZZ_BIN) $(BENCH_BIN)
+check: all $(UNIT_BIN) $(BPFT_BIN) $(FUZZ_BIN) $(BENCH_BIN) $(E2E_BIN)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory check
