@@ -238,7 +238,8 @@ stop_servers() {
 		[ -n "$pid" ] || continue
 		kill "$pid" 2>/dev/null || continue
 		deadline=$((SECONDS + WAIT))
-		while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
+		while kill -0 "$pid" 2>/dev/null &&
+		      [ $SECONDS -lt $deadline ]; do
 			sleep 0.1
 		done
 		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
@@ -301,8 +302,8 @@ do_up() {
 	done
 	trap - ERR
 	set +E
-	echo "lab '$P' up: namespaces $(ip netns list | grep -o "^$P-[a-z0-9]*" |
-		tr '\n' ' ')"
+	h=$(ip netns list | grep -o "^$P-[a-z0-9]*" | sort | tr '\n' ' ')
+	echo "lab '$P' up: $h"
 }
 
 do_status() {
@@ -312,7 +313,8 @@ do_status() {
 		ns_exists "$h" || continue
 		n=$((n + 1))
 		echo "== $(ns "$h")"
-		ip -n "$(ns "$h")" -br addr show | grep -v '^lo .*UNKNOWN *127.0.0.1/8 ::1/128 *$'
+		ip -n "$(ns "$h")" -br addr show |
+			grep -v '^lo .*UNKNOWN *127.0.0.1/8 ::1/128 *$'
 		ip -n "$(ns "$h")" link show | grep -o 'prog/xdp.*' |
 			sed 's/^/   /'
 		if [ -f "$RUN/$h/nginx.pid" ] &&
@@ -362,7 +364,8 @@ down) do_down ;;
 status) do_status ;;
 vip-to)
 	case ${1:-}/$# in
-	lb1/1 | lb2/1) ns_exists "$1" || die "vip-to: $(ns "$1") does not exist" ;;
+	lb1/1 | lb2/1)
+		ns_exists "$1" || die "vip-to: $(ns "$1") does not exist" ;;
 	*) die "vip-to: expected lb1 or lb2" ;;
 	esac
 	vip_to "$1"

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Helpers for xlb's e2e tests; source it from a tests/e2e/test_*.sh.
 #
 #   tap_ok NAME / tap_fail NAME MSG / tap_check COND NAME / tap_diag MSG

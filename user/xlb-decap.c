@@ -183,6 +183,8 @@ static int fill_addrs(struct decap_bpf *skel, const char *ifname,
 		return -errno;
 	list[0] = '\0';
 	for (a = ifa; a; a = a->ifa_next) {
+		struct sockaddr_in6 *sin6 = (void *)a->ifa_addr;
+		struct sockaddr_in *sin = (void *)a->ifa_addr;
 		struct xlb_addr_key k;
 		char buf[INET6_ADDRSTRLEN];
 		int af;
@@ -193,10 +195,10 @@ static int fill_addrs(struct decap_bpf *skel, const char *ifname,
 		memset(&k, 0, sizeof(k));
 		if (af == AF_INET) {
 			k.family = XLB_AF_INET;
-			memcpy(k.addr, &((struct sockaddr_in *)a->ifa_addr)->sin_addr, 4);
+			memcpy(k.addr, &sin->sin_addr, 4);
 		} else if (af == AF_INET6) {
 			k.family = XLB_AF_INET6;
-			memcpy(k.addr, &((struct sockaddr_in6 *)a->ifa_addr)->sin6_addr, 16);
+			memcpy(k.addr, &sin6->sin6_addr, 16);
 		} else {
 			continue;
 		}
@@ -207,8 +209,9 @@ static int fill_addrs(struct decap_bpf *skel, const char *ifname,
 			break;
 		n++;
 		inet_ntop(af, k.addr, buf, sizeof(buf));
-		used += snprintf(list + used, used < listlen ? listlen - used : 0,
-				 "%s%s", n > 1 ? " " : "", buf);
+		if (used < listlen)
+			used += snprintf(list + used, listlen - used, "%s%s",
+					 n > 1 ? " " : "", buf);
 	}
 	freeifaddrs(ifa);
 	return err ? err : n;
@@ -341,7 +344,8 @@ static int print_addrs(__u32 prog_id)
 	if (fd < 0)
 		return fd;
 	printf("addresses:");
-	while (!bpf_map_get_next_key(fd, prev, &next) && n < XLB_DECAP_ADDRS_MAX) {
+	while (n < XLB_DECAP_ADDRS_MAX &&
+	       !bpf_map_get_next_key(fd, prev, &next)) {
 		k = next;
 		prev = &k;
 		n++;

@@ -255,7 +255,8 @@ static void expect(const struct frame *in, __u32 verdict,
 	CHECK_EQ(got, verdict);
 	if (exp) {
 		CHECK_EQ(out.len, exp->len);
-		CHECK_MEM(out.b, exp->b, exp->len < out.len ? exp->len : out.len);
+		CHECK_MEM(out.b, exp->b,
+			  exp->len < out.len ? exp->len : out.len);
 	}
 	check_ctrs(&before, ctr, in->len);
 }
