@@ -55,9 +55,9 @@ enum vrrp_state {
  */
 enum vrrp_drop {
 	VRRP_OK,
-	VRRP_DROP_FAMILY,	/* source/destination not the instance's family */
-	VRRP_DROP_TTL,		/* TTL / hop limit not 255: not from the link */
-	VRRP_DROP_TRUNCATED,	/* shorter than the header or its addresses */
+	VRRP_DROP_FAMILY,	/* addresses not of the instance's family */
+	VRRP_DROP_TTL,		/* TTL / hop limit not 255: off-link */
+	VRRP_DROP_TRUNCATED,	/* header or addresses cut short */
 	VRRP_DROP_VERSION,	/* version is not 3 */
 	VRRP_DROP_TYPE,		/* type is not ADVERTISEMENT */
 	VRRP_DROP_LENGTH,	/* bytes after the last address */
@@ -100,31 +100,31 @@ struct vrrp_cfg {
 struct vrrp_stats {
 	__u64 rx_adverts;		/* passed every check */
 	__u64 rx_prio0;			/* of which priority 0 */
-	__u64 rx_discarded;		/* valid, but the state machine ignored it */
-	__u64 tx_adverts;		/* SEND_ADVERT actions handed out */
+	__u64 rx_discarded;		/* valid, but ignored */
+	__u64 tx_adverts;		/* VRRP_ACT_ADVERT handed out */
 	__u64 tx_prio0;
 	__u64 became_master;
 	__u64 became_backup;
-	__u64 transitions;		/* every state change, INIT included */
+	__u64 transitions;		/* state changes, to INIT included */
 	__u64 drops[VRRP_DROP_MAX];	/* by reason; [VRRP_OK] unused */
 };
 
 struct vrrp {
 	struct vrrp_cfg cfg;
 	enum vrrp_state state;
-	__u8 prio;			/* current: cfg or vrrp_set_priority() */
+	__u8 prio;			/* now: cfg or vrrp_set_priority() */
 	__u16 master_adv_cs;		/* Master_Adver_Interval */
 	/* Adver_Timer in Master, Master_Down_Timer in Backup. */
 	__u64 deadline;
 	__u64 preempt_after;		/* preempt only from this time on */
-	struct ip_addr master;		/* last accepted master (Backup) */
+	struct ip_addr master;		/* master we follow (Backup) */
 	__u8 master_prio;
 	struct vrrp_stats stats;
 };
 
 /* Actions for the caller, executed in this order. */
 #define VRRP_ACT_RELEASE	(1u << 0)	/* remove the addresses */
-#define VRRP_ACT_ADVERT		(1u << 1)	/* send an advert, out.prio */
+#define VRRP_ACT_ADVERT		(1u << 1)	/* send, with out.prio */
 #define VRRP_ACT_TAKEOVER	(1u << 2)	/* add addresses, GARP / NA */
 
 struct vrrp_out {
@@ -132,7 +132,7 @@ struct vrrp_out {
 	__u8 prio;			/* for VRRP_ACT_ADVERT */
 	bool changed;			/* state changed: notify */
 	enum vrrp_state from, to;
-	__u64 seq;			/* stats.transitions after this change */
+	__u64 seq;			/* stats.transitions after it */
 };
 
 /*

@@ -86,7 +86,7 @@ static __u16 ref_csum(const struct ip_addr *src, const struct ip_addr *dst,
 	}
 	memcpy(buf + n, msg, len);
 	n += len;
-	n = (n + 3) & ~(size_t)3;	/* zero padding does not change a sum */
+	n = (n + 3) & ~(size_t)3;	/* zero padding adds nothing */
 	for (i = 0; i < n; i += 4)
 		sum += (uint64_t)buf[i] << 24 | buf[i + 1] << 16 |
 		       buf[i + 2] << 8 | buf[i + 3];
@@ -315,18 +315,18 @@ static void test_malformed(void **state)
 	pkt[len] = 0;
 	pkt[len + 1] = 0;
 	RX(len + 2, 255, VRRP_DROP_LENGTH);
-	pkt[8] ^= 0x01;				/* address bit, old sum */
+	pkt[8] ^= 0x01;				/* old sum */
 	RX(len, 255, VRRP_DROP_CSUM);
 	memcpy(pkt, good, len);
 	pkt[7] ^= 0x80;
 	RX(len, 255, VRRP_DROP_CSUM);
 
 	memcpy(pkt, good, len);
-	pkt[4] = 0xf0;				/* reserved set, interval 0 */
+	pkt[4] = 0xf0;				/* rsvd set, interval 0 */
 	pkt[5] = 0;
 	RESUM(pkt, len);
 	RX(len, 255, VRRP_DROP_INTERVAL);
-	pkt[5] = 100;				/* reserved bits are ignored */
+	pkt[5] = 100;				/* rsvd is ignored */
 	RESUM(pkt, len);
 	RX(len, 255, VRRP_OK);
 	assert_int_equal(rx.adv.interval_cs, 100);
@@ -845,7 +845,8 @@ static void test_equal_priority(void **state)
 	assert_int_equal(masters(s), 2);
 	sim_run(s, 3609 + LATENCY_MS);
 	assert_int_equal(masters(s), 1);
-	assert_int_equal(s->v[1].state, VRRP_STATE_MASTER);	/* .10 > .9 */
+	/* .10 > .9 */
+	assert_int_equal(s->v[1].state, VRRP_STATE_MASTER);
 	assert_int_equal(s->backup_at[0], 3610);
 	/* The winner discarded the loser's advert and sent nothing extra. */
 	assert_int_equal(s->v[1].stats.rx_discarded, 1);
