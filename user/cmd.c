@@ -209,10 +209,11 @@ static int p_options(struct cmd_parser *p, struct cmd *c,
 			if (!strcmp(w, opts[k].word))
 				break;
 		if (k == n) {
+			valid[0] = '\0';
 			for (k = 0, off = 0; k < n && off < sizeof(valid); k++)
-				off += snprintf(valid + off, sizeof(valid) - off,
-						"%s%s", k ? " " : "",
-						opts[k].word);
+				off += snprintf(valid + off,
+						sizeof(valid) - off, "%s%s",
+						k ? " " : "", opts[k].word);
 			seterr(p, "unknown word '%s'; expected one of: %s",
 			       Q(w), valid);
 			return -EINVAL;
@@ -433,8 +434,9 @@ static int h_table_size(struct cmd_parser *p, struct cmd *c)
 	if (!is_prime(c->num)) {
 		for (n = c->num + 1; !is_prime(n); n++)
 			;
-		seterr(p, "table-size %llu is not prime; the next prime is %llu",
-		       (unsigned long long)c->num, (unsigned long long)n);
+		seterr(p, "table-size %llu is not prime; the next prime is "
+		       "%llu", (unsigned long long)c->num,
+		       (unsigned long long)n);
 		return -EINVAL;
 	}
 	return p_end(p);
@@ -534,8 +536,8 @@ int cmd_parse(int argc, char *const *argv, unsigned int ctx, struct cmd *out,
 		valid_words(nodes, ctx, valid, sizeof(valid));
 		if (p.i >= argc) {
 			if (p.i == 0)
-				seterr(&p, "missing command; expected one of: %s",
-				       valid);
+				seterr(&p, "missing command; expected one "
+				       "of: %s", valid);
 			else
 				seterr(&p, "missing word after '%s'; expected "
 				       "one of: %s", path, valid);

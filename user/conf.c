@@ -426,8 +426,8 @@ int conf_parse_text(const char *name, const char *text, struct conf *c,
 			*sl = line;
 		} else if (is_setting(cmd.verb)) {
 			if (seen[cmd.verb]) {
-				seterr(err, errlen, "%s:%u: '%s' already set on "
-				       "line %u", name, line, argv[0],
+				seterr(err, errlen, "%s:%u: '%s' already set "
+				       "on line %u", name, line, argv[0],
 				       seen[cmd.verb]);
 				ret = -EINVAL;
 				goto out;
@@ -512,8 +512,8 @@ int conf_parse_file(const char *path, struct conf *c, char *err,
 		len += n;
 		if (len > CONF_FILE_MAX) {
 			ret = -EFBIG;
-			seterr(err, errlen, "%s: file too large (limit %u bytes)",
-			       path, CONF_FILE_MAX);
+			seterr(err, errlen, "%s: file too large (limit %u "
+			       "bytes)", path, CONF_FILE_MAX);
 			goto fail;
 		}
 		if (n == 0)

@@ -141,7 +141,8 @@ int ctl_request_decode(const char *line, size_t len, int *argc, char ***argv,
 {
 	struct json_object *o, *a = NULL;
 	char **v = NULL;
-	int i, n, ret = -EINVAL;
+	size_t i, n;
+	int ret = -EINVAL;
 
 	if (errlen)
 		err[0] = '\0';
@@ -181,13 +182,13 @@ int ctl_request_decode(const char *line, size_t len, int *argc, char ***argv,
 		const char *problem;
 
 		if (!json_object_is_type(s, json_type_string)) {
-			seterr(err, errlen, "argv[%d] is not a string", i);
+			seterr(err, errlen, "argv[%zu] is not a string", i);
 			goto out;
 		}
 		problem = word_problem(json_object_get_string(s),
 				       json_object_get_string_len(s));
 		if (problem) {
-			seterr(err, errlen, "argv[%d] %s", i, problem);
+			seterr(err, errlen, "argv[%zu] %s", i, problem);
 			goto out;
 		}
 	}

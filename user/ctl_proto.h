@@ -16,7 +16,7 @@
 #include <json-c/json.h>
 
 #define CTL_SOCKET_DEFAULT	"/run/xlb/xlbd.sock"
-#define CTL_MAX_LINE		65536		/* request bytes, newline excluded */
+#define CTL_MAX_LINE		65536		/* request bytes, no newline */
 #define CTL_MAX_ARGS		64
 #define CTL_MAX_ARG_LEN		255
 #define CTL_MAX_REPLY		(64u << 20)	/* reply bytes */

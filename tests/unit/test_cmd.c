@@ -294,7 +294,8 @@ static const struct bad_case bad_cases[] = {
 	/* Bad words are quoted harmlessly and bounded. */
 	{ RUN, "vip\x01", "unknown word 'vip?'; expected one of: vip backend "
 	  "status flows save shutdown" },
-	{ RUN, "vip add tcp aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	{ RUN, "vip add tcp aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  "aaaaaaa",
 	  "bad VIP 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'; expected "
 	  "ADDR:PORT, e.g. 198.18.0.100:80 or [2001:db8::1]:443" },
 };

@@ -530,7 +530,8 @@ static void test_apply_changes(void **state)
 		"vip add udp [2001:db8::100]:53 mode ipip\n");
 	free(s);
 	/* The same objects in another order are an equal model. */
-	parse_ok("interface eth0 generic\nhash-seed 7\nencap-source 2001:db8::1\n"
+	parse_ok("interface eth0 generic\nhash-seed 7\n"
+		 "encap-source 2001:db8::1\n"
 		 "encap-source 198.18.0.1\nconntrack-size 2048\n"
 		 "table-size 13\nudp-timeout 120s\n"
 		 "vip add udp [2001:db8::100]:53\n"

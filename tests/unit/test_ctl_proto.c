@@ -78,14 +78,14 @@ static void test_decode(void **state)
 	static const char line[] =
 		" {\"argv\": [\"flows\", \"tcp\", \"198.18.0.100:80\"]}\r\n"
 		"garbage after the length";
+	size_t len = strstr(line, "garbage") - line;
 	char **argv, err[128];
 	int argc;
 
 	(void)state;
 	/* len bounds the line; blanks around the object are fine. */
-	assert_int_equal(ctl_request_decode(line, strstr(line, "garbage") - line,
-					    &argc, &argv, err, sizeof(err)),
-			 0);
+	assert_int_equal(ctl_request_decode(line, len, &argc, &argv, err,
+					    sizeof(err)), 0);
 	assert_int_equal(argc, 3);
 	assert_string_equal(argv[0], "flows");
 	assert_string_equal(argv[1], "tcp");

@@ -207,7 +207,8 @@ static void test_status(void **state)
 		   "\"attach_mode\":\"native\",\"vips\":[{\"proto\":\"tcp\","
 		   "\"vip\":\"198.18.0.100:80\",\"sticky\":false,"
 		   "\"mode\":\"ipip\",\"packets\":1234,\"bytes\":99999,"
-		   "\"backends\":[{\"addr\":\"198.18.0.11\",\"state\":\"active\","
+		   "\"backends\":[{\"addr\":\"198.18.0.11\","
+		   "\"state\":\"active\","
 		   "\"weight\":100,\"flows\":12,\"packets\":1000,"
 		   "\"bytes\":80000},{\"addr\":\"2001:db8::12\","
 		   "\"state\":\"draining\",\"weight\":5,\"flows\":0,"
@@ -237,7 +238,8 @@ static void test_flows(void **state)
 
 	(void)state;
 	run_xlbctl("{\"ok\":true,\"data\":{\"flows\":[{\"proto\":\"tcp\","
-		   "\"client\":\"198.18.0.1:40000\",\"vip\":\"198.18.0.100:80\","
+		   "\"client\":\"198.18.0.1:40000\","
+		   "\"vip\":\"198.18.0.100:80\","
 		   "\"backend\":\"198.18.0.11\",\"idle_ms\":1500,"
 		   "\"closing\":false},{\"proto\":\"tcp\","
 		   "\"client\":\"[2001:db8::7]:51000\","
@@ -294,7 +296,8 @@ static void test_refused(void **state)
 	struct run r;
 
 	(void)state;
-	run_xlbctl("{\"ok\":false,\"error\":\"no such VIP tcp 198.18.0.100:80\"}",
+	run_xlbctl("{\"ok\":false,\"error\":\"no such VIP tcp "
+		   "198.18.0.100:80\"}",
 		   true, &r, "backend", "add", "tcp", "198.18.0.100:80",
 		   "198.18.0.11", "weight", "50", NULL);
 	assert_string_equal(r.req, "{\"argv\":[\"backend\",\"add\",\"tcp\","
