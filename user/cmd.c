@@ -41,6 +41,7 @@ struct cmd_node {
 	unsigned int ctx;
 	const char *args;
 	cmd_handler parse;
+	const char *help;		/* one line for the usage text */
 	/* or a group of further keywords: */
 	const struct cmd_node *sub;
 };
@@ -453,44 +454,62 @@ static int h_udp_timeout(struct cmd_parser *p, struct cmd *c)
 #define RUN	CMD_CTX_RUNTIME
 
 static const struct cmd_node vip_nodes[] = {
-	{ "add", CMD_VIP_ADD, CFG | RUN,
-	  "PROTO ADDR:PORT [sticky] [mode ipip]", h_vip_add, NULL },
-	{ "del", CMD_VIP_DEL, RUN, "PROTO ADDR:PORT", h_vip, NULL },
-	{ "list", CMD_VIP_LIST, RUN, "", h_none, NULL },
-	{ NULL, 0, 0, NULL, NULL, NULL },
+	{ .word = "add", .verb = CMD_VIP_ADD, .ctx = CFG | RUN,
+	  .args = "PROTO ADDR:PORT [sticky] [mode ipip]", .parse = h_vip_add,
+	  .help = "add a VIP (sticky: pick by client address only)" },
+	{ .word = "del", .verb = CMD_VIP_DEL, .ctx = RUN,
+	  .args = "PROTO ADDR:PORT", .parse = h_vip,
+	  .help = "remove a VIP and its backends" },
+	{ .word = "list", .verb = CMD_VIP_LIST, .ctx = RUN, .args = "",
+	  .parse = h_none, .help = "list the VIPs" },
+	{ 0 },
 };
 
 static const struct cmd_node backend_nodes[] = {
-	{ "add", CMD_BACKEND_ADD, CFG | RUN,
-	  "PROTO VIP:PORT ADDR [weight N]", h_backend_add, NULL },
-	{ "weight", CMD_BACKEND_WEIGHT, CFG | RUN,
-	  "PROTO VIP:PORT ADDR N", h_backend_weight, NULL },
-	{ "drain", CMD_BACKEND_DRAIN, CFG | RUN,
-	  "PROTO VIP:PORT ADDR [timeout DURATION]", h_backend_drain, NULL },
-	{ "undrain", CMD_BACKEND_UNDRAIN, RUN,
-	  "PROTO VIP:PORT ADDR", h_backend, NULL },
-	{ "del", CMD_BACKEND_DEL, RUN,
-	  "PROTO VIP:PORT ADDR [force]", h_backend_del, NULL },
-	{ NULL, 0, 0, NULL, NULL, NULL },
+	{ .word = "add", .verb = CMD_BACKEND_ADD, .ctx = CFG | RUN,
+	  .args = "PROTO VIP:PORT ADDR [weight N]", .parse = h_backend_add,
+	  .help = "add a backend to a VIP (weight 0..65535, default 100)" },
+	{ .word = "weight", .verb = CMD_BACKEND_WEIGHT, .ctx = CFG | RUN,
+	  .args = "PROTO VIP:PORT ADDR N", .parse = h_backend_weight,
+	  .help = "change a backend's weight" },
+	{ .word = "drain", .verb = CMD_BACKEND_DRAIN, .ctx = CFG | RUN,
+	  .args = "PROTO VIP:PORT ADDR [timeout DURATION]",
+	  .parse = h_backend_drain,
+	  .help = "no new flows to the backend; its flows continue" },
+	{ .word = "undrain", .verb = CMD_BACKEND_UNDRAIN, .ctx = RUN,
+	  .args = "PROTO VIP:PORT ADDR", .parse = h_backend,
+	  .help = "put a draining backend back" },
+	{ .word = "del", .verb = CMD_BACKEND_DEL, .ctx = RUN,
+	  .args = "PROTO VIP:PORT ADDR [force]", .parse = h_backend_del,
+	  .help = "remove a backend (force: even with live flows)" },
+	{ 0 },
 };
 
 static const struct cmd_node top_nodes[] = {
-	{ "vip", 0, 0, NULL, NULL, vip_nodes },
-	{ "backend", 0, 0, NULL, NULL, backend_nodes },
-	{ "status", CMD_STATUS, RUN, "", h_none, NULL },
-	{ "flows", CMD_FLOWS, RUN, "[PROTO VIP:PORT]", h_flows, NULL },
-	{ "save", CMD_SAVE, RUN, "", h_none, NULL },
-	{ "shutdown", CMD_SHUTDOWN, RUN, "", h_none, NULL },
-	{ "interface", CMD_INTERFACE, CFG, "IFACE [generic]",
-	  h_interface, NULL },
-	{ "hash-seed", CMD_HASH_SEED, CFG, "N", h_hash_seed, NULL },
-	{ "encap-source", CMD_ENCAP_SOURCE, CFG, "ADDR", h_encap_source, NULL },
-	{ "conntrack-size", CMD_CONNTRACK_SIZE, CFG, "N",
-	  h_conntrack_size, NULL },
-	{ "table-size", CMD_TABLE_SIZE, CFG, "N", h_table_size, NULL },
-	{ "udp-timeout", CMD_UDP_TIMEOUT, CFG, "DURATION", h_udp_timeout,
-	  NULL },
-	{ NULL, 0, 0, NULL, NULL, NULL },
+	{ .word = "vip", .sub = vip_nodes },
+	{ .word = "backend", .sub = backend_nodes },
+	{ .word = "status", .verb = CMD_STATUS, .ctx = RUN, .args = "",
+	  .parse = h_none, .help = "VIPs and backends with state and counters" },
+	{ .word = "flows", .verb = CMD_FLOWS, .ctx = RUN,
+	  .args = "[PROTO VIP:PORT]", .parse = h_flows,
+	  .help = "tracked flows, of all VIPs or of one" },
+	{ .word = "save", .verb = CMD_SAVE, .ctx = RUN, .args = "",
+	  .parse = h_none, .help = "print the running config" },
+	{ .word = "shutdown", .verb = CMD_SHUTDOWN, .ctx = RUN, .args = "",
+	  .parse = h_none, .help = "detach the data path and stop xlbd" },
+	{ .word = "interface", .verb = CMD_INTERFACE, .ctx = CFG,
+	  .args = "IFACE [generic]", .parse = h_interface },
+	{ .word = "hash-seed", .verb = CMD_HASH_SEED, .ctx = CFG,
+	  .args = "N", .parse = h_hash_seed },
+	{ .word = "encap-source", .verb = CMD_ENCAP_SOURCE, .ctx = CFG,
+	  .args = "ADDR", .parse = h_encap_source },
+	{ .word = "conntrack-size", .verb = CMD_CONNTRACK_SIZE, .ctx = CFG,
+	  .args = "N", .parse = h_conntrack_size },
+	{ .word = "table-size", .verb = CMD_TABLE_SIZE, .ctx = CFG,
+	  .args = "N", .parse = h_table_size },
+	{ .word = "udp-timeout", .verb = CMD_UDP_TIMEOUT, .ctx = CFG,
+	  .args = "DURATION", .parse = h_udp_timeout },
+	{ 0 },
 };
 
 static unsigned int node_ctx(const struct cmd_node *n)
@@ -612,16 +631,17 @@ static void usage_add(char *buf, size_t len, size_t *off, const char *pfx,
 		if (nodes->sub) {
 			usage_add(buf, len, off, path, nodes->sub);
 		} else if ((nodes->ctx & CMD_CTX_RUNTIME) && *off < len) {
-			*off += snprintf(buf + *off, len - *off, "  %s%s%s\n",
-					 path, *nodes->args ? " " : "",
-					 nodes->args);
+			*off += snprintf(buf + *off, len - *off,
+					 "  %s%s%s\n      %s\n", path,
+					 *nodes->args ? " " : "", nodes->args,
+					 nodes->help ? nodes->help : "");
 		}
 	}
 }
 
 const char *cmd_usage(void)
 {
-	static char buf[1024];
+	static char buf[2048];
 	size_t off = 0;
 
 	if (!buf[0])

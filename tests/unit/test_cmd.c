@@ -328,17 +328,29 @@ static void test_usage(void **state)
 	(void)state;
 	assert_string_equal(cmd_usage(),
 		"  vip add PROTO ADDR:PORT [sticky] [mode ipip]\n"
+		"      add a VIP (sticky: pick by client address only)\n"
 		"  vip del PROTO ADDR:PORT\n"
+		"      remove a VIP and its backends\n"
 		"  vip list\n"
+		"      list the VIPs\n"
 		"  backend add PROTO VIP:PORT ADDR [weight N]\n"
+		"      add a backend to a VIP (weight 0..65535, default 100)\n"
 		"  backend weight PROTO VIP:PORT ADDR N\n"
+		"      change a backend's weight\n"
 		"  backend drain PROTO VIP:PORT ADDR [timeout DURATION]\n"
+		"      no new flows to the backend; its flows continue\n"
 		"  backend undrain PROTO VIP:PORT ADDR\n"
+		"      put a draining backend back\n"
 		"  backend del PROTO VIP:PORT ADDR [force]\n"
+		"      remove a backend (force: even with live flows)\n"
 		"  status\n"
+		"      VIPs and backends with state and counters\n"
 		"  flows [PROTO VIP:PORT]\n"
+		"      tracked flows, of all VIPs or of one\n"
 		"  save\n"
-		"  shutdown\n");
+		"      print the running config\n"
+		"  shutdown\n"
+		"      detach the data path and stop xlbd\n");
 }
 
 static void test_small_err_buffer(void **state)
