@@ -60,9 +60,10 @@ struct cmd {
 
 /*
  * Parse one statement. ctx is CMD_CTX_CONFIG or CMD_CTX_RUNTIME; a verb not
- * allowed there is an error. On error returns -EINVAL and writes a message
- * naming the bad word and, where it helps, the valid ones, e.g.
- * "unknown word 'vips'; expected one of: vip backend status ...".
+ * allowed there is an error. On error returns -EINVAL, leaves *out alone
+ * and writes a message naming the bad word and, where it helps, the valid
+ * ones, e.g. "unknown word 'vips'; expected one of: vip backend status ...".
+ * Bad words are quoted with non-printable bytes as '?', at most 40 bytes.
  */
 int cmd_parse(int argc, char *const *argv, unsigned int ctx, struct cmd *out,
 	      char *err, size_t errlen);
@@ -71,7 +72,8 @@ int cmd_parse(int argc, char *const *argv, unsigned int ctx, struct cmd *out,
 int cmd_split(char *line, char **argv, int maxargs);
 /* The usage text listing every runtime command. */
 const char *cmd_usage(void);
-/* True for verbs that change state. */
+/* True for the verbs conf_apply accepts: objects and daemon settings
+ * (not the queries, not shutdown). */
 bool cmd_is_mutation(enum cmd_verb verb);
 
 #endif /* XLB_CMD_H */

@@ -49,15 +49,22 @@ int conf_copy(struct conf *dst, const struct conf *src);
 
 /*
  * Apply one parsed statement to the model. Validates against the model
- * (unknown VIP, duplicate backend, mixed encap families...); on error the
- * model is unchanged, -EINVAL/-EEXIST/-ENOENT returned with a message.
+ * (unknown VIP, duplicate backend, no encap-source for the backend's
+ * family, limits...); on error the model is unchanged and a message is
+ * written: -ENOENT (no such VIP/backend), -EEXIST (duplicate), -ENOSPC
+ * (XLB_MAX_VIPS, table-size or XLB_MAX_BACKENDS reached), -EINVAL, -ENOMEM.
  * Queries (status, save...) are not applied here: -EOPNOTSUPP.
+ * Drain on a draining backend only changes its timeout; undrain of one
+ * that is not draining is -EINVAL; vip del removes the VIP's backends.
  */
 int conf_apply(struct conf *c, const struct cmd *cmd, char *err,
 	       size_t errlen);
 
 /* Parse a whole file into c (conf_init'ed by the call). Errors read
- * "FILE:LINE: message"; c is freed on error. */
+ * "FILE:LINE: message" ("FILE: message" for a missing interface or an
+ * unreadable file); c is freed on error. Each daemon setting may be given
+ * once (encap-source once per family); encap sources are checked against
+ * the backends at the end, the error naming the backend's line. */
 int conf_parse_file(const char *path, struct conf *c, char *err,
 		    size_t errlen);
 /* Same for text in memory; name stands for FILE in messages. */
