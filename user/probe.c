@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Non-blocking health probe I/O: one socket per probe, never a wait. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -296,6 +297,23 @@ int probe_io(struct probe *p, const struct probe_spec *s, uint32_t events,
 void probe_timeout(struct probe *p, const struct probe_spec *s,
 		   struct health_result *r)
 {
+	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+
+	/*
+	 * An answer already waiting counts: a host too busy to run its
+	 * event loop in time must not fail healthy backends.
+	 */
+	if (p->events & EPOLLOUT)
+		pfd.events = POLLOUT;
+	if (p->fd >= 0 && poll(&pfd, 1, 0) == 1) {
+		uint32_t ev = (pfd.revents & POLLIN ? EPOLLIN : 0) |
+			      (pfd.revents & POLLOUT ? EPOLLOUT : 0) |
+			      (pfd.revents & POLLERR ? EPOLLERR : 0) |
+			      (pfd.revents & POLLHUP ? EPOLLHUP : 0);
+
+		if (probe_io(p, s, ev, r) == PROBE_DONE)
+			return;
+	}
 	memset(r, 0, sizeof(*r));
 	if (s->kind == HEALTH_UDP && p->phase == PH_UDP && !s->check->expect[0]) {
 		ok(p, r);

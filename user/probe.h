@@ -42,8 +42,9 @@ int probe_start(struct probe *p, const struct probe_spec *s,
 		struct health_result *r);
 int probe_io(struct probe *p, const struct probe_spec *s, uint32_t events,
 	     struct health_result *r);
-/* The timeout passed: sets r. A udp check without an expect string
- * succeeds here (no ICMP error came back in time). */
+/* The timeout passed: sets r. An answer already queued on the socket
+ * is taken first; a udp check without an expect string succeeds here
+ * (no ICMP error came back in time). */
 void probe_timeout(struct probe *p, const struct probe_spec *s,
 		   struct health_result *r);
 /* Close the socket (done or abandoned); p is idle again, buf kept. */
