@@ -32,19 +32,31 @@
  *    empty program returning XDP_PASS) run live too: both frames go up
  *    the stack, which is what passing traffic costs.
  *
- * 2. Single runs (xdp_new_flow_ns, xdp_nonsyn_miss_ns, and the *_single_*
- *    figures). A new flow needs a new 5-tuple every packet, which no
- *    repeat mode can give, so each timed run is its own BPF_PROG_TEST_RUN
- *    with repeat = 1 and a frame with a fresh source address and port:
- *    the kernel copies the frame in and times one program run, plus the
- *    timer and bh disable/enable, which xdp_single_floor_ns (an empty
- *    program, same method) carries too. Caches are colder than in a
- *    stream of packets: the syscall runs between packets. A run's value
- *    is the median of BATCH single runs.
+ * 2. Live frames through a flow generator (xdp_new_flow_ns,
+ *    xdp_nonsyn_miss_ns). A new flow needs a new 5-tuple every packet,
+ *    and live frames repeat one frame. So a ten-instruction XDP program
+ *    (flowgen_load()) bumps a per-CPU counter, writes it into the
+ *    frame's source port and the low byte of its source address, and
+ *    tail-calls xlb: every packet is a tuple never seen before (counters:
+ *    CT_MISS_SYN resp. CT_MISS_NONSYN == iterations, and the last tuples
+ *    are checked to be in conntrack). The frames go to VIP 2, whose whole
+ *    table is the self-restoring backend. xdp_flowgen_floor_ns is the
+ *    generator tail-calling an empty XDP_TX program, in the same mode.
+ *    New flows evict old ones once the LRU conntrack is full, as on a
+ *    busy balancer.
  *
- * For reference, xdp_*_prog_ns time the program alone on frames it does
- * not modify (non-live, one repeat = 100000 run): the pass path and the
- * empty program.
+ * 3. Single runs (the *_single_* figures): each timed run is its own
+ *    BPF_PROG_TEST_RUN with repeat = 1, so the kernel copies the original
+ *    frame in every time and times one program run plus the timer and
+ *    bh disable/enable, which xdp_single_floor_ns (an empty program, same
+ *    method) carries too. Caches are colder than in a packet stream (the
+ *    syscall runs between packets). A run's value is the median of BATCH
+ *    single runs; new flows get a fresh source address and port from
+ *    userspace each run.
+ *
+ * 4. For reference, xdp_*_prog_ns time the program alone on frames it
+ *    does not modify (non-live, one repeat = 100000 run): the pass path
+ *    and the empty program.
  */
 #include <sched.h>
 #include <sys/resource.h>
@@ -55,6 +67,7 @@
 #define BATCH		20000	/* single runs in one single-run figure */
 #define LIVE_REPEAT	(1u << 20)
 #define LIVE_REPEAT_PASS (1u << 18)	/* each one goes up the stack */
+#define LIVE_REPEAT_NEW	(1u << 17)	/* each one inserts a flow */
 #define PROG_REPEAT	100000
 #define NBACKENDS	100
 #define NFLOWS		(1u << 20)
@@ -65,11 +78,16 @@
  * the IPv4 ethertype (see the method above). */
 #define BE_LIVE		(NBACKENDS + 1)
 #define BE_LIVE_ADDR	"198.18.8.0"
+/* VIP 2: every slot of its table is BE_LIVE2, at the same address. */
+#define VIP2_PORT	81
+#define BE_LIVE2	(NBACKENDS + 2)
 
 static struct xlb_bpf *skel;
 static int xlb_fd, floor_pass_fd, floor_tx_fd, peer_fd;
 static __u8 lb_mac[6];
 static __u8 tmpl_syn[256], tmpl_ack[256], tmpl_pass[256];
+static __u8 tmpl_syn2[256], tmpl_ack2[256];
+static int flowgen_fd, flowgen_ctr_fd, flowgen_jmp_fd;
 static size_t tmpl_len;
 static __u64 rng_state = 0x2545f4914f6cdd1dull;
 
@@ -129,8 +147,125 @@ static int xdp_prog(int action)
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 
+	/* Same expected attach type as libbpf gives xlb: tail-call maps
+	 * only mix compatible programs. */
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_XDP);
+
 	return bpf_prog_load(BPF_PROG_TYPE_XDP, "xlb_bench", "GPL", insns, 2,
-			     NULL);
+			     &o);
+}
+
+/* Raw BPF instructions for the flow generator. */
+#define I_MOV_REG(d, s)	{ BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0 }
+#define I_MOV_IMM(d, i)	{ BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i }
+#define I_ALU_IMM(op, d, i) { BPF_ALU64 | op | BPF_K, d, 0, 0, i }
+#define I_LDX(sz, d, s, o) { BPF_LDX | sz | BPF_MEM, d, s, o, 0 }
+#define I_STX(sz, d, s, o) { BPF_STX | sz | BPF_MEM, d, s, o, 0 }
+#define I_ST(sz, d, o, i) { BPF_ST | sz | BPF_MEM, d, 0, o, i }
+#define I_JGT_REG(d, s, o) { BPF_JMP | BPF_JGT | BPF_X, d, s, o, 0 }
+#define I_JEQ_IMM(d, i, o) { BPF_JMP | BPF_JEQ | BPF_K, d, 0, o, i }
+#define I_LD_MAP(d, fd)	{ BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, \
+			  0, fd }, { 0, 0, 0, 0, 0 }
+#define I_CALL(fn)	{ BPF_JMP | BPF_CALL, 0, 0, 0, fn }
+#define I_EXIT		{ BPF_JMP | BPF_EXIT, 0, 0, 0, 0 }
+
+/*
+ * The flow generator: c = ++counter (per CPU); TCP source port (bytes
+ * 34-35) = low 16 bits of c, last byte of the IPv4 source (29) = bits
+ * 16-23; then tail call to flowgen_jmp[0]. Checksums are left stale: xlb
+ * does not verify them (the backend does).
+ */
+static int flowgen_load(void)
+{
+	struct bpf_insn insns[] = {
+		I_MOV_REG(BPF_REG_6, BPF_REG_1),
+		I_LDX(BPF_W, BPF_REG_7, BPF_REG_6, 0),	/* data */
+		I_LDX(BPF_W, BPF_REG_8, BPF_REG_6, 4),	/* data_end */
+		I_MOV_REG(BPF_REG_2, BPF_REG_7),
+		I_ALU_IMM(BPF_ADD, BPF_REG_2, 36),
+		I_JGT_REG(BPF_REG_2, BPF_REG_8, 18),	/* -> drop */
+		I_ST(BPF_W, BPF_REG_10, -4, 0),
+		I_MOV_REG(BPF_REG_2, BPF_REG_10),
+		I_ALU_IMM(BPF_ADD, BPF_REG_2, -4),
+		I_LD_MAP(BPF_REG_1, flowgen_ctr_fd),
+		I_CALL(BPF_FUNC_map_lookup_elem),
+		I_JEQ_IMM(BPF_REG_0, 0, 11),		/* -> drop */
+		I_LDX(BPF_DW, BPF_REG_1, BPF_REG_0, 0),
+		I_ALU_IMM(BPF_ADD, BPF_REG_1, 1),
+		I_STX(BPF_DW, BPF_REG_0, BPF_REG_1, 0),
+		I_STX(BPF_H, BPF_REG_7, BPF_REG_1, 34),
+		I_ALU_IMM(BPF_RSH, BPF_REG_1, 16),
+		I_STX(BPF_B, BPF_REG_7, BPF_REG_1, 29),
+		I_MOV_REG(BPF_REG_1, BPF_REG_6),
+		I_LD_MAP(BPF_REG_2, flowgen_jmp_fd),
+		I_MOV_IMM(BPF_REG_3, 0),
+		I_CALL(BPF_FUNC_tail_call),
+		I_MOV_IMM(BPF_REG_0, XDP_DROP),		/* drop: */
+		I_EXIT,
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_XDP);
+
+	flowgen_ctr_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "flowgen_ctr",
+					4, 8, 1, NULL);
+	flowgen_jmp_fd = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "flowgen_jmp",
+					4, 4, 1, NULL);
+	if (flowgen_ctr_fd < 0 || flowgen_jmp_fd < 0)
+		return -errno;
+	/* The map fds were unknown when the array was initialised. */
+	insns[9].imm = flowgen_ctr_fd;
+	insns[20].imm = flowgen_jmp_fd;
+	flowgen_fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "xlb_flowgen", "GPL",
+				   insns, sizeof(insns) / sizeof(insns[0]),
+				   &o);
+	return flowgen_fd < 0 ? -errno : 0;
+}
+
+static int flowgen_target(int prog_fd)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(flowgen_jmp_fd, &zero, &prog_fd, BPF_ANY);
+}
+
+/* Current flow generator count (single CPU: the bench is pinned). */
+static __u64 flowgen_count(void)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	__u64 v[ncpu], sum = 0;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(flowgen_ctr_fd, &zero, v))
+		return 0;
+	for (i = 0; i < ncpu; i++)
+		sum += v[i];
+	return sum;
+}
+
+/* Are the flows of generator counts [c - n, c) in conntrack? */
+static int flowgen_check(const __u8 *tmpl, __u64 c, int n)
+{
+	struct xlb_flow_key k = {};
+	struct xlb_flow f;
+	__u8 fr[256];
+	int i;
+
+	for (i = 1; i <= n; i++) {
+		__u64 v = c - i + 1;
+
+		memcpy(fr, tmpl, tmpl_len);
+		memcpy(fr + 34, &v, 2);		/* as the program stores */
+		fr[29] = v >> 16;
+		memcpy(&k.src[0], fr + 26, 4);
+		memcpy(&k.dst[0], fr + 30, 4);
+		memcpy(&k.sport, fr + 34, 2);
+		memcpy(&k.dport, fr + 36, 2);
+		k.proto = IPPROTO_TCP;
+		k.family = XLB_AF_INET;
+		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.xlb_conntrack),
+					&k, &f) || f.backend_id != BE_LIVE2)
+			return -ENOENT;
+	}
+	return 0;
 }
 
 /*
@@ -165,6 +300,20 @@ static int self_restoring_setup(size_t inner_len)
 	    fx_sh("ip neigh replace " BE_LIVE_ADDR " lladdr 02:00:00:00:03:00"
 		  " dev " FX_IF_LB " nud permanent"))
 		return -EIO;
+	return 0;
+}
+
+/* Does one run leave the original frame where it found it? */
+static int self_restoring_check(const __u8 *f)
+{
+	static struct fx_run r;
+
+	fx_run(xlb_fd, f, tmpl_len, &r);
+	if (r.err || r.ret != XDP_TX || r.out_len != tmpl_len + 20 ||
+	    memcmp(r.out + 20, f, tmpl_len)) {
+		fprintf(stderr, "bench_xdp: frame is not self-restoring\n");
+		return -EPROTO;
+	}
 	return 0;
 }
 
@@ -210,6 +359,14 @@ static int setup_backends(void)
 	if (!err)
 		err = fx_backend_set(skel, BE_LIVE, 1, BE_LIVE_ADDR,
 				     XLB_BE_F_VALID);
+	if (!err)
+		err = fx_backend_set(skel, BE_LIVE2, 2, BE_LIVE_ADDR,
+				     XLB_BE_F_VALID);
+	if (!err) {
+		__u32 id = BE_LIVE2;
+
+		err = fx_ring_set(skel, 2, &id, 1, XLB_RING_SIZE_DEFAULT);
+	}
 	if (err)
 		return err;
 	ring = calloc(NBACKENDS, sizeof(*ring));
@@ -413,7 +570,7 @@ static int bench_repeat(const char *name, int fd, const __u8 *f, int live,
 int main(void)
 {
 	double floor_ns, tx_floor, est, pass, sfloor, sest, cold, nf, miss;
-	double pfloor, ppass, spass;
+	double pfloor, ppass, spass, gen_floor, snf, smiss;
 	struct fx_pkt p = { "198.19.0.0", VIP_ADDR, 10000, VIP_PORT,
 			    IPPROTO_TCP, 0x10, .payload = 64,
 			    .dmac = lb_mac };
@@ -468,7 +625,12 @@ int main(void)
 		err = fx_vip_add(skel, 1, VIP_ADDR, IPPROTO_TCP, VIP_PORT, 0,
 				 XLB_RING_SIZE_DEFAULT, XLB_MODE_IPIP);
 	if (!err)
+		err = fx_vip_add(skel, 2, VIP_ADDR, IPPROTO_TCP, VIP2_PORT, 0,
+				 XLB_RING_SIZE_DEFAULT, XLB_MODE_IPIP);
+	if (!err)
 		err = setup_backends();
+	if (!err)
+		err = flowgen_load();
 	if (!err)
 		err = fill_conntrack();
 	if (err) {
@@ -479,8 +641,14 @@ int main(void)
 	tmpl_len = fx_build(&p, tmpl_ack);
 	p.tcp_flags = 0x02;
 	fx_build(&p, tmpl_syn);
-	p.dst = "198.18.0.1";	/* the LB itself: not a VIP */
+	p.dport = VIP2_PORT;
+	p.src = "198.18.200.0";
+	fx_build(&p, tmpl_syn2);
+	p.src = "198.18.201.0";
 	p.tcp_flags = 0x10;
+	fx_build(&p, tmpl_ack2);
+	p.dst = "198.18.0.1";	/* the LB itself: not a VIP */
+	p.dport = VIP_PORT;
 	fx_build(&p, tmpl_pass);
 	/* The src MAC of self_restoring_setup(): encapsulation source, then
 	 * the first half of the backend address. */
@@ -495,9 +663,15 @@ int main(void)
 	frame_set_macs(tmpl_ack, src_mac);
 	frame_set_macs(tmpl_syn, src_mac);
 	frame_set_macs(tmpl_pass, src_mac);
+	frame_set_macs(tmpl_syn2, src_mac);
+	frame_set_macs(tmpl_ack2, src_mac);
 
 	/* Method 1: live frames. */
-	err = bench_repeat("xdp_floor_ns", floor_pass_fd, tmpl_pass, 1,
+	err = self_restoring_check(tmpl_ack);
+	if (!err)
+		err = self_restoring_check(tmpl_syn2);
+	if (!err)
+		err = bench_repeat("xdp_floor_ns", floor_pass_fd, tmpl_pass, 1,
 			   LIVE_REPEAT_PASS, -1, -1, &floor_ns);
 	if (!err)
 		err = bench_repeat("xdp_pass_ns", xlb_fd, tmpl_pass, 1,
@@ -512,19 +686,12 @@ int main(void)
 				   LIVE_REPEAT, XLB_STAT_CT_HIT, XLB_STAT_TX,
 				   &est);
 
-	/* Method 2: single runs. */
+	/* Method 3 on paths that insert nothing, before the inserts of
+	 * method 2 push pre-filled flows out of the LRU. */
 	if (!err)
 		err = bench_single("xdp_single_floor_ns", P_FIXED,
 				   floor_pass_fd, tmpl_pass, XDP_PASS, -1, -1,
 				   &sfloor);
-	if (!err)
-		err = bench_single("xdp_new_flow_ns", P_NEW_FLOW, xlb_fd, NULL,
-				   XDP_TX, XLB_STAT_CT_MISS_SYN, XLB_STAT_TX,
-				   &nf);
-	if (!err)
-		err = bench_single("xdp_nonsyn_miss_ns", P_NONSYN_MISS, xlb_fd,
-				   NULL, XDP_TX, XLB_STAT_CT_MISS_NONSYN,
-				   XLB_STAT_TX, &miss);
 	if (!err)
 		err = bench_single("xdp_established_single_ns", P_FIXED,
 				   xlb_fd, tmpl_ack, XDP_TX, XLB_STAT_CT_HIT,
@@ -538,7 +705,38 @@ int main(void)
 				   tmpl_pass, XDP_PASS, XLB_STAT_PASS, -1,
 				   &spass);
 
-	/* Method 3: the program alone on frames it does not modify. */
+	/* Method 2: live frames with fresh tuples. */
+	if (!err)
+		err = flowgen_target(floor_tx_fd);
+	if (!err)
+		err = bench_repeat("xdp_flowgen_floor_ns", flowgen_fd, tmpl_syn2,
+				   1, LIVE_REPEAT_NEW, -1, -1, &gen_floor);
+	if (!err)
+		err = flowgen_target(xlb_fd);
+	if (!err)
+		err = bench_repeat("xdp_new_flow_ns", flowgen_fd, tmpl_syn2, 1,
+				   LIVE_REPEAT_NEW, XLB_STAT_CT_MISS_SYN,
+				   XLB_STAT_TX, &nf);
+	if (!err && flowgen_check(tmpl_syn2, flowgen_count(), 16)) {
+		fprintf(stderr, "bench_xdp: new flows not in conntrack\n");
+		err = -EPROTO;
+	}
+	if (!err)
+		err = bench_repeat("xdp_nonsyn_miss_ns", flowgen_fd, tmpl_ack2,
+				   1, LIVE_REPEAT_NEW, XLB_STAT_CT_MISS_NONSYN,
+				   XLB_STAT_TX, &miss);
+
+	/* Method 3: single runs. */
+	if (!err)
+		err = bench_single("xdp_new_flow_single_ns", P_NEW_FLOW, xlb_fd,
+				   NULL, XDP_TX, XLB_STAT_CT_MISS_SYN,
+				   XLB_STAT_TX, &snf);
+	if (!err)
+		err = bench_single("xdp_nonsyn_miss_single_ns", P_NONSYN_MISS,
+				   xlb_fd, NULL, XDP_TX,
+				   XLB_STAT_CT_MISS_NONSYN, XLB_STAT_TX,
+				   &smiss);
+	/* Method 4: the program alone on frames it does not modify. */
 	if (!err)
 		err = bench_repeat("xdp_floor_prog_ns", floor_pass_fd,
 				   tmpl_pass, 0, PROG_REPEAT, -1, -1, &pfloor);
@@ -548,6 +746,9 @@ int main(void)
 
 	bpf_xdp_detach(if_nametoindex(FX_IF_LB_PEER), 0, NULL);
 	close(peer_fd);
+	close(flowgen_fd);
+	close(flowgen_jmp_fd);
+	close(flowgen_ctr_fd);
 	close(floor_tx_fd);
 	close(floor_pass_fd);
 	xlb_bpf__destroy(skel);
