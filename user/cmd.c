@@ -5,6 +5,7 @@
  * may appear and a handler for its arguments. Adding a statement is one
  * table entry and one handler.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -128,6 +129,18 @@ static int p_proto(struct cmd_parser *p, __u8 *proto)
 	return 0;
 }
 
+/* Traffic cannot be balanced to or from "any", a group or broadcast. */
+static bool unicast(const struct ip_addr *a)
+{
+	__u32 v4 = ntohl(a->a[0]);
+
+	if (a->family == XLB_AF_INET)
+		return v4 != 0 && (v4 >> 28) != 0xe && v4 != 0xffffffff;
+	if ((v4 >> 24) == 0xff)
+		return false;
+	return a->a[0] || a->a[1] || a->a[2] || a->a[3];
+}
+
 /* what: "ADDR:PORT" in vip statements, "VIP:PORT" in backend ones. */
 static int p_vip(struct cmd_parser *p, struct cmd *c, const char *what)
 {
@@ -138,6 +151,10 @@ static int p_vip(struct cmd_parser *p, struct cmd *c, const char *what)
 	if (addr_port_parse(w, &c->vip, &c->port)) {
 		seterr(p, "bad VIP '%s'; expected ADDR:PORT, e.g. "
 		       "198.18.0.100:80 or [2001:db8::1]:443", Q(w));
+		return -EINVAL;
+	}
+	if (!unicast(&c->vip)) {
+		seterr(p, "bad VIP '%s'; expected a unicast address", Q(w));
 		return -EINVAL;
 	}
 	return 0;
@@ -151,6 +168,11 @@ static int p_addr(struct cmd_parser *p, struct ip_addr *a)
 		return -EINVAL;
 	if (addr_parse(w, a)) {
 		seterr(p, "bad address '%s'; expected an IPv4 or IPv6 address",
+		       Q(w));
+		return -EINVAL;
+	}
+	if (!unicast(a)) {
+		seterr(p, "bad address '%s'; expected a unicast address",
 		       Q(w));
 		return -EINVAL;
 	}

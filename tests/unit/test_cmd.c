@@ -243,6 +243,18 @@ static const struct bad_case bad_cases[] = {
 	  "VIP:PORT ADDR [weight N]" },
 	{ RUN, "backend add tcp 198.18.0.100:80 198.18.0.11:80",
 	  "bad address '198.18.0.11:80'; expected an IPv4 or IPv6 address" },
+	{ RUN, "vip add tcp 0.0.0.0:80", "bad VIP '0.0.0.0:80'; expected a "
+	  "unicast address" },
+	{ RUN, "vip add udp [ff02::1]:53", "bad VIP '[ff02::1]:53'; expected "
+	  "a unicast address" },
+	{ RUN, "vip add udp 239.1.1.1:53", "bad VIP '239.1.1.1:53'; expected "
+	  "a unicast address" },
+	{ RUN, "backend add tcp 198.18.0.100:80 ::", "bad address '::'; "
+	  "expected a unicast address" },
+	{ RUN, "backend add tcp 198.18.0.100:80 255.255.255.255", "bad address "
+	  "'255.255.255.255'; expected a unicast address" },
+	{ CFG, "encap-source 224.0.0.1", "bad address '224.0.0.1'; expected a "
+	  "unicast address" },
 	{ RUN, "backend add tcp 198.18.0.100:80 198.18.0.11 weight 65536",
 	  "bad weight '65536'; expected a number 0..65535" },
 	{ RUN, "backend add tcp 198.18.0.100:80 198.18.0.11 weight -1",
