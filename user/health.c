@@ -625,11 +625,54 @@ static void slot_init(struct health *h, struct target *t, struct slot *s,
 	slot_schedule(h, s, now_ms + rng_next(h) % iv);
 }
 
+static int group_reserve(struct health *h, __u32 group)
+{
+	size_t n = group + 1;
+	struct group *ng;
+
+	if (group < h->n_groups)
+		return 0;
+	ng = realloc(h->groups, n * sizeof(*ng));
+	if (!ng)
+		return -ENOMEM;
+	memset(ng + h->n_groups, 0, (n - h->n_groups) * sizeof(*ng));
+	h->groups = ng;
+	h->n_groups = n;
+	return 0;
+}
+
+static void group_join(struct health *h, struct target *t, int dir)
+{
+	struct group *g = group_of(h, t->cfg.group);
+
+	g->total += dir;
+	if (t->state == HEALTH_UP)
+		g->up += dir;
+}
+
+/* (Re)start t's probe slots from its configuration. */
+static void slots_setup(struct health *h, struct target *t, __u64 now_ms)
+{
+	const struct health_target *cfg = &t->cfg;
+
+	if (cfg->check.kind != HEALTH_NONE) {
+		t->check.kind = cfg->check.kind;
+		t->check.port = cfg->check.port ? cfg->check.port : cfg->port;
+		slot_init(h, t, &t->check, false, cfg->check.interval_ms,
+			  cfg->check.timeout_ms, now_ms);
+	}
+	if (cfg->agent.port) {
+		t->agent.kind = HEALTH_AGENT;
+		t->agent.port = cfg->agent.port;
+		slot_init(h, t, &t->agent, true, cfg->agent.interval_ms,
+			  cfg->agent.timeout_ms, now_ms);
+	}
+}
+
 int health_add(struct health *h, const struct health_target *cfg,
 	       __u64 now_ms)
 {
 	struct target *t;
-	struct group *g;
 	int err;
 
 	err = target_valid(cfg);
@@ -650,17 +693,7 @@ int health_add(struct health *h, const struct health_target *cfg,
 		h->by_id = nb;
 		h->n_id = n;
 	}
-	if (cfg->group >= h->n_groups) {
-		size_t n = cfg->group + 1;
-		struct group *ng = realloc(h->groups, n * sizeof(*ng));
-
-		if (!ng)
-			return -ENOMEM;
-		memset(ng + h->n_groups, 0, (n - h->n_groups) * sizeof(*ng));
-		h->groups = ng;
-		h->n_groups = n;
-	}
-	if (heap_reserve(h, 2))
+	if (group_reserve(h, cfg->group) || heap_reserve(h, 2))
 		return -ENOMEM;
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -673,41 +706,63 @@ int health_add(struct health *h, const struct health_target *cfg,
 	t->agent.heap_idx = NO_HEAP;
 	probe_init(&t->check.p);
 	probe_init(&t->agent.p);
+	t->check_state = cfg->check.kind == HEALTH_NONE ? HEALTH_UP :
+			 cfg->initial;
+	slots_setup(h, t, now_ms);
+	t->state = t->check_state;
+	group_join(h, t, 1);
+	h->by_id[cfg->id] = t;
+	return 0;
+}
+
+int health_update(struct health *h, const struct health_target *cfg,
+		  __u64 now_ms)
+{
+	struct target *t = cfg->id < h->n_id ? h->by_id[cfg->id] : NULL;
+	int err, old_kind;
+
+	if (!t)
+		return -ENOENT;
+	err = target_valid(cfg);
+	if (err)
+		return err;
+	if (group_reserve(h, cfg->group) || heap_reserve(h, 2))
+		return -ENOMEM;
+	/* In-flight probes belong to the old configuration. */
+	heap_remove(h, &t->check);
+	heap_remove(h, &t->agent);
+	unwatch(h, &t->check);
+	unwatch(h, &t->agent);
+	group_join(h, t, -1);
+	old_kind = t->cfg.check.kind;
+	t->cfg = *cfg;
+	group_join(h, t, 1);
 	if (cfg->check.kind == HEALTH_NONE) {
 		t->check_state = HEALTH_UP;
-	} else {
+		t->backoff = 1;
+	} else if (old_kind == HEALTH_NONE) {
 		t->check_state = cfg->initial;
-		t->check.kind = cfg->check.kind;
-		t->check.port = cfg->check.port ? cfg->check.port : cfg->port;
-		slot_init(h, t, &t->check, false, cfg->check.interval_ms,
-			  cfg->check.timeout_ms, now_ms);
 	}
-	if (cfg->agent.port) {
-		t->agent.kind = HEALTH_AGENT;
-		t->agent.port = cfg->agent.port;
-		slot_init(h, t, &t->agent, true, cfg->agent.interval_ms,
-			  cfg->agent.timeout_ms, now_ms);
+	if (!cfg->agent.port) {
+		t->agent_down = 0;
+		t->agent_drain = 0;
+		t->agent_pct = 100;
 	}
-	t->state = t->check_state;
-	g = group_of(h, cfg->group);
-	g->total++;
-	if (t->state == HEALTH_UP)
-		g->up++;
-	h->by_id[cfg->id] = t;
+	slots_setup(h, t, now_ms);
+	update_state(h, t, &t->check, &t->last, now_ms);
+	/* The operator's own weight change is not damped. */
+	set_weight(h, t, &t->check, &t->last,
+		   health_weight_of(cfg->weight, t->agent_pct), true, now_ms);
 	return 0;
 }
 
 static void target_free(struct health *h, struct target *t)
 {
-	struct group *g = group_of(h, t->cfg.group);
-
 	heap_remove(h, &t->check);
 	heap_remove(h, &t->agent);
 	unwatch(h, &t->check);
 	unwatch(h, &t->agent);
-	g->total--;
-	if (t->state == HEALTH_UP)
-		g->up--;
+	group_join(h, t, -1);
 	free(t);
 }
 

@@ -220,6 +220,13 @@ void health_free(struct health *h);
  * spread by the PRNG so that thousands of new backends don't all connect
  * in the same millisecond. 0, -EINVAL (bad field), -EEXIST or -ENOMEM. */
 int health_add(struct health *h, const struct health_target *t, __u64 now_ms);
+/* New configuration for t->id (reload): state, counters and the agent's
+ * last report stay; probes in flight are dropped and restart within an
+ * interval. A check added where there was none starts from t->initial.
+ * May emit STATE/WEIGHT events at once (a changed weight is not damped).
+ * 0, -ENOENT, -EINVAL or -ENOMEM (nothing changed on error). */
+int health_update(struct health *h, const struct health_target *t,
+		  __u64 now_ms);
 /* Stop watching (closing an in-flight probe, no event). 0 or -ENOENT. */
 int health_del(struct health *h, __u32 id);
 /* 0 or -ENOENT. */

@@ -297,20 +297,26 @@ int probe_io(struct probe *p, const struct probe_spec *s, uint32_t events,
 void probe_timeout(struct probe *p, const struct probe_spec *s,
 		   struct health_result *r)
 {
-	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+	int round;
 
 	/*
 	 * An answer already waiting counts: a host too busy to run its
-	 * event loop in time must not fail healthy backends.
+	 * event loop in time must not fail healthy backends. Each round
+	 * takes one step (connected, then the line); three are the most a
+	 * probe has.
 	 */
-	if (p->events & EPOLLOUT)
-		pfd.events = POLLOUT;
-	if (p->fd >= 0 && poll(&pfd, 1, 0) == 1) {
-		uint32_t ev = (pfd.revents & POLLIN ? EPOLLIN : 0) |
-			      (pfd.revents & POLLOUT ? EPOLLOUT : 0) |
-			      (pfd.revents & POLLERR ? EPOLLERR : 0) |
-			      (pfd.revents & POLLHUP ? EPOLLHUP : 0);
+	for (round = 0; round < 3 && p->fd >= 0; round++) {
+		struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+		uint32_t ev;
 
+		if (p->events & EPOLLOUT)
+			pfd.events = POLLOUT;
+		if (poll(&pfd, 1, 0) != 1)
+			break;
+		ev = (pfd.revents & POLLIN ? EPOLLIN : 0) |
+		     (pfd.revents & POLLOUT ? EPOLLOUT : 0) |
+		     (pfd.revents & POLLERR ? EPOLLERR : 0) |
+		     (pfd.revents & POLLHUP ? EPOLLHUP : 0);
 		if (probe_io(p, s, ev, r) == PROBE_DONE)
 			return;
 	}

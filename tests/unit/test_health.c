@@ -837,6 +837,66 @@ static void test_validation(void **state)
 	health_free(h);
 }
 
+static void test_update(void **state)
+{
+	struct health *h = new_h(12);
+	struct health_target t = tgt(30, HEALTH_TCP);
+	struct health_status st;
+	__u32 total;
+
+	(void)state;
+	assert_int_equal(health_update(h, &t, fk.now), -ENOENT);
+	assert_int_equal(health_add(h, &t, fk.now), 0);
+	assert_int_equal(probe_once(h, 30, R_OK), HEALTH_UP);
+	/* Weight: emitted at once, state and counters kept. */
+	t.weight = 50;
+	assert_int_equal(health_update(h, &t, fk.now), 0);
+	assert_int_equal(fk.n_ev, 2);
+	assert_int_equal(fk.ev[1].ev.type, HEALTH_EV_WEIGHT);
+	assert_int_equal(fk.ev[1].ev.old_weight, 100);
+	assert_int_equal(fk.ev[1].ev.new_weight, 50);
+	health_get(h, 30, &st);
+	assert_int_equal(st.state, HEALTH_UP);
+	assert_int_equal(st.count[HEALTH_RES_OK], 1);
+	/* Invalid: refused, nothing changes. */
+	t.weight = 0;
+	assert_int_equal(health_update(h, &t, fk.now), -EINVAL);
+	health_get(h, 30, &st);
+	assert_int_equal(st.weight, 50);
+	/* New interval: the next probe comes within the new one. */
+	t.weight = 50;
+	t.check.interval_ms = 5000;
+	assert_int_equal(health_update(h, &t, fk.now), 0);
+	assert_true(health_next_deadline(h) < fk.now + 5000);
+	probe_once(h, 30, R_FAIL);
+	probe_once(h, 30, R_FAIL);
+	assert_int_equal(probe_once(h, 30, R_FAIL), HEALTH_DOWN);
+	assert_gap((fk.starts[30][3] - fk.starts[30][2]) / 5, 1);
+	/* Another group: counts move with it. */
+	t.group = 2;
+	assert_int_equal(health_update(h, &t, fk.now), 0);
+	assert_int_equal(health_group_up(h, 1, &total), 0);
+	assert_int_equal(total, 0);
+	assert_int_equal(health_group_up(h, 2, &total), 0);
+	assert_int_equal(total, 1);
+	/* Check removed: a down backend is up, at once. */
+	t.check.kind = HEALTH_NONE;
+	assert_int_equal(health_update(h, &t, fk.now), 0);
+	assert_int_equal(fk.ev[fk.n_ev - 1].ev.type, HEALTH_EV_STATE);
+	assert_int_equal(fk.ev[fk.n_ev - 1].ev.old_state, HEALTH_DOWN);
+	assert_int_equal(fk.ev[fk.n_ev - 1].ev.new_state, HEALTH_UP);
+	assert_int_equal(health_group_up(h, 2, NULL), 1);
+	assert_true(health_next_deadline(h) == UINT64_MAX);
+	/* A check added again starts from initial. */
+	t.check.kind = HEALTH_TCP;
+	t.initial = HEALTH_UNKNOWN;
+	assert_int_equal(health_update(h, &t, fk.now), 0);
+	health_get(h, 30, &st);
+	assert_int_equal(st.state, HEALTH_UNKNOWN);
+	assert_int_equal(health_group_up(h, 2, NULL), 0);
+	health_free(h);
+}
+
 static void test_weight_of(void **state)
 {
 	(void)state;
@@ -925,6 +985,7 @@ int main(void)
 		cmocka_unit_test(test_http_status),
 		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_validation),
+		cmocka_unit_test(test_update),
 		cmocka_unit_test(test_weight_of),
 		cmocka_unit_test(test_result_str),
 		cmocka_unit_test(test_many),
