@@ -277,7 +277,7 @@ static void set_state(struct vrrp *v, enum vrrp_state to,
 		v->stats.became_backup++;
 }
 
-/* Become Backup under the master that sent a (6.4.2 / 6.4.3). */
+/* Follow the master that sent rx, as a Backup (6.4.2, 6.4.3). */
 static void follow(struct vrrp *v, __u64 now, const struct vrrp_rx_info *rx)
 {
 	v->master_adv_cs = rx->adv.interval_cs;
