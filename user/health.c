@@ -464,7 +464,8 @@ static void spec_of(struct health *h, struct slot *s, struct probe_spec *sp)
 	sp->kind = s->kind;
 	sp->port = s->port;
 	sp->addr = s->t->cfg.addr;
-	sp->src = &h->par.src;
+	sp->src = sp->addr.family == XLB_AF_INET6 ? &h->par.src6 :
+						    &h->par.src4;
 }
 
 static int watch(struct health *h, struct slot *s)
@@ -586,8 +587,16 @@ void health_io(struct health *h, int fd, uint32_t events, __u64 now_ms)
 struct health *health_new(const struct health_ops *ops,
 			  const struct health_params *params)
 {
-	struct health *h = calloc(1, sizeof(*h));
+	struct health *h;
 
+	if (params && ((params->src4.family &&
+			params->src4.family != XLB_AF_INET) ||
+		       (params->src6.family &&
+			params->src6.family != XLB_AF_INET6))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
 	h->ops = *ops;

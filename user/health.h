@@ -186,7 +186,7 @@ struct health_params {
 	const struct health_probe_ops *probe;	/* NULL: real sockets */
 	__u32 damp_interval_ms;		/* 0: default */
 	__u32 damp_change_pct;		/* 0: default */
-	struct ip_addr src;		/* family 0: the kernel chooses */
+	struct ip_addr src4, src6;	/* family 0: the kernel chooses */
 };
 
 /* Everything the status command shows for one backend. */
@@ -210,7 +210,8 @@ struct health_status {
 
 struct health;
 
-/* NULL with errno on error; ops is copied. */
+/* NULL with errno on error (EINVAL: a source of the wrong family);
+ * ops and params are copied. */
 struct health *health_new(const struct health_ops *ops,
 			  const struct health_params *params);
 /* Closes every probe (through ops->fd_del). */

@@ -819,6 +819,16 @@ static void test_validation(void **state)
 	BAD((t.port = 0, t.check.port = 0));
 	BAD((t.agent.port = 1, t.agent.timeout_ms = 5000));
 #undef BAD
+	/* Source addresses must match their family. */
+	struct health_params par = { 0 };
+
+	par.src4.family = XLB_AF_INET6;
+	errno = 0;
+	assert_null(health_new(&ops, &par));
+	assert_int_equal(errno, EINVAL);
+	par.src4.family = 0;
+	par.src6.family = XLB_AF_INET;
+	assert_null(health_new(&ops, &par));
 	t = tgt(20, HEALTH_HTTP);
 	t.check.timeout_ms = 1000;	/* equal to the interval is fine */
 	strcpy(t.check.path, "/healthz?x=1");

@@ -74,6 +74,7 @@ static const struct listener listeners[] = {
 	{ "2001:db8::1", 8080, B_HTTP, 200, NULL },
 	{ "2001:db8::4", 5353, B_UDP_ECHO, 0, NULL },
 	{ "2001:db8::7", 7777, B_AGENT, 0, "25%" },	/* closes, no LF */
+	{ "2001:db8::13", 7777, B_AGENT_PEER, 0, NULL },
 };
 
 #define MAX_FDS	256
@@ -141,16 +142,25 @@ static void http_answer(struct sconn *c)
 		return;
 }
 
+/* Tells whether the probe came from the source the engine was given. */
 static void agent_peer(int fd)
 {
-	struct sockaddr_in peer;
-	socklen_t pl = sizeof(peer);
+	struct sockaddr_storage ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	socklen_t pl = sizeof(ss);
 	const char *line = "bad-peer\n";
+	struct in6_addr want6;
 
-	if (!getpeername(fd, (struct sockaddr *)&peer, &pl) &&
-	    peer.sin_family == AF_INET &&
-	    peer.sin_addr.s_addr == inet_addr("198.18.0.12"))
+	inet_pton(AF_INET6, "2001:db8::12", &want6);
+	if (getpeername(fd, (struct sockaddr *)&ss, &pl))
+		return;
+	if (ss.ss_family == AF_INET &&
+	    s4->sin_addr.s_addr == inet_addr("198.18.0.12"))
 		line = "42%\n";
+	if (ss.ss_family == AF_INET6 &&
+	    !memcmp(&s6->sin6_addr, &want6, sizeof(want6)))
+		line = "43%\n";
 	if (write(fd, line, strlen(line)) < 0)
 		return;
 }
@@ -420,7 +430,7 @@ static const struct health_ops lops = {
 	.event = l_event,
 };
 
-static struct health *engine(const char *src)
+static struct health *engine(const char *src, const char *src6)
 {
 	struct health_params par = { .seed = 12345, .probe = &rec_probe };
 	struct health *h;
@@ -428,8 +438,13 @@ static struct health *engine(const char *src)
 	memset(&L, 0, sizeof(L));
 	L.epfd = epoll_create1(EPOLL_CLOEXEC);
 	assert_true(L.epfd >= 0);
-	if (src)
-		assert_int_equal(addr_parse(src, &par.src), 0);
+	if (src) {
+		assert_int_equal(addr_parse(src, &par.src4), 0);
+		/* The v6 agent must still work: the kernel picks for it. */
+		assert_int_equal(par.src4.family, XLB_AF_INET);
+	}
+	if (src6)
+		assert_int_equal(addr_parse(src6, &par.src6), 0);
 	h = health_new(&lops, &par);
 	assert_non_null(h);
 	return h;
@@ -531,7 +546,7 @@ static void expect_state(__u32 id, int state, int res, int why, int err,
 
 static void test_tcp(void **state)
 {
-	struct health *h = engine(NULL);
+	struct health *h = engine(NULL, NULL);
 	struct health_target t[] = {
 		target(1, "198.18.0.1", 80, HEALTH_TCP),
 		target(2, "198.18.0.2", 80, HEALTH_TCP),	/* no listener */
@@ -559,7 +574,7 @@ static void test_tcp(void **state)
 
 static void test_http(void **state)
 {
-	struct health *h = engine(NULL);
+	struct health *h = engine(NULL, NULL);
 	struct health_target t[] = {
 		target(1, "198.18.0.1", 8080, HEALTH_HTTP),
 		target(2, "198.18.0.3", 8080, HEALTH_HTTP),	/* 500 */
@@ -605,7 +620,7 @@ static void test_http(void **state)
 
 static void test_udp(void **state)
 {
-	struct health *h = engine(NULL);
+	struct health *h = engine(NULL, NULL);
 	struct health_target t[] = {
 		target(1, "198.18.0.4", 5353, HEALTH_UDP),	/* echo */
 		target(2, "198.18.0.5", 5353, HEALTH_UDP),	/* nobody */
@@ -671,12 +686,13 @@ static bool agents_done(struct health *h)
 	       st.agent_down && st.check_state == HEALTH_UP &&
 	       nth_ev(5, HEALTH_EV_AGENT_ERROR, 0) &&
 	       nth_ev(6, HEALTH_EV_WEIGHT, 0) &&
-	       nth_ev(7, HEALTH_EV_WEIGHT, 0);
+	       nth_ev(7, HEALTH_EV_WEIGHT, 0) &&
+	       nth_ev(8, HEALTH_EV_WEIGHT, 0);
 }
 
 static void test_agent(void **state)
 {
-	struct health *h = engine("198.18.0.12");
+	struct health *h = engine("198.18.0.12", "2001:db8::12");
 	struct health_target t[] = {
 		target(1, "198.18.0.7", 80, HEALTH_NONE),	/* 50% */
 		target(2, "198.18.0.8", 80, HEALTH_NONE),	/* drain */
@@ -685,13 +701,14 @@ static void test_agent(void **state)
 		target(5, "198.18.0.11", 80, HEALTH_NONE),	/* nobody */
 		target(6, "198.18.0.13", 80, HEALTH_NONE),	/* src test */
 		target(7, "2001:db8::7", 80, HEALTH_NONE),	/* 25%, v6 */
+		target(8, "2001:db8::13", 80, HEALTH_NONE),	/* src6 test */
 	};
 	const struct health_event *e;
 	struct health_status st;
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < 7; i++) {
+	for (i = 0; i < 8; i++) {
 		t[i].agent.port = 7777;
 		t[i].agent.interval_ms = 100;
 		assert_int_equal(health_add(h, &t[i], mono_ms()), 0);
@@ -734,6 +751,8 @@ static void test_agent(void **state)
 	assert_int_equal(e->new_weight, 42);
 	e = nth_ev(7, HEALTH_EV_WEIGHT, 0);
 	assert_int_equal(e->new_weight, 25);
+	e = nth_ev(8, HEALTH_EV_WEIGHT, 0);
+	assert_int_equal(e->new_weight, 43);
 	/* Errors were reported once, however many probes ran. */
 	assert_null(nth_ev(3, HEALTH_EV_AGENT_ERROR, 1));
 	assert_null(nth_ev(5, HEALTH_EV_AGENT_ERROR, 1));
@@ -759,7 +778,7 @@ static bool hang_done(struct health *h)
  */
 static void test_hang(void **state)
 {
-	struct health *h = engine(NULL);
+	struct health *h = engine(NULL, NULL);
 	struct health_target t = target(100, "198.18.0.11", 8080, HEALTH_HTTP);
 	struct health_status st;
 	__u64 gmax = 0, gsum = 0, ng = 0, late = 0;
@@ -826,7 +845,7 @@ static int peer_port(int fd)
  */
 static void test_late_loop(void **state)
 {
-	struct health *h = engine(NULL);
+	struct health *h = engine(NULL, NULL);
 	struct health_target t[] = {
 		target(1, "198.18.0.1", 80, HEALTH_TCP),
 		target(2, "198.18.0.11", 8080, HEALTH_HTTP),	/* hangs */
