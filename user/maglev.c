@@ -463,8 +463,11 @@ static void maglev_fill_heap(struct maglev_fill *f, struct maglev_perm *perm,
  */
 static __u32 maglev_endgame(__u32 size)
 {
-	/* redc() would overflow; such tables (16 GiB) are only ever walked. */
-	if (size >= 1u << 31)
+	/*
+	 * redc() needs an odd size below 2^31: a table of 2 slots or of
+	 * 16 GiB is only ever walked.
+	 */
+	if (size >= 1u << 31 || !(size & 1))
 		return 0;
 	return maglev_isqrt(size);
 }
