@@ -231,13 +231,13 @@ static int maglev_quotas(const struct maglev_backend **sorted, size_t *np,
  */
 struct maglev_fill {
 	__u32 size;
-	__u32 left;		/* free slots */
-	__u32 endgame;		/* use the free list from this many free slots */
-	__u32 nfree;		/* entries in freelist, 0 before the endgame */
-	__u32 neg_inv;		/* -size^-1 mod 2^32, for Montgomery reduction */
-	__u64 *used;		/* bitmap of taken slots, until the endgame */
+	__u32 left;	/* free slots */
+	__u32 endgame;	/* use the free list from this many free slots */
+	__u32 nfree;	/* entries in freelist, 0 before the endgame */
+	__u32 neg_inv;	/* -size^-1 mod 2^32, for Montgomery reduction */
+	__u64 *used;	/* bitmap of taken slots, until the endgame */
 	__u32 *freelist;	/* endgame slots */
-	__u32 *step_inv;	/* per backend: skip^-1 * 2^32 mod size, 0 = unset */
+	__u32 *step_inv;	/* per backend skip^-1 * 2^32 mod size, or 0 */
 	__u32 *table;
 };
 
@@ -441,7 +441,7 @@ static void maglev_fill_heap(struct maglev_fill *f, struct maglev_perm *perm,
 			round++;
 			p->acc += p->quota - gap[i].part;
 		}
-		/* The claim after the quota-th would fall in round rounds + 1. */
+		/* A claim past the quota would fall in round rounds + 1. */
 		v = round > rounds ? heap[--len] : (__u64)round << 32 | i;
 		if (!len)
 			break;

@@ -156,8 +156,10 @@ static void ref_build(const struct maglev_backend *in, size_t n, __u32 size,
 		table[i] = EMPTY;
 	for (r = 1; r <= rounds; r++) {
 		for (i = 0; i < m; i++) {
-			__u64 before = (rounds - 1 + (r - 1) * quota[i]) / rounds;
-			__u64 after = (rounds - 1 + r * quota[i]) / rounds, s;
+			__u64 before, after, s;
+
+			before = (rounds - 1 + (r - 1) * quota[i]) / rounds;
+			after = (rounds - 1 + r * quota[i]) / rounds;
 
 			if (after == before)
 				continue;
@@ -239,7 +241,8 @@ static void test_modular_helpers(void **state)
 		assert_int_equal((__u32)(m * f.neg_inv), UINT32_MAX);
 		for (k = 0; k < 2000; k++) {
 			__u32 a = rng() % (m - 1) + 1, inv;
-			__u64 v = ((__u64)rng() << 32 | rng()) % ((__u64)m << 32);
+			__u64 v = ((__u64)rng() << 32 | rng()) %
+				  ((__u64)m << 32);
 
 			inv = maglev_inverse(a, m);
 			assert_true(inv < m);
