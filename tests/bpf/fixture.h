@@ -282,6 +282,15 @@ static inline void fx_stats(struct xlb_bpf *skel, __u64 out[XLB_STAT_MAX])
 		out[i] = fx_ctr(skel->maps.xlb_stats, i).packets;
 }
 
+static inline void fx_stats_bytes(struct xlb_bpf *skel,
+				  __u64 out[XLB_STAT_MAX])
+{
+	__u32 i;
+
+	for (i = 0; i < XLB_STAT_MAX; i++)
+		out[i] = fx_ctr(skel->maps.xlb_stats, i).bytes;
+}
+
 /* Forget every cached next hop of a backend, on every CPU. */
 static inline int fx_nexthop_flush(struct xlb_bpf *skel, __u32 be_id)
 {

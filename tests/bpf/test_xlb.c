@@ -262,21 +262,32 @@ static __u8 inbuf[4096], expbuf[4096];
 static void do_step(const struct step *s)
 {
 	__u64 before[XLB_STAT_MAX], after[XLB_STAT_MAX];
+	__u64 bbefore[XLB_STAT_MAX], bafter[XLB_STAT_MAX];
 	struct xlb_ctr vb = {}, va = {}, bb = {}, ba = {};
 	size_t len = fx_build(s->pkt, inbuf);
 
 	if (s->mutate)
 		s->mutate(inbuf, &len);
 	fx_stats(skel, before);
+	fx_stats_bytes(skel, bbefore);
 	if (s->vip_id) {
 		vb = fx_ctr(skel->maps.xlb_vip_stats, s->vip_id);
 		bb = fx_ctr(skel->maps.xlb_backend_stats, s->be_id);
 	}
 	fx_run(prog_fd, inbuf, len, &run);
 	fx_stats(skel, after);
+	fx_stats_bytes(skel, bafter);
 	CHECK_EQ(run.err, 0);
 	CHECK_EQ(run.ret, s->verdict);
 	check_stats(before, after, s->stats);
+	/* Byte counters count the frame as it arrived. */
+	{
+		int i;
+
+		for (i = 0; i < 4 && s->stats[i] != S_END; i++)
+			CHECK_EQ(bafter[s->stats[i]] - bbefore[s->stats[i]],
+				 len);
+	}
 
 	if (s->verdict == XDP_PASS) {
 		CHECK_EQ(run.out_len, len);
@@ -389,6 +400,15 @@ static void mut_v6_plen_long(__u8 *b, size_t *len)
 	b[19] = plen;
 }
 
+/* Three option headers become hop-by-hop, routing, destination. */
+static void mut_ext_chain(__u8 *b, size_t *len)
+{
+	(void)len;
+	b[14 + 6] = 0;		/* IPv6 next header: hop-by-hop */
+	b[14 + 40] = 43;	/* hop-by-hop -> routing */
+	b[14 + 48] = 60;	/* routing -> destination options */
+}
+
 static void mut_pad60(__u8 *b, size_t *len)
 {
 	/* Ethernet pads short frames; the tail is not part of the packet */
@@ -463,6 +483,9 @@ static const struct tcase cases[] = {
 	    XDP_TX, 1, 11, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_TX), 1 }, 1 },
 	{ "IPv6 with 3 destination-option headers: forwarded",
 	  { PKT(C6, V6, 40005, 80, TCP, TF_SYN, .ext_hdrs = 3), NULL,
+	    XDP_TX, 3, 31, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_TX), 1 }, 0 },
+	{ "IPv6 hop-by-hop, routing and destination headers: forwarded",
+	  { PKT(C6, V6, 40012, 80, TCP, TF_SYN, .ext_hdrs = 3), mut_ext_chain,
 	    XDP_TX, 3, 31, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_TX), 1 }, 0 },
 	{ "IPv6 with 4 extension headers (the most walked): forwarded",
 	  { PKT(C6, V6, 40006, 80, TCP, TF_SYN, .ext_hdrs = 4), NULL,
@@ -839,6 +862,31 @@ static void test_disabled(void)
 	test_end("disabled configuration passes everything untouched");
 }
 
+static void test_encap_src_unset(void)
+{
+	int fd = bpf_map__fd(skel->maps.xlb_cfg);
+	struct xlb_config c, saved;
+	__u32 zero = 0;
+
+	test_begin();
+	CHECK_EQ(bpf_map_lookup_elem(fd, &zero, &saved), 0);
+	c = saved;
+	c.encap_src4 = 0;
+	CHECK_EQ(bpf_map_update_elem(fd, &zero, &c, BPF_ANY), 0);
+	step_pkt(PKT(C4, V4, 41020, 80, TCP, TF_SYN), XDP_DROP, 0, 0,
+		 XLB_STAT_CT_MISS_SYN, XLB_STAT_DROP_ENCAP, 0);
+	/* IPv6 backends still work without an IPv4 source */
+	step_pkt(PKT(C4, V4, 41020, 443, TCP, TF_SYN), XDP_REDIRECT, 5, 51,
+		 XLB_STAT_CT_MISS_SYN, XLB_STAT_REDIRECT, 1);
+	c = saved;
+	memset(c.encap_src6, 0, sizeof(c.encap_src6));
+	CHECK_EQ(bpf_map_update_elem(fd, &zero, &c, BPF_ANY), 0);
+	step_pkt(PKT(C6, V6, 41020, 80, TCP, TF_SYN), XDP_DROP, 0, 0,
+		 XLB_STAT_CT_MISS_SYN, XLB_STAT_DROP_ENCAP, 0);
+	CHECK_EQ(bpf_map_update_elem(fd, &zero, &saved, BPF_ANY), 0);
+	test_end("encapsulation source of the needed family unset: encap drop");
+}
+
 static void test_nexthop_cache(void)
 {
 	int ncpu = libbpf_num_possible_cpus(), i, fd;
@@ -1201,6 +1249,7 @@ int main(void)
 	test_udp_timeout();
 	test_sticky();
 	test_disabled();
+	test_encap_src_unset();
 	test_nexthop_cache();
 	test_truncation();
 	test_fuzz();
