@@ -44,6 +44,7 @@ struct target {
 	__u8 agent_down, agent_drain, agent_pct;
 	__u32 backoff;
 	struct health_result last, agent_last;
+	struct health_result local_last;	/* last local error reported */
 	__u64 count[HEALTH_RES_MAX], agent_count[HEALTH_RES_MAX];
 	__u64 last_change_ms;
 	__u32 weight;		/* last emitted */
@@ -350,6 +351,13 @@ static void streak(struct slot *s, bool ok)
 	s->last_ok = ok;
 }
 
+static bool same_result(const struct health_result *a,
+			const struct health_result *b)
+{
+	return a->res == b->res && a->why == b->why && a->err == b->err &&
+	       a->code == b->code;
+}
+
 static void check_result(struct health *h, struct target *t, struct slot *s,
 			 const struct health_result *r, __u64 now_ms)
 {
@@ -360,6 +368,17 @@ static void check_result(struct health *h, struct target *t, struct slot *s,
 
 	t->last = *r;
 	t->count[r->res]++;
+	if (r->why == HEALTH_WHY_SOCKET) {
+		bool fresh = !same_result(r, &t->local_last);
+
+		t->local_last = *r;
+		next_probe(h, s, t->backoff, now_ms);
+		if (fresh)
+			emit(h, t, s, HEALTH_EV_LOCAL_ERROR, r, t->state,
+			     t->weight, NULL);
+		return;
+	}
+	memset(&t->local_last, 0, sizeof(t->local_last));
 	streak(s, ok);
 	switch (t->check_state) {
 	case HEALTH_UNKNOWN:
@@ -382,13 +401,6 @@ static void check_result(struct health *h, struct target *t, struct slot *s,
 			     HEALTH_BACKOFF_MAX : t->backoff * 2;
 	next_probe(h, s, t->backoff, now_ms);
 	update_state(h, t, s, r, now_ms);
-}
-
-static bool same_result(const struct health_result *a,
-			const struct health_result *b)
-{
-	return a->res == b->res && a->why == b->why && a->err == b->err &&
-	       a->code == b->code;
 }
 
 /* Printable copy of an agent's line for the caller's log. */

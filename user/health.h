@@ -29,6 +29,10 @@
  * ceiling, an agent may only lower it. An agent that cannot be reached or
  * answers garbage changes nothing (the health check judges reachability);
  * the error is reported once per distinct error, counted every time.
+ *
+ * A probe this host could not even start (no fd, no memory, the source
+ * address missing) says nothing about the backend: it is counted and
+ * reported (once per distinct error) but moves no state.
  */
 #ifndef XLB_HEALTH_H
 #define XLB_HEALTH_H
@@ -141,6 +145,9 @@ enum health_ev_type {
 	HEALTH_EV_STATE = 1,	/* effective state changed */
 	HEALTH_EV_WEIGHT,	/* effective weight changed (after damping) */
 	HEALTH_EV_AGENT_ERROR,	/* agent unreachable or garbage; log it */
+	HEALTH_EV_LOCAL_ERROR,	/* could not probe at all (HEALTH_WHY_SOCKET:
+				 * fds, memory, source address): the
+				 * backend's state is left alone; log it */
 };
 
 /* What just happened to one backend; valid only during the callback. */
@@ -162,7 +169,7 @@ struct health_ops {
 	int (*fd_add)(void *ctx, int fd, uint32_t events);
 	int (*fd_mod)(void *ctx, int fd, uint32_t events);
 	void (*fd_del)(void *ctx, int fd);	/* called before close */
-	/* Must not call health_add/health_del/health_free. */
+	/* Must not call health_add/update/del/free. */
 	void (*event)(void *ctx, const struct health_event *ev);
 	void *ctx;
 };

@@ -907,6 +907,39 @@ static void test_update(void **state)
 	health_free(h);
 }
 
+static void test_local_error(void **state)
+{
+	static const struct health_result emfile = {
+		.res = HEALTH_RES_FAIL, .why = HEALTH_WHY_SOCKET, .err = EMFILE,
+	};
+	struct health *h = new_h(13);
+	struct health_target t = tgt(31, HEALTH_TCP);
+	struct health_status st;
+	int i;
+
+	(void)state;
+	t.initial = HEALTH_UP;
+	assert_int_equal(health_add(h, &t, fk.now), 0);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(probe_once(h, 31, emfile), HEALTH_UP);
+	assert_int_equal(fk.n_ev, 1);
+	assert_int_equal(fk.ev[0].ev.type, HEALTH_EV_LOCAL_ERROR);
+	assert_int_equal(fk.ev[0].ev.result.err, EMFILE);
+	health_get(h, 31, &st);
+	assert_int_equal(st.count[HEALTH_RES_FAIL], 5);
+	assert_int_equal(st.backoff, 1);
+	/* Real failures count; a local error between them is neutral (it
+	 * neither adds to nor resets the streak) and news again. */
+	assert_int_equal(probe_once(h, 31, R_FAIL), HEALTH_UP);
+	assert_int_equal(probe_once(h, 31, R_FAIL), HEALTH_UP);
+	assert_int_equal(probe_once(h, 31, emfile), HEALTH_UP);
+	assert_int_equal(fk.n_ev, 2);
+	assert_int_equal(fk.ev[1].ev.type, HEALTH_EV_LOCAL_ERROR);
+	assert_int_equal(probe_once(h, 31, R_FAIL), HEALTH_DOWN);
+	assert_int_equal(fk.ev[2].ev.consecutive, 3);
+	health_free(h);
+}
+
 static void test_weight_of(void **state)
 {
 	(void)state;
@@ -996,6 +1029,7 @@ int main(void)
 		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_validation),
 		cmocka_unit_test(test_update),
+		cmocka_unit_test(test_local_error),
 		cmocka_unit_test(test_weight_of),
 		cmocka_unit_test(test_result_str),
 		cmocka_unit_test(test_many),
