@@ -4,10 +4,14 @@
 #
 #   tap_ok NAME / tap_fail NAME MSG / tap_check COND NAME / tap_diag MSG
 #   tap_done                     print the plan, exit 0 if nothing failed
+#   tap_bail NAME [MSG]          fail NAME and stop (tap_done)
 #   lab_up [lab.sh up options]   build the lab (prefix xt$$), clean up on exit
+#   lab_down                     stop background jobs, remove the lab
 #   in_ns HOST CMD...            run CMD in the lab host's namespace
-#   bg_in_ns HOST CMD...         same, in the background; killed on exit
+#   bg_in_ns HOST CMD...         same, in the background, its pid appended
+#                                to LIB_PIDS; killed on exit
 #   wait_for CMD TIMEOUT         poll CMD (a string) until it succeeds
+# and the lab's LAB_RUN (scratch directory), LAB_BPFFS, LAB_VIP4, LAB_VIP6.
 #
 # Every test gets its own lab prefix, so parallel runs do not collide, and
 # everything it starts is stopped and removed on EXIT, INT and TERM.
