@@ -29,13 +29,18 @@
 #define NEXTHDR_FRAGMENT	44
 #define NEXTHDR_DEST		60
 
-/* What parse_packet() found. */
-#define PARSE_L4		0	/* TCP or UDP, well formed: key complete */
-#define PARSE_NOT_IP		1	/* not IPv4/IPv6, or no readable address */
-#define PARSE_OTHER_L4		2	/* well-formed IP, not TCP/UDP */
-#define PARSE_FRAGMENT		3	/* an IP fragment; key.dst/family set */
-#define PARSE_BAD		4	/* malformed; key.dst/family set, proto
-					 * set if known (0 = unknown) */
+/*
+ * What parse_packet() found. PARSE_L4: a well-formed TCP or UDP packet,
+ * key complete. PARSE_NOT_IP: not IPv4/IPv6, or no readable address.
+ * PARSE_OTHER_L4: well-formed IP, not TCP/UDP. PARSE_FRAGMENT: an IP
+ * fragment, key.dst and family set. PARSE_BAD: malformed, key.dst and
+ * family set, key.proto set if known (0: unknown).
+ */
+#define PARSE_L4		0
+#define PARSE_NOT_IP		1
+#define PARSE_OTHER_L4		2
+#define PARSE_FRAGMENT		3
+#define PARSE_BAD		4
 
 struct xlb_pkt {
 	struct xlb_flow_key key;	/* client 5-tuple; zeroed padding */

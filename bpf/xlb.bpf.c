@@ -248,7 +248,8 @@ static __always_inline __u32 flow_backend(struct xlb_pkt *pkt,
 	}
 	flow = bpf_map_lookup_elem(&xlb_conntrack, &pkt->key);
 	if (flow) {
-		__u64 timeout = cfg->udp_timeout_ns ?: XLB_UDP_TIMEOUT_NS_DEFAULT;
+		__u64 timeout = cfg->udp_timeout_ns ?:
+				XLB_UDP_TIMEOUT_NS_DEFAULT;
 		__u64 atime = flow->atime_ns;
 
 		if (pkt->key.proto == IPPROTO_UDP && now > atime &&

@@ -66,7 +66,7 @@
 #include "bpf/fixture.h"
 
 #define RUNS		7	/* odd, so the median is one run */
-#define BATCH		20000	/* single runs in one single-run figure */
+#define BATCH		20000	/* single runs in one figure */
 #define LIVE_REPEAT	(1u << 20)
 #define LIVE_REPEAT_PASS (1u << 18)	/* each one goes up the stack */
 #define LIVE_REPEAT_NEW	(1u << 17)	/* each one inserts a flow */
@@ -166,8 +166,8 @@ static int xdp_prog(int action)
 #define I_ST(sz, d, o, i) { BPF_ST | sz | BPF_MEM, d, 0, o, i }
 #define I_JGT_REG(d, s, o) { BPF_JMP | BPF_JGT | BPF_X, d, s, o, 0 }
 #define I_JEQ_IMM(d, i, o) { BPF_JMP | BPF_JEQ | BPF_K, d, 0, o, i }
-#define I_LD_MAP(d, fd)	{ BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, \
-			  0, fd }, { 0, 0, 0, 0, 0 }
+#define I_LD_MAP(d, fd)	{ BPF_LD | BPF_DW | BPF_IMM, d,	\
+			  BPF_PSEUDO_MAP_FD, 0, fd }, { 0, 0, 0, 0, 0 }
 #define I_CALL(fn)	{ BPF_JMP | BPF_CALL, 0, 0, 0, fn }
 #define I_EXIT		{ BPF_JMP | BPF_EXIT, 0, 0, 0, 0 }
 
@@ -207,8 +207,8 @@ static int flowgen_load(void)
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_XDP);
 
-	flowgen_ctr_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "flowgen_ctr",
-					4, 8, 1, NULL);
+	flowgen_ctr_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY,
+					"flowgen_ctr", 4, 8, 1, NULL);
 	flowgen_jmp_fd = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "flowgen_jmp",
 					4, 4, 1, NULL);
 	if (flowgen_ctr_fd < 0 || flowgen_jmp_fd < 0)
@@ -255,7 +255,7 @@ static int flowgen_check(const __u8 *tmpl, __u64 c, int n)
 		__u64 v = c - i + 1;
 
 		memcpy(fr, tmpl, tmpl_len);
-		memcpy(fr + 34, &v, 2);		/* as the program stores */
+		memcpy(fr + 34, &v, 2);	/* as the program stores */
 		fr[29] = v >> 16;
 		memcpy(&k.src[0], fr + 26, 4);
 		memcpy(&k.dst[0], fr + 30, 4);
@@ -343,8 +343,9 @@ static int setup_backends(void)
 		return -errno;
 	}
 	for (i = 0; i < NBACKENDS; i++)
-		fprintf(f, "neigh replace 198.18.0.%u lladdr 02:00:00:00:02:%02x"
-			" dev " FX_IF_LB " nud permanent\n", 100 + i, i);
+		fprintf(f, "neigh replace 198.18.0.%u lladdr "
+			"02:00:00:00:02:%02x dev " FX_IF_LB " nud permanent\n",
+			100 + i, i);
 	fclose(f);
 	snprintf(cmd, sizeof(cmd), "ip -batch %s", path);
 	err = fx_sh(cmd);
@@ -412,16 +413,18 @@ static int fill_conntrack(void)
 			k->dport = htons(VIP_PORT);
 			k->proto = IPPROTO_TCP;
 			k->family = XLB_AF_INET;
-			vals[j].backend_id = 1 + xlb_hash_flow(k, FX_HASH_SEED) %
-					     XLB_RING_SIZE_DEFAULT % NBACKENDS;
+			vals[j].backend_id = 1 +
+				xlb_hash_flow(k, FX_HASH_SEED) %
+				XLB_RING_SIZE_DEFAULT % NBACKENDS;
 			if (i + j == 0)
 				vals[j].backend_id = BE_LIVE;
 			vals[j].vip_id = 1;
 			vals[j].atime_ns = now;
 		}
 		n = chunk;
-		err = bpf_map_update_batch(bpf_map__fd(skel->maps.xlb_conntrack),
-					   keys, vals, &n, NULL);
+		err = bpf_map_update_batch(
+			bpf_map__fd(skel->maps.xlb_conntrack), keys, vals, &n,
+			NULL);
 		if (err)
 			err = -errno;
 	}
@@ -711,8 +714,9 @@ int main(void)
 	if (!err)
 		err = flowgen_target(floor_tx_fd);
 	if (!err)
-		err = bench_repeat("xdp_flowgen_floor_ns", flowgen_fd, tmpl_syn2,
-				   1, LIVE_REPEAT_NEW, -1, -1, &gen_floor);
+		err = bench_repeat("xdp_flowgen_floor_ns", flowgen_fd,
+				   tmpl_syn2, 1, LIVE_REPEAT_NEW, -1, -1,
+				   &gen_floor);
 	if (!err)
 		err = flowgen_target(xlb_fd);
 	if (!err)

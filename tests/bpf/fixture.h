@@ -137,8 +137,9 @@ static inline int fx_net_setup(void)
 		const __u8 *m = fx_neighs[i].mac;
 
 		snprintf(cmd, sizeof(cmd),
-			 "ip neigh replace %s lladdr %02x:%02x:%02x:%02x:%02x:%02x"
-			 " dev %s nud permanent", fx_neighs[i].addr,
+			 "ip neigh replace %s lladdr "
+			 "%02x:%02x:%02x:%02x:%02x:%02x dev %s nud permanent",
+			 fx_neighs[i].addr,
 			 m[0], m[1], m[2], m[3], m[4], m[5], fx_neighs[i].dev);
 		if (fx_sh(cmd))
 			return -EIO;
@@ -163,7 +164,8 @@ static inline int fx_family(const char *s)
 static inline void fx_addr(const char *s, __be32 out[4])
 {
 	memset(out, 0, 16);
-	if (inet_pton(AF_INET6, s, out) != 1 && inet_pton(AF_INET, s, out) != 1) {
+	if (inet_pton(AF_INET6, s, out) != 1 &&
+	    inet_pton(AF_INET, s, out) != 1) {
 		fprintf(stderr, "fixture: bad address %s\n", s);
 		abort();
 	}

@@ -939,13 +939,15 @@ static void test_truncation(void)
 		const char *name;
 		struct fx_pkt p;
 	} frames[] = {
-		{ "IPv4 TCP", { C4, V4, 44000, 80, TCP, TF_SYN, .payload = 6 } },
+		{ "IPv4 TCP",
+		  { C4, V4, 44000, 80, TCP, TF_SYN, .payload = 6 } },
 		{ "IPv4 UDP", { C4, V4, 44000, 53, UDP, .payload = 6 } },
 		{ "IPv4 TCP with options",
 		  { C4, V4, 44000, 80, TCP, TF_ACK, .ip_opts = 12 } },
 		{ "VLAN IPv4 TCP",
 		  { C4, V4, 44000, 80, TCP, TF_SYN, .vlan_tci = 5 } },
-		{ "IPv6 TCP", { C6, V6, 44000, 80, TCP, TF_SYN, .payload = 6 } },
+		{ "IPv6 TCP",
+		  { C6, V6, 44000, 80, TCP, TF_SYN, .payload = 6 } },
 		{ "IPv6 UDP", { C6, V6, 44000, 53, UDP, .payload = 3 } },
 		{ "IPv6 TCP with 3 extension headers",
 		  { C6, V6, 44000, 80, TCP, TF_ACK, .ext_hdrs = 3 } },
@@ -987,7 +989,7 @@ static void test_truncation(void)
 	}
 }
 
-/* --- fuzz ------------------------------------------------------------------ */
+/* --- fuzz --------------------------------------------------------------- */
 
 static __u64 rng_state;
 
