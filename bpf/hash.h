@@ -15,12 +15,15 @@
 #include <linux/types.h>
 #include "xlb.h"
 
-static inline __u32 xlb_rotl32(__u32 x, int r)
+/* Inlined in BPF too, where a call would become a BPF-to-BPF call. */
+#define XLB_HASH_INLINE	static inline __attribute__((always_inline))
+
+XLB_HASH_INLINE __u32 xlb_rotl32(__u32 x, int r)
 {
 	return (x << r) | (x >> (32 - r));
 }
 
-static inline __u32 xlb_hash_word(__u32 h, __u32 w)
+XLB_HASH_INLINE __u32 xlb_hash_word(__u32 h, __u32 w)
 {
 	w *= 0xcc9e2d51u;
 	w = xlb_rotl32(w, 15);
@@ -30,7 +33,7 @@ static inline __u32 xlb_hash_word(__u32 h, __u32 w)
 	return h * 5 + 0xe6546b64u;
 }
 
-static inline __u32 xlb_hash_final(__u32 h, __u32 len)
+XLB_HASH_INLINE __u32 xlb_hash_final(__u32 h, __u32 len)
 {
 	h ^= len;
 	h ^= h >> 16;
@@ -42,7 +45,7 @@ static inline __u32 xlb_hash_final(__u32 h, __u32 len)
 }
 
 /* Hash of a client address alone: sticky VIPs. */
-static inline __u32 xlb_hash_addr(const __be32 addr[4], __u8 family,
+XLB_HASH_INLINE __u32 xlb_hash_addr(const __be32 addr[4], __u8 family,
 				  __u32 seed)
 {
 	__u32 h = seed;
@@ -56,7 +59,7 @@ static inline __u32 xlb_hash_addr(const __be32 addr[4], __u8 family,
 }
 
 /* Hash of the client's 5-tuple: ordinary VIPs, and the IPv6 flow label. */
-static inline __u32 xlb_hash_flow(const struct xlb_flow_key *k, __u32 seed)
+XLB_HASH_INLINE __u32 xlb_hash_flow(const struct xlb_flow_key *k, __u32 seed)
 {
 	__u32 h = seed;
 
