@@ -166,6 +166,12 @@ int probe_start(struct probe *p, const struct probe_spec *s,
 		setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	}
 	if (s->src && s->src->family == s->addr.family) {
+		int one = 1;
+
+		/* Pick the port at connect time, per destination: bind()
+		 * alone would need a free port per probe in flight. */
+		setsockopt(p->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+			   sizeof(one));
 		sl = to_sockaddr(s->src, 0, &ss);
 		if (bind(p->fd, (struct sockaddr *)&ss, sl))
 			return fail(p, r, HEALTH_WHY_SOCKET, errno);
