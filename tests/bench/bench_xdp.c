@@ -28,7 +28,8 @@
  *    original frame, and CT_HIT == TX == iterations proves it. Live mode
  *    times the whole batch, redirect and veth transmit included (the
  *    peer drops with XDP), so xdp_tx_floor_ns is an empty program
- *    returning XDP_TX in the same mode. The pass path and its floor (an
+ *    returning XDP_TX in the same mode, and xdp_tx_encap_floor_ns one that
+ *    also moves data back by 20 bytes. The pass path and its floor (an
  *    empty program returning XDP_PASS) run live too: both frames go up
  *    the stack (a TCP ACK to the LB's own address, answered with a RST),
  *    which is what passing traffic costs; xdp_pass_over_floor is their
@@ -85,7 +86,7 @@
 #define BE_LIVE2	(NBACKENDS + 2)
 
 static struct xlb_bpf *skel;
-static int xlb_fd, floor_pass_fd, floor_tx_fd, peer_fd;
+static int xlb_fd, floor_pass_fd, floor_tx_fd, encap_floor_fd, peer_fd;
 static __u8 lb_mac[6];
 static __u8 tmpl_syn[256], tmpl_ack[256], tmpl_pass[256];
 static __u8 tmpl_syn2[256], tmpl_ack2[256];
@@ -220,6 +221,26 @@ static int flowgen_load(void)
 				   insns, sizeof(insns) / sizeof(insns[0]),
 				   &o);
 	return flowgen_fd < 0 ? -errno : 0;
+}
+
+/*
+ * An otherwise empty program that moves data back by an outer IPv4
+ * header, as encapsulation does, and returns XDP_TX: what the grown
+ * headroom costs the live-frame harness (the frame's bytes stay as they
+ * are, so it is self-restoring too).
+ */
+static int encap_floor_load(void)
+{
+	const struct bpf_insn insns[] = {
+		I_MOV_IMM(BPF_REG_2, -20),
+		I_CALL(BPF_FUNC_xdp_adjust_head),
+		I_MOV_IMM(BPF_REG_0, XDP_TX),
+		I_EXIT,
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_XDP);
+
+	return bpf_prog_load(BPF_PROG_TYPE_XDP, "xlb_encap_floor", "GPL",
+			     insns, sizeof(insns) / sizeof(insns[0]), &o);
 }
 
 static int flowgen_target(int prog_fd)
@@ -575,7 +596,7 @@ static int bench_repeat(const char *name, int fd, const __u8 *f, int live,
 int main(void)
 {
 	double floor_ns, tx_floor, est, pass, sfloor, sest, cold, nf, miss;
-	double pfloor, ppass, spass, gen_floor, snf, smiss;
+	double pfloor, ppass, spass, gen_floor, snf, smiss, encap_floor;
 	struct fx_pkt p = { "198.19.0.0", VIP_ADDR, 10000, VIP_PORT,
 			    IPPROTO_TCP, 0x10, .payload = 64,
 			    .dmac = lb_mac };
@@ -608,7 +629,9 @@ int main(void)
 	floor_pass_fd = xdp_prog(XDP_PASS);
 	floor_tx_fd = xdp_prog(XDP_TX);
 	peer_fd = xdp_prog(XDP_DROP);
-	if (floor_pass_fd < 0 || floor_tx_fd < 0 || peer_fd < 0) {
+	encap_floor_fd = encap_floor_load();
+	if (floor_pass_fd < 0 || floor_tx_fd < 0 || peer_fd < 0 ||
+	    encap_floor_fd < 0) {
 		fprintf(stderr, "bench_xdp: load empty programs: %s\n",
 			strerror(errno));
 		return 1;
@@ -687,6 +710,9 @@ int main(void)
 		err = bench_repeat("xdp_tx_floor_ns", floor_tx_fd, tmpl_ack, 1,
 				   LIVE_REPEAT, -1, -1, &tx_floor);
 	if (!err)
+		err = bench_repeat("xdp_tx_encap_floor_ns", encap_floor_fd,
+				   tmpl_ack, 1, LIVE_REPEAT, -1, -1, &encap_floor);
+	if (!err)
 		err = bench_repeat("xdp_established_ns", xlb_fd, tmpl_ack, 1,
 				   LIVE_REPEAT, XLB_STAT_CT_HIT, XLB_STAT_TX,
 				   &est);
@@ -757,6 +783,7 @@ int main(void)
 	close(flowgen_fd);
 	close(flowgen_jmp_fd);
 	close(flowgen_ctr_fd);
+	close(encap_floor_fd);
 	close(floor_tx_fd);
 	close(floor_pass_fd);
 	xlb_bpf__destroy(skel);
