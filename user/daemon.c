@@ -713,6 +713,7 @@ static int check_del(struct daemon *d, const struct cmd *cmd, char *err,
 	}
 	live = flows[be->id];
 	free(flows);
+	log_debug("backend id %u has %u live flows", be->id, live);
 	if (!live)
 		return 0;
 	snprintf(err, errlen, "backend %s has %u live flow%s; drain it first "
@@ -729,17 +730,30 @@ static void shutdown_cb(struct ev_loop *loop, void *arg)
 	ev_loop_stop(loop);
 }
 
+/* The request words as one line, for the log. */
+static void argv_join(int argc, char **argv, char *buf, size_t len)
+{
+	size_t off = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < argc && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%s", i ? " " : "",
+				argv[i]);
+}
+
 static char *handle(void *arg, const char *line, size_t len)
 {
 	struct daemon *d = arg;
 	struct json_object *data = NULL;
-	char err[512] = "", **argv = NULL;
+	char err[512] = "", words[256], **argv = NULL;
 	struct cmd cmd;
 	int argc, ret;
 
 	ret = ctl_request_decode(line, len, &argc, &argv, err, sizeof(err));
 	if (ret)
 		return ctl_reply_error(err);
+	argv_join(argc, argv, words, sizeof(words));
 	ret = cmd_parse(argc, argv, CMD_CTX_RUNTIME, &cmd, err, sizeof(err));
 	ctl_argv_free(argv);
 	if (ret)
@@ -766,12 +780,15 @@ static char *handle(void *arg, const char *line, size_t len)
 			snprintf(err, sizeof(err), "not a runtime command");
 			break;
 		}
-		if (cmd.verb == CMD_BACKEND_DEL &&
-		    check_del(d, &cmd, err, sizeof(err)))
+		ret = cmd.verb == CMD_BACKEND_DEL ?
+		      check_del(d, &cmd, err, sizeof(err)) : 0;
+		if (!ret)
+			ret = mutate(d, &cmd, err, sizeof(err));
+		if (ret) {
+			log_info("refused '%s': %s", words, err);
 			break;
-		ret = mutate(d, &cmd, err, sizeof(err));
-		if (ret)
-			break;
+		}
+		log_info("done: %s", words);
 		return ctl_reply_ok(NULL);
 	}
 	if (!data)
