@@ -22,6 +22,18 @@
  * `fall` consecutive failures and DOWN -> UP `rise` consecutive successes;
  * the opposite result resets the count.
  *
+ * Timing. Each gap is the interval +-10 % (PRNG seeded by the caller) and
+ * counts from the previous probe's start. While a backend is DOWN each
+ * failure doubles its gap, 2x, 4x, up to 8x; the first success restores
+ * 1x. A probe's answer already queued when its timeout is handled counts,
+ * so a loop that runs late does not fail healthy backends.
+ *
+ * Damper. A weight change from the agent is emitted only when at least
+ * damp_interval_ms passed since the last one emitted for that backend and
+ * it differs from the emitted weight by at least damp_change_pct percent;
+ * otherwise the next report is judged again. Changes to or from 0 (drain,
+ * 0 %) and leaving "down" are emitted at once.
+ *
  * Agent. "up" means 100 % of the configured weight, "NN%" (0..100) that
  * share, "drain" weight 0 (existing flows continue), "down" takes the
  * backend DOWN whatever its health check says until the agent reports
