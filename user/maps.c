@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <linux/if_link.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -145,7 +146,7 @@ static bool prog_is_ours(int prog_fd, __u32 vips_id)
  * attach mode.
  */
 static struct xdp_program *find_ours(const char *dir, int ifindex,
-				     enum xdp_attach_mode *mode)
+				     enum xdp_attach_mode *mode, bool *legacy)
 {
 	struct xdp_program *p, *found = NULL;
 	struct xdp_multiprog *mp;
@@ -157,7 +158,8 @@ static struct xdp_program *find_ours(const char *dir, int ifindex,
 	if (libxdp_get_error(mp) || !mp)
 		return NULL;
 	*mode = xdp_multiprog__attach_mode(mp);
-	if (xdp_multiprog__is_legacy(mp)) {
+	*legacy = xdp_multiprog__is_legacy(mp);
+	if (*legacy) {
 		p = xdp_multiprog__main_prog(mp);
 		if (p && prog_is_ours(xdp_program__fd(p), info.id))
 			found = p;
@@ -220,11 +222,12 @@ int maps_attach(struct maps *m, int ifindex, bool generic,
 	enum xdp_attach_mode old_mode = mode;
 	__u8 old_tag[BPF_TAG_SIZE], new_tag[BPF_TAG_SIZE];
 	struct xdp_program *old;
+	bool legacy = false;
 	int err;
 
 	m->ifindex = ifindex;
 	m->generic = generic;
-	old = find_ours(m->pin_dir, ifindex, &old_mode);
+	old = find_ours(m->pin_dir, ifindex, &old_mode, &legacy);
 	if (!old) {
 		*res = MAPS_ATTACHED;
 		return attach_new(m->skel, ifindex, mode, &m->prog);
@@ -244,6 +247,22 @@ int maps_attach(struct maps *m, int ifindex, bool generic,
 		m->prog = old;
 		return 0;
 	}
+	*res = MAPS_UPGRADED;
+	if (legacy) {
+		/* No dispatcher (the kernel or libxdp could not use one): the
+		 * kernel swaps the program atomically, if it is still the
+		 * one we found. */
+		LIBBPF_OPTS(bpf_xdp_attach_opts, xopts,
+			    .old_prog_fd = xdp_program__fd(old));
+		__u32 flags = XDP_FLAGS_REPLACE | (generic ?
+			      XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
+
+		if (bpf_xdp_attach(ifindex,
+				   bpf_program__fd(m->skel->progs.xlb_main),
+				   flags, &xopts))
+			err = -errno;
+		goto out;
+	}
 	/* Upgrade: the new program joins the dispatcher, then the old one
 	 * leaves; each is one atomic swap of the dispatcher. */
 	m->skel_new = maps_skel_open(m->pin_dir);
@@ -258,7 +277,6 @@ int maps_attach(struct maps *m, int ifindex, bool generic,
 	if (err)
 		goto out;
 	err = xdp_program__detach(old, ifindex, old_mode, 0);
-	*res = MAPS_UPGRADED;
 out:
 	xdp_program__close(old);
 	return err;
@@ -283,10 +301,11 @@ int maps_remove(const char *pin_dir, int ifindex)
 	struct xdp_program *ours = NULL;
 	struct bpf_map *map;
 	struct xlb_bpf *skel;
+	bool legacy;
 	int err = 0;
 
 	if (ifindex > 0)
-		ours = find_ours(pin_dir, ifindex, &mode);
+		ours = find_ours(pin_dir, ifindex, &mode, &legacy);
 	if (ours) {
 		err = xdp_program__detach(ours, ifindex, mode, 0);
 		xdp_program__close(ours);

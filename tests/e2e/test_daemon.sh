@@ -224,8 +224,13 @@ total_flows() {
 	echo $(($(status_flows 198.18.0.11) + $(status_flows 198.18.0.12) +
 		$(status_flows 198.18.0.13)))
 }
-wait_for "[ \$(total_flows) -ge 9 ]" 5 ||
-	tap_diag "only $(total_flows) of 9 long connections seen"
+ka_up() {	# established keep-alive connections, seen by the client
+	in_ns client ss -tnH state established dst "$VIP" | wc -l
+}
+# Once all 9 are up and the add loop's closed flows have aged out, the
+# live flows are exactly the 9 keep-alive connections.
+wait_for "[ \$(ka_up) -eq 9 ] && [ \$(total_flows) -eq 9 ]" 20 ||
+	tap_diag "$(ka_up) keep-alive connections up, $(total_flows) live flows"
 # Drain the backend holding the most long connections.
 best= bestn=-1
 for b in 198.18.0.11 198.18.0.12 198.18.0.13; do
@@ -242,9 +247,16 @@ st=$(ctl -j status | grep -c '"draining"')
 n=$(status_flows "$best")
 tap_check "[ $st -eq 1 ] && [ $n -ge $bestn ] && [ $n -ge 1 ]" \
 	"draining $best: status shows it draining with $n live flows"
+nf=$(ctl -j flows tcp "$VIP:80" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(sum(f["backend"] == sys.argv[1] and f["vip"] == sys.argv[2] and
+          f["client"].startswith("198.18.0.1:") for f in d["flows"]))' \
+	"$best" "$VIP:80")
+tap_check "[ $nf -ge $bestn ] && [ $nf -ge 1 ]" "flows lists $nf live flows of $best (at least its $bestn keep-alive ones)"
 out=$(ctl backend del tcp "$VIP:80" "$best" 2>&1)
 rc=$?
-tap_check "[ $rc -ne 0 ] && [[ \"\$out\" == *'has $n live flow'* ]] && ctl save | grep -q '$VIP:80 $best '" \
+tap_check "[ $rc -ne 0 ] && [[ \"\$out\" == *'has '[0-9]*' live flow'* ]] && ctl save | grep -q '$VIP:80 $best '" \
 	"backend del refuses while flows are live: $out" || dump_log 8
 loop_stop drain 300
 r=$(loop_result drain)
@@ -313,6 +325,46 @@ for i in 1 2 3; do
 	[ "$res" = ok ] && [ "$cnt" = 30 ] || bad=$((bad + 1))
 done
 tap_check "[ $bad -eq 0 ]" "keep-alive connections across the restart complete all requests"
+
+# --- upgrade under traffic ---------------------------------------------------
+tap_diag "t=${SECONDS}s"
+# A second xlbd whose data path has other instructions (BPF ISA v3 jumps),
+# hence another program tag: a restart with it is an upgrade.
+up=$tmp/upgrade
+mkdir -p "$up"
+if clang -O2 -g -target bpf -mcpu=v3 -Wall -Iinclude \
+	-idirafter "/usr/include/$(gcc -dumpmachine)" \
+	-c "$XLB_ROOT/bpf/xlb.bpf.c" -I"$XLB_ROOT/include" -o "$up/xlb.bpf.o" &&
+   bpftool gen skeleton "$up/xlb.bpf.o" >"$up/xlb.skel.h" &&
+   gcc -O2 -std=gnu11 -D_GNU_SOURCE -I"$up" -I"$XLB_ROOT/include" \
+	-I"$XLB_ROOT/user" "$XLB_ROOT/user/xlbd.c" "$XLB_ROOT/user/maps.c" \
+	"$XLB_ROOT/user/daemon.c" "$XLB_BUILD/libxlb.a" \
+	$(pkg-config --libs libbpf libxdp json-c) -lelf -lz -o "$up/xlbd"; then
+	tap_ok "built an xlbd with a different data path program"
+else
+	tap_fail "built an xlbd with a different data path program"
+fi
+tag() {
+	in_ns lb1 ip link show eth0 | grep -o 'tag [0-9a-f]*'
+}
+ctl save >"$tmp/save_before"
+for bin in "$up/xlbd" "$XLB_BUILD/xlbd"; do
+	tag0=$(tag)
+	loop_start up
+	wait_for "[ \$(loop_count up) -ge 50 ]" 20
+	kill -KILL "$xlbd_pid"
+	wait "$xlbd_pid" 2>/dev/null
+	log_mark=$(wc -l <"$log")
+	bg_in_ns lb1 env LIBXDP_BPFFS="$LAB_BPFFS" "$bin" -v \
+		-c "$conf" -s "$sock" -p "$pins" -S "$state" >>"$log" 2>&1
+	xlbd_pid=${LIB_PIDS[-1]}
+	wait_for "ctl vip list" 20
+	loop_stop up 200
+	r=$(loop_result up)
+	tag1=$(tag)
+	tap_check "[ '${r#* }' = 0 ] && [ '$tag0' != '$tag1' ] && tail -n +$((log_mark + 1)) '$log' | grep -q 'upgraded the XDP program' && ctl save | cmp -s - '$tmp/save_before'" \
+		"restart with ${bin#$XLB_ROOT/} swaps the program ($tag0 -> $tag1) under traffic: $r (ok fail)"
+done
 
 # --- SIGHUP -----------------------------------------------------------------
 tap_diag "t=${SECONDS}s"
