@@ -282,6 +282,11 @@ out:
 	return err;
 }
 
+int maps_load(struct maps *m)
+{
+	return xlb_bpf__load(m->skel);
+}
+
 void maps_close(struct maps *m)
 {
 	if (m->prog)

@@ -43,6 +43,8 @@ int maps_open(struct maps *m, const char *pin_dir, __u32 ct_size);
 /* Load (reusing pinned maps) and attach to ifindex through libxdp. */
 int maps_attach(struct maps *m, int ifindex, bool generic,
 		enum maps_attach_result *res);
+/* Load (reusing pinned maps) without attaching: tests and tools. */
+int maps_load(struct maps *m);
 void maps_close(struct maps *m);
 /* Detach our program from ifindex and unpin every map under pin_dir;
  * works without maps_open() (xlbd --detach). Missing pieces are skipped. */

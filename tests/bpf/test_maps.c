@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * maps.c and the apply engine on real BPF maps, pinned in a private bpffs
+ * (own mount namespace): pinning and reuse, the conntrack size of a pinned
+ * map, what lb_apply writes, recovery after a restart keeping the tables
+ * in use, per-CPU sums, the background conntrack purge, removal.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "test.h"
+#include "conf.h"
+#include "lb.h"
+#include "maps.h"
+#include "xlb.skel.h"
+
+#define TSIZE	251
+
+static char pins[256];
+static char bpffs[] = "/tmp/xd_maps_XXXXXX";
+
+static const char *model_text =
+	"interface lo\n"
+	"encap-source 198.18.0.2\n"
+	"table-size 251\n"
+	"hash-seed 7\n"
+	"vip add tcp 198.18.0.100:80\n"
+	"backend add tcp 198.18.0.100:80 198.18.0.11\n"
+	"backend add tcp 198.18.0.100:80 198.18.0.12\n"
+	"backend add tcp 198.18.0.100:80 198.18.0.13 weight 200\n"
+	"vip add udp 198.18.0.100:53\n"
+	"backend add udp 198.18.0.100:53 198.18.0.11\n";
+
+static int model(struct conf *c, const char *text)
+{
+	char err[256];
+	int ret = conf_parse_text("test", text, c, err, sizeof(err));
+
+	if (ret)
+		printf("# %s\n", err);
+	return ret;
+}
+
+struct walk {
+	int n;
+	struct xlb_vip_key k[8];
+	struct xlb_vip v[8];
+	__u32 ids[8];
+	struct xlb_backend b[8];
+};
+
+static int vip_cb(void *arg, const struct xlb_vip_key *k,
+		  const struct xlb_vip *v)
+{
+	struct walk *w = arg;
+
+	if (w->n >= 8)
+		return -E2BIG;
+	w->k[w->n] = *k;
+	w->v[w->n++] = *v;
+	return 0;
+}
+
+static int be_cb(void *arg, __u32 id, const struct xlb_backend *b)
+{
+	struct walk *w = arg;
+
+	if (w->n >= 8)
+		return -E2BIG;
+	w->ids[w->n] = id;
+	w->b[w->n++] = *b;
+	return 0;
+}
+
+static __u32 ring_id(struct maps *m, __u32 vip_id)
+{
+	__u32 id = 0;
+
+	bpf_map_lookup_elem(bpf_map__fd(m->skel->maps.xlb_rings), &vip_id,
+			    &id);
+	return id;
+}
+
+static int setup_bpffs(void)
+{
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return -errno;
+	if (!mkdtemp(bpffs))
+		return -errno;
+	if (mount("bpf", bpffs, "bpf", 0, "mode=0700"))
+		return -errno;
+	snprintf(pins, sizeof(pins), "%s/xlb", bpffs);
+	return 0;
+}
+
+static void test_pin_and_reuse(void)
+{
+	struct maps m, m2;
+
+	test_begin();
+	CHECK_EQ(maps_open(&m, pins, 4096), 0);
+	CHECK_EQ(m.pinned, 0);
+	CHECK_EQ(maps_load(&m), 0);
+	CHECK(access(pins, F_OK) == 0, "pin dir missing");
+	/* a second opener finds the pins; the pinned conntrack keeps its
+	 * size whatever is asked */
+	CHECK_EQ(maps_open(&m2, pins, 8192), 0);
+	CHECK_EQ(m2.pinned, 1);
+	CHECK_EQ(m2.ct_size, 4096);
+	CHECK_EQ(m2.ct_size_pinned, 4096);
+	CHECK_EQ(maps_load(&m2), 0);
+	CHECK_EQ(bpf_map__max_entries(m2.skel->maps.xlb_conntrack), 4096);
+	maps_close(&m2);
+	maps_close(&m);
+	test_end("maps are pinned, reused, and a pinned conntrack keeps its size");
+}
+
+static void test_apply_and_recover(void)
+{
+	struct walk vw = {}, bw = {};
+	struct maps m;
+	struct lb lb;
+	struct conf c;
+	__u32 table[TSIZE], size = 0, cnt[4] = {}, i, r0, r1;
+	struct xlb_addr_key ak = { .family = XLB_AF_INET };
+	__u32 addr_cnt = 0;
+	char err[256];
+	int ret;
+
+	test_begin();
+	CHECK_EQ(model(&c, model_text), 0);
+	CHECK_EQ(maps_open(&m, pins, 4096), 0);
+	CHECK_EQ(maps_load(&m), 0);
+	CHECK_EQ(lb_init(&lb, &maps_lb_ops, &m), 0);
+	ret = lb_apply(&lb, &c, err, sizeof(err));
+	CHECK(ret == 0, "lb_apply: %s", err);
+	CHECK_EQ(maps_vips_walk(&m, vip_cb, &vw), 0);
+	CHECK_EQ(vw.n, 2);
+	CHECK_EQ(vw.v[0].ring_size, TSIZE);
+	CHECK_EQ(maps_backends_walk(&m, be_cb, &bw), 0);
+	CHECK_EQ(bw.n, 4);
+	for (i = 0; i < (__u32)bw.n; i++)
+		CHECK_EQ(bw.b[i].flags, XLB_BE_F_VALID);
+	ak.addr[0] = inet_addr("198.18.0.100");
+	CHECK_EQ(bpf_map_lookup_elem(bpf_map__fd(m.skel->maps.xlb_vip_addrs),
+				     &ak, &addr_cnt), 0);
+	CHECK_EQ(addr_cnt, 2);
+	/* the TCP VIP's table: all three, be3 about twice as often */
+	r0 = lb_vip_find(&lb, IPPROTO_TCP, &c.vips[0].addr, 80)->id;
+	CHECK_EQ(maps_lb_ops.ring_read(&m, r0, &size, table, TSIZE), 0);
+	CHECK_EQ(size, TSIZE);
+	for (i = 0; i < TSIZE; i++)
+		if (table[i] >= 1 && table[i] <= 3)
+			cnt[table[i]]++;
+	CHECK_EQ(cnt[1] + cnt[2] + cnt[3], TSIZE);
+	CHECK(cnt[3] > cnt[1] + cnt[1] / 2, "be3 %u slots, be1 %u", cnt[3],
+	      cnt[1]);
+	r1 = ring_id(&m, r0);
+	lb_free(&lb);
+	maps_close(&m);
+
+	/* A restarted daemon: same pins, state read back, same model. */
+	CHECK_EQ(maps_open(&m, pins, 4096), 0);
+	CHECK_EQ(m.pinned, 1);
+	CHECK_EQ(maps_load(&m), 0);
+	CHECK_EQ(lb_init(&lb, &maps_lb_ops, &m), 0);
+	CHECK_EQ(lb_recover(&lb, vw.k, vw.v, vw.n, bw.ids, bw.b, bw.n), 0);
+	ret = lb_apply(&lb, &c, err, sizeof(err));
+	CHECK(ret == 0, "lb_apply after recovery: %s", err);
+	CHECK_EQ(ring_id(&m, r0), r1);	/* the table in use was kept */
+	conf_free(&c);
+	/* a change after recovery swaps the table and keeps the ids */
+	CHECK_EQ(model(&c, "interface lo\nencap-source 198.18.0.2\n"
+		       "table-size 251\nhash-seed 7\n"
+		       "vip add tcp 198.18.0.100:80\n"
+		       "backend add tcp 198.18.0.100:80 198.18.0.11\n"
+		       "backend add tcp 198.18.0.100:80 198.18.0.13\n"), 0);
+	ret = lb_apply(&lb, &c, err, sizeof(err));
+	CHECK(ret == 0, "lb_apply: %s", err);
+	CHECK(ring_id(&m, r0) != r1, "table not swapped");
+	CHECK_EQ(maps_lb_ops.ring_read(&m, r0, &size, table, TSIZE), 0);
+	memset(cnt, 0, sizeof(cnt));
+	for (i = 0; i < TSIZE; i++)
+		if (table[i] <= 3)
+			cnt[table[i]]++;
+	CHECK_EQ(cnt[2], 0);
+	CHECK_EQ(cnt[1] + cnt[3], TSIZE);
+	addr_cnt = 0;
+	CHECK_EQ(bpf_map_lookup_elem(bpf_map__fd(m.skel->maps.xlb_vip_addrs),
+				     &ak, &addr_cnt), 0);
+	CHECK_EQ(addr_cnt, 1);
+	memset(&bw, 0, sizeof(bw));
+	CHECK_EQ(maps_backends_walk(&m, be_cb, &bw), 0);
+	CHECK_EQ(bw.n, 2);
+	conf_free(&c);
+	lb_free(&lb);
+	maps_close(&m);
+	test_end("lb_apply writes the maps; a restart reads them back and keeps the tables");
+}
+
+static void test_percpu_sum(void)
+{
+	struct xlb_ctr *v, sum;
+	struct maps m;
+	__u32 key = 5;
+	int i;
+
+	test_begin();
+	CHECK_EQ(maps_open(&m, pins, 4096), 0);
+	CHECK_EQ(maps_load(&m), 0);
+	v = calloc(m.ncpus, sizeof(*v));
+	for (i = 0; i < m.ncpus; i++) {
+		v[i].packets = i + 1;
+		v[i].bytes = 100 * (i + 1);
+	}
+	CHECK_EQ(bpf_map_update_elem(bpf_map__fd(m.skel->maps.xlb_vip_stats),
+				     &key, v, 0), 0);
+	CHECK_EQ(maps_vip_ctr(&m, key, &sum), 0);
+	CHECK_EQ(sum.packets, m.ncpus * (m.ncpus + 1) / 2);
+	CHECK_EQ(sum.bytes, 100 * m.ncpus * (m.ncpus + 1) / 2);
+	free(v);
+	maps_close(&m);
+	test_end("per-CPU counters are summed over every CPU");
+}
+
+static bool match_one(void *arg, __u32 id)
+{
+	(void)arg;
+	return id == 1;
+}
+
+static int count_cb(void *arg, const struct xlb_flow_key *k,
+		    const struct xlb_flow *f)
+{
+	int *n = arg;
+
+	(void)k;
+	n[f->backend_id & 3]++;
+	return 0;
+}
+
+static void test_ct_purge(void)
+{
+	struct maps_ct_cursor cur = {};
+	struct xlb_flow_key k = { .proto = IPPROTO_TCP,
+				  .family = XLB_AF_INET };
+	struct xlb_flow f = {};
+	struct maps m;
+	int fd, i, n[4] = {}, steps = 0, ret;
+
+	test_begin();
+	CHECK_EQ(maps_open(&m, pins, 4096), 0);
+	CHECK_EQ(maps_load(&m), 0);
+	fd = bpf_map__fd(m.skel->maps.xlb_conntrack);
+	for (i = 0; i < 300; i++) {
+		k.sport = htons(10000 + i);
+		f.backend_id = 1 + (i % 2);
+		CHECK_EQ(bpf_map_update_elem(fd, &k, &f, 0), 0);
+	}
+	while ((ret = maps_ct_purge_step(&m, &cur, match_one, NULL, 16)) == 0
+	       && steps < 1000)
+		steps++;
+	CHECK_EQ(ret, 1);
+	CHECK(steps >= 300 / 16 - 1, "only %d steps of 16", steps);
+	CHECK_EQ(maps_ct_walk(&m, count_cb, n), 0);
+	CHECK_EQ(n[1], 0);
+	CHECK_EQ(n[2], 150);
+	maps_close(&m);
+	test_end("conntrack purge in bounded steps removes only the matching backend");
+}
+
+static void test_remove(void)
+{
+	struct stat st;
+
+	test_begin();
+	CHECK_EQ(maps_remove(pins, 0), 0);
+	CHECK(stat(pins, &st) != 0, "%s still exists", pins);
+	test_end("maps_remove unpins every map");
+}
+
+int main(void)
+{
+	int err = setup_bpffs();
+
+	if (err) {
+		printf("not ok 1 - private bpffs: %s\n", strerror(-err));
+		return 1;
+	}
+	test_pin_and_reuse();
+	test_apply_and_recover();
+	test_percpu_sum();
+	test_ct_purge();
+	test_remove();
+	umount2(bpffs, MNT_DETACH);
+	rmdir(bpffs);
+	return test_exit();
+}
