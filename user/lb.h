@@ -115,6 +115,14 @@ const struct lb_be *lb_be_find(const struct lb_vip *v,
 const struct lb_be *lb_be_by_id(const struct lb *lb, __u32 id,
 				const struct lb_vip **vip);
 
+/*
+ * Mark a backend down (failed health checks: out of the table, its flows
+ * re-pick) or up again. Takes effect at the next lb_apply(), which the
+ * caller runs with the current model. 0 or -ENOENT.
+ */
+int lb_set_down(struct lb *lb, __u8 proto, const struct ip_addr *vip,
+		__u16 port, const struct ip_addr *addr, bool down);
+
 /* Ids deleted since the last call (for the conntrack purge); the caller
  * frees the array. */
 size_t lb_take_purged(struct lb *lb, __u32 **ids);

@@ -445,6 +445,46 @@ static void test_recover(void **state)
 	EXPECT("backend_put 3 1", "ring_set 0");
 }
 
+static void test_seed_change_rebuilds(void **state)
+{
+	(void)state;
+	assert_int_equal(apply(V1 B1 B2 "vip add tcp 198.18.0.100:443\n"), 0);
+	F.n_ev = 0;
+	assert_int_equal(apply("hash-seed 99\n" V1 B1 B2
+			 "vip add tcp 198.18.0.100:443\n"), 0);
+	/* every table is rebuilt and swapped once; nothing else changes */
+	EXPECT("ring_set 0", "ring_set 1");
+}
+
+static void test_down(void **state)
+{
+	struct conf c;
+	struct ip_addr b2;
+
+	(void)state;
+	assert_int_equal(apply(V1 B1 B2), 0);
+	F.n_ev = 0;
+	model(&c, V1 B1 B2);
+	b2 = c.vips[0].be[1].addr;
+	assert_int_equal(lb_set_down(&LB, c.vips[0].proto, &c.vips[0].addr,
+				     80, &b2, true), 0);
+	assert_int_equal(apply(V1 B1 B2), 0);
+	EXPECT("backend_put 2 3", "ring_set 0");
+	assert_int_equal(table_count(F.ring[0], 2), 0);
+	/* stays down across other changes, then comes back */
+	assert_int_equal(apply(V1 B1 B2 B3), 0);
+	EXPECT("backend_put 3 1", "ring_set 0");
+	assert_int_equal(table_count(F.ring[0], 2), 0);
+	assert_int_equal(lb_set_down(&LB, c.vips[0].proto, &c.vips[0].addr,
+				     80, &b2, false), 0);
+	assert_int_equal(apply(V1 B1 B2 B3), 0);
+	EXPECT("backend_put 2 1", "ring_set 0");
+	assert_true(table_count(F.ring[0], 2) > 0);
+	assert_int_equal(lb_set_down(&LB, c.vips[0].proto, &c.vips[0].addr,
+				     81, &b2, true), -ENOENT);
+	conf_free(&c);
+}
+
 static void test_flow_live(void **state)
 {
 	struct xlb_flow_key k = { .proto = IPPROTO_TCP };
@@ -484,6 +524,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seed_change_rebuilds,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_down, setup, teardown),
 		cmocka_unit_test(test_flow_live),
 	};
 
