@@ -394,12 +394,16 @@ static void drain_timer_cb(struct ev_loop *loop, void *arg)
 {
 	struct daemon *d = arg;
 	char err[256], vb[ADDR_STRLEN], bb[ADDR_STRLEN];
-	__u64 now = ev_now_ms();
+	__u64 now = ev_now_ms(), next = DRAIN_CHECK_MS;
 	__u32 *flows;
 	size_t i;
 
 	d->drain_timer = NULL;
 	flows = live_flows(d);
+	/* A walk of a huge conntrack takes a while: never spend more than a
+	 * fifth of the time walking. */
+	if (ev_now_ms() - now > DRAIN_CHECK_MS / 4)
+		next = 4 * (ev_now_ms() - now);
 	if (!flows) {
 		log_err("counting flows for drains: %s", strerror(errno));
 		goto rearm;
@@ -439,8 +443,7 @@ static void drain_timer_cb(struct ev_loop *loop, void *arg)
 	free(flows);
 rearm:
 	if (d->n_drains && !d->drain_timer)
-		d->drain_timer = ev_timer_add(loop, DRAIN_CHECK_MS,
-					      drain_timer_cb, d);
+		d->drain_timer = ev_timer_add(loop, next, drain_timer_cb, d);
 }
 
 static bool purge_match(void *arg, __u32 id)
@@ -581,7 +584,29 @@ static struct json_object *q_status(struct daemon *d, char *err,
 	return data;
 }
 
+struct be_ref {
+	const struct lb_vip *v;
+	const struct lb_be *b;
+};
+
+/* Backend id -> VIP and backend, for walks over millions of flows. */
+static struct be_ref *be_index(const struct lb *lb)
+{
+	struct be_ref *ix = calloc(XLB_MAX_BACKENDS, sizeof(*ix));
+	size_t i, j;
+
+	if (!ix)
+		return NULL;
+	for (i = 0; i < lb->n_vips; i++)
+		for (j = 0; j < lb->vips[i].n_be; j++) {
+			ix[lb->vips[i].be[j].id].v = &lb->vips[i];
+			ix[lb->vips[i].be[j].id].b = &lb->vips[i].be[j];
+		}
+	return ix;
+}
+
 struct flows_q {
+	struct be_ref *ix;
 	struct daemon *d;
 	const struct cmd *filter;
 	struct json_object *arr;
@@ -594,16 +619,16 @@ static int flows_cb(void *arg, const struct xlb_flow_key *k,
 		    const struct xlb_flow *f)
 {
 	struct flows_q *q = arg;
-	const struct lb_vip *v = NULL;
 	const struct lb_be *be;
 	struct ip_addr cl = {}, va = {};
 	struct json_object *o;
 	char buf[ADDR_STRLEN];
 	__u64 idle;
 
-	if (!lb_flow_live(k, f, q->now, q->udp_ns))
+	if (f->backend_id >= XLB_MAX_BACKENDS ||
+	    !lb_flow_live(k, f, q->now, q->udp_ns))
 		return 0;
-	be = lb_be_by_id(&q->d->lb, f->backend_id, &v);
+	be = q->ix[f->backend_id].b;
 	if (!be)
 		return 0;
 	va.family = cl.family = k->family;
@@ -650,8 +675,14 @@ static struct json_object *q_flows(struct daemon *d, const struct cmd *cmd,
 		snprintf(err, errlen, "no such VIP");
 		return NULL;
 	}
+	q.ix = be_index(&d->lb);
+	if (!q.ix) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	q.arr = json_object_new_array();
 	ret = maps_ct_walk(&d->maps, flows_cb, &q);
+	free(q.ix);
 	if (ret < 0) {
 		json_object_put(q.arr);
 		snprintf(err, errlen, "reading conntrack: %s", strerror(-ret));
@@ -722,6 +753,31 @@ static int check_del(struct daemon *d, const struct cmd *cmd, char *err,
 	return -EBUSY;
 }
 
+/* {"message":"198.18.0.11 is draining with N live flows"} */
+static struct json_object *drain_message(struct daemon *d,
+					 const struct cmd *cmd)
+{
+	const struct lb_vip *v;
+	const struct lb_be *be;
+	struct json_object *o;
+	char buf[ADDR_STRLEN], msg[128];
+	__u32 *flows, live = 0;
+
+	v = lb_vip_find(&d->lb, cmd->proto, &cmd->vip, cmd->port);
+	be = v ? lb_be_find(v, &cmd->addr) : NULL;
+	flows = be ? live_flows(d) : NULL;
+	if (!flows)
+		return NULL;
+	live = flows[be->id];
+	free(flows);
+	snprintf(msg, sizeof(msg), "%s is draining with %u live flow%s",
+		 addr_str(&cmd->addr, buf, sizeof(buf)), live,
+		 live == 1 ? "" : "s");
+	o = json_object_new_object();
+	jadd_str(o, "message", msg);
+	return o;
+}
+
 static void shutdown_cb(struct ev_loop *loop, void *arg)
 {
 	struct daemon *d = arg;
@@ -789,6 +845,8 @@ static char *handle(void *arg, const char *line, size_t len)
 			break;
 		}
 		log_info("done: %s", words);
+		if (cmd.verb == CMD_BACKEND_DRAIN)
+			return ctl_reply_ok(drain_message(d, &cmd));
 		return ctl_reply_ok(NULL);
 	}
 	if (!data)

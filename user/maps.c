@@ -20,6 +20,10 @@
 
 #define XLB_PROG_NAME "xlb_main"
 
+#ifndef ENOTSUPP
+#define ENOTSUPP 524	/* the kernel's, not in userspace headers */
+#endif
+
 int maps_mount_bpffs(void)
 {
 	struct statfs st;
@@ -438,14 +442,15 @@ int maps_global_ctr(struct maps *m, __u32 idx, struct xlb_ctr *sum)
 	return percpu_sum(m, m->skel->maps.xlb_stats, idx, sum);
 }
 
-int maps_ct_walk(struct maps *m,
-		 int (*cb)(void *arg, const struct xlb_flow_key *k,
-			   const struct xlb_flow *f), void *arg)
+/* One entry at a time: kernels or maps without batch lookups. */
+static int ct_walk_slow(int fd,
+			int (*cb)(void *arg, const struct xlb_flow_key *k,
+				  const struct xlb_flow *f), void *arg)
 {
-	int fd = map_fd(m->skel->maps.xlb_conntrack), err;
 	struct xlb_flow_key k, next;
 	struct xlb_flow f;
 	void *prev = NULL;
+	int err;
 
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		k = next;
@@ -460,6 +465,56 @@ int maps_ct_walk(struct maps *m,
 			return err;
 	}
 	return errno == ENOENT ? 0 : -errno;
+}
+
+#define CT_BATCH	4096
+
+int maps_ct_walk(struct maps *m,
+		 int (*cb)(void *arg, const struct xlb_flow_key *k,
+			   const struct xlb_flow *f), void *arg)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int fd = map_fd(m->skel->maps.xlb_conntrack), err = 0, ret;
+	struct xlb_flow_key *keys, token;
+	struct xlb_flow *vals;
+	bool first = true, last = false;
+	__u32 n, i;
+
+	keys = calloc(CT_BATCH, sizeof(*keys));
+	vals = calloc(CT_BATCH, sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* Batches: a few hundred syscalls for millions of flows. */
+	while (!last) {
+		n = CT_BATCH;
+		ret = bpf_map_lookup_batch(fd, first ? NULL : &token, &token,
+					   keys, vals, &n, &opts);
+		if (ret) {
+			if (errno == ENOENT) {
+				last = true;
+			} else if (first && (errno == EINVAL ||
+					     errno == EOPNOTSUPP ||
+					     errno == ENOTSUPP)) {
+				err = ct_walk_slow(fd, cb, arg);
+				goto out;
+			} else {
+				err = -errno;
+				goto out;
+			}
+		}
+		first = false;
+		for (i = 0; i < n; i++) {
+			err = cb(arg, &keys[i], &vals[i]);
+			if (err)
+				goto out;
+		}
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
 }
 
 int maps_ct_purge_step(struct maps *m, struct maps_ct_cursor *cur,

@@ -109,7 +109,7 @@ static void test_pin_and_reuse(void)
 	struct maps m, m2;
 
 	test_begin();
-	CHECK_EQ(maps_open(&m, pins, 4096), 0);
+	CHECK_EQ(maps_open(&m, pins, 65536), 0);
 	CHECK_EQ(m.pinned, 0);
 	CHECK_EQ(maps_load(&m), 0);
 	CHECK(access(pins, F_OK) == 0, "pin dir missing");
@@ -117,10 +117,10 @@ static void test_pin_and_reuse(void)
 	 * size whatever is asked */
 	CHECK_EQ(maps_open(&m2, pins, 8192), 0);
 	CHECK_EQ(m2.pinned, 1);
-	CHECK_EQ(m2.ct_size, 4096);
-	CHECK_EQ(m2.ct_size_pinned, 4096);
+	CHECK_EQ(m2.ct_size, 65536);
+	CHECK_EQ(m2.ct_size_pinned, 65536);
 	CHECK_EQ(maps_load(&m2), 0);
-	CHECK_EQ(bpf_map__max_entries(m2.skel->maps.xlb_conntrack), 4096);
+	CHECK_EQ(bpf_map__max_entries(m2.skel->maps.xlb_conntrack), 65536);
 	maps_close(&m2);
 	maps_close(&m);
 	test_end("maps are pinned, reused, and a pinned conntrack keeps its size");
@@ -140,7 +140,7 @@ static void test_apply_and_recover(void)
 
 	test_begin();
 	CHECK_EQ(model(&c, model_text), 0);
-	CHECK_EQ(maps_open(&m, pins, 4096), 0);
+	CHECK_EQ(maps_open(&m, pins, 65536), 0);
 	CHECK_EQ(maps_load(&m), 0);
 	CHECK_EQ(lb_init(&lb, &maps_lb_ops, &m), 0);
 	ret = lb_apply(&lb, &c, err, sizeof(err));
@@ -171,7 +171,7 @@ static void test_apply_and_recover(void)
 	maps_close(&m);
 
 	/* A restarted daemon: same pins, state read back, same model. */
-	CHECK_EQ(maps_open(&m, pins, 4096), 0);
+	CHECK_EQ(maps_open(&m, pins, 65536), 0);
 	CHECK_EQ(m.pinned, 1);
 	CHECK_EQ(maps_load(&m), 0);
 	CHECK_EQ(lb_init(&lb, &maps_lb_ops, &m), 0);
@@ -217,7 +217,7 @@ static void test_percpu_sum(void)
 	int i;
 
 	test_begin();
-	CHECK_EQ(maps_open(&m, pins, 4096), 0);
+	CHECK_EQ(maps_open(&m, pins, 65536), 0);
 	CHECK_EQ(maps_load(&m), 0);
 	v = calloc(m.ncpus, sizeof(*v));
 	for (i = 0; i < m.ncpus; i++) {
@@ -260,22 +260,28 @@ static void test_ct_purge(void)
 	int fd, i, n[4] = {}, steps = 0, ret;
 
 	test_begin();
-	CHECK_EQ(maps_open(&m, pins, 4096), 0);
+	CHECK_EQ(maps_open(&m, pins, 65536), 0);
 	CHECK_EQ(maps_load(&m), 0);
 	fd = bpf_map__fd(m.skel->maps.xlb_conntrack);
-	for (i = 0; i < 300; i++) {
-		k.sport = htons(10000 + i);
+	/* more than one batch of the walk */
+	for (i = 0; i < 10000; i++) {
+		k.sport = htons(i);
+		k.src[0] = htonl(0xc6120000 + i / 100);
 		f.backend_id = 1 + (i % 2);
 		CHECK_EQ(bpf_map_update_elem(fd, &k, &f, 0), 0);
 	}
-	while ((ret = maps_ct_purge_step(&m, &cur, match_one, NULL, 16)) == 0
+	CHECK_EQ(maps_ct_walk(&m, count_cb, n), 0);
+	CHECK_EQ(n[1], 5000);
+	CHECK_EQ(n[2], 5000);
+	memset(n, 0, sizeof(n));
+	while ((ret = maps_ct_purge_step(&m, &cur, match_one, NULL, 256)) == 0
 	       && steps < 1000)
 		steps++;
 	CHECK_EQ(ret, 1);
-	CHECK(steps >= 300 / 16 - 1, "only %d steps of 16", steps);
+	CHECK(steps >= 10000 / 256 - 1, "only %d steps of 256", steps);
 	CHECK_EQ(maps_ct_walk(&m, count_cb, n), 0);
 	CHECK_EQ(n[1], 0);
-	CHECK_EQ(n[2], 150);
+	CHECK_EQ(n[2], 5000);
 	maps_close(&m);
 	test_end("conntrack purge in bounded steps removes only the matching backend");
 }
