@@ -94,7 +94,8 @@ static int client_flush(struct ctl_client *cl)
 
 	while (cl->out_off < cl->out_len) {
 		n = send(cl->fd, cl->out + cl->out_off,
-			 cl->out_len - cl->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+			 cl->out_len - cl->out_off,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

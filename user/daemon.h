@@ -34,7 +34,7 @@ struct daemon {
 
 	struct conf conf;		/* the running model */
 	__u64 conf_hash;		/* of the config file it derives from */
-	bool cfg_written;		/* xlb_cfg holds this model's settings */
+	bool cfg_written;		/* xlb_cfg holds our settings */
 	struct maps maps;
 	bool maps_open;
 	struct lb lb;
@@ -48,7 +48,7 @@ struct daemon {
 	size_t n_drains;
 	struct ev_timer *drain_timer;
 
-	__u8 *purge_pending;		/* backend ids awaiting a conntrack pass */
+	__u8 *purge_pending;		/* ids awaiting a conntrack pass */
 	__u8 *purge_active;		/* ids of the pass in progress */
 	bool purge_running;
 	struct maps_ct_cursor purge_cur;

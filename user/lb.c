@@ -659,9 +659,11 @@ int lb_apply(struct lb *lb, const struct conf *c, char *err, size_t errlen)
 				snprintf(err, errlen, "no free backend id");
 				goto rollback;
 			}
-			be->flags = XLB_BE_F_VALID |
-				    (cv->be[j].draining ? XLB_BE_F_DRAINING : 0) |
-				    (be->down ? XLB_BE_F_DOWN : 0);
+			be->flags = XLB_BE_F_VALID;
+			if (cv->be[j].draining)
+				be->flags |= XLB_BE_F_DRAINING;
+			if (be->down)
+				be->flags |= XLB_BE_F_DOWN;
 		}
 		need_ring = !cur || rebuild_all || cur->ring_unknown ||
 			    ring_members_differ(cur, v);

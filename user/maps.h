@@ -20,7 +20,7 @@ struct xdp_program;
 enum maps_attach_result {
 	MAPS_ATTACHED,		/* no xlb program was on the interface */
 	MAPS_KEPT,		/* ours was running and is kept (restart) */
-	MAPS_UPGRADED,		/* ours was running with another tag: replaced */
+	MAPS_UPGRADED,		/* ours ran with another tag: replaced */
 };
 
 struct maps {
@@ -32,7 +32,7 @@ struct maps {
 	bool generic;
 	bool pinned;			/* pinned maps existed at open */
 	__u32 ct_size;			/* effective conntrack size */
-	__u32 ct_size_pinned;		/* != 0: a pinned map overrode the size */
+	__u32 ct_size_pinned;		/* != 0: the pinned map's size won */
 	int ncpus;
 };
 

@@ -47,7 +47,8 @@ int main(int argc, char **argv)
 	struct conf c;
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, "c:s:p:S:nvh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:s:p:S:nvh", opts,
+				  NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			d.conf_path = optarg;

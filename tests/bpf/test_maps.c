@@ -123,7 +123,8 @@ static void test_pin_and_reuse(void)
 	CHECK_EQ(bpf_map__max_entries(m2.skel->maps.xlb_conntrack), 65536);
 	maps_close(&m2);
 	maps_close(&m);
-	test_end("maps are pinned, reused, and a pinned conntrack keeps its size");
+	test_end("maps are pinned and reused; a pinned conntrack keeps its "
+		 "size");
 }
 
 static void test_apply_and_recover(void)
@@ -206,7 +207,8 @@ static void test_apply_and_recover(void)
 	conf_free(&c);
 	lb_free(&lb);
 	maps_close(&m);
-	test_end("lb_apply writes the maps; a restart reads them back and keeps the tables");
+	test_end("lb_apply writes the maps; a restart reads them back and "
+		 "keeps the tables");
 }
 
 static void test_percpu_sum(void)
@@ -283,7 +285,8 @@ static void test_ct_purge(void)
 	CHECK_EQ(n[1], 0);
 	CHECK_EQ(n[2], 5000);
 	maps_close(&m);
-	test_end("conntrack purge in bounded steps removes only the matching backend");
+	test_end("conntrack purge in bounded steps removes only the matching "
+		 "backend");
 }
 
 static void test_remove(void)

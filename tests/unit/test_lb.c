@@ -200,8 +200,9 @@ static void model(struct conf *c, const char *text)
 {
 	char err[256], buf[2048];
 
-	snprintf(buf, sizeof(buf), "interface eth0\nencap-source 198.18.0.2\ntable-size %d\n%s", TSIZE,
-		 text);
+	snprintf(buf, sizeof(buf),
+		 "interface eth0\nencap-source 198.18.0.2\ntable-size %d\n%s",
+		 TSIZE, text);
 	if (conf_parse_text("test", buf, c, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		fail();
@@ -346,9 +347,8 @@ static void test_weights(void **state)
 	(void)state;
 	assert_int_equal(apply(V1 B1 B2), 0);
 	F.n_ev = 0;
-	assert_int_equal(apply(V1 B1
-			 "backend add tcp 198.18.0.100:80 198.18.0.12 weight 0\n"),
-			 0);
+	assert_int_equal(apply(V1 B1 "backend add tcp 198.18.0.100:80 "
+			       "198.18.0.12 weight 0\n"), 0);
 	EXPECT("ring_set 0");
 	fd = F.ring[0];
 	assert_int_equal(table_count(fd, 1), TSIZE);
