@@ -95,6 +95,21 @@ for b in 198.18.0.11 198.18.0.12 2001:db8::13; do
 	tap_check "[ $n -eq 1 ]" "managed neighbour entry for backend $b"
 done
 
+# A backend behind a router: the managed entry is its gateway's, and it
+# goes with the backend.
+managed() {	# ADDR -> number of managed entries for it on lb1
+	in_ns lb1 ip neigh show to "$1" dev eth0 | grep -c managed
+}
+in_ns lb1 ip route add 198.18.5.0/24 via 198.18.0.1 dev eth0
+ctl vip add tcp 198.18.0.101:80 >/dev/null &&
+	ctl backend add tcp 198.18.0.101:80 198.18.5.1 >/dev/null
+tap_check "[ \$(managed 198.18.0.1) -eq 1 ] && [ \$(managed 198.18.5.1) -eq 0 ]" \
+	"a routed backend gets a managed entry for its gateway"
+ctl vip del tcp 198.18.0.101:80 >/dev/null
+tap_check "[ \$(managed 198.18.0.1) -eq 0 ]" \
+	"the gateway's managed entry goes with the backend"
+in_ns lb1 ip route del 198.18.5.0/24
+
 # A second daemon on the same socket must not steal it.
 in_ns lb1 env LIBXDP_BPFFS="$LAB_BPFFS" timeout 30 "$XLB_BUILD/xlbd" \
 	-c "$conf" -s "$sock" -p "$pins" -S "$state" >"$tmp/second.log" 2>&1
