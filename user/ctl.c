@@ -17,6 +17,8 @@
 
 /* Queued output beyond this drops the client: it does not read. */
 #define CTL_MAX_OUT	(2 * (size_t)CTL_MAX_REPLY)
+/* Each client holds a line buffer: bound the memory they can take. */
+#define CTL_MAX_CLIENTS	256
 
 struct ctl_client {
 	struct ctl *ctl;
@@ -26,6 +28,7 @@ struct ctl_client {
 	char *out;
 	size_t out_len, out_off, out_cap;
 	bool close_after;	/* close once out is flushed */
+	bool eof;		/* the client sent all it will send */
 	struct ev_timer *idle;
 	struct ctl_client *next;
 };
@@ -132,8 +135,8 @@ static bool client_update(struct ctl_client *cl)
 		return false;
 	}
 	/* Backpressure: no new request is read while replies wait. */
-	ev_fd_mod(cl->ctl->loop, cl->fd,
-		  pending ? EPOLLOUT : (cl->close_after ? 0 : EPOLLIN));
+	ev_fd_mod(cl->ctl->loop, cl->fd, pending ? EPOLLOUT :
+		  (cl->close_after || cl->eof) ? 0 : EPOLLIN);
 	return true;
 }
 
@@ -180,6 +183,9 @@ static void client_process(struct ctl_client *cl)
 	}
 	if (!cl->close_after && cl->in_len > CTL_MAX_LINE)
 		client_error(cl, "request line too long");
+	/* After a half close, answer what came in full, then close. */
+	if (cl->eof && !memchr(cl->in, '\n', cl->in_len))
+		cl->close_after = true;
 }
 
 static void client_cb(struct ev_loop *loop, int fd, uint32_t events,
@@ -192,10 +198,12 @@ static void client_cb(struct ev_loop *loop, int fd, uint32_t events,
 	if (events & EPOLLIN) {
 		n = recv(fd, cl->in + cl->in_len,
 			 CTL_MAX_LINE + 2 - cl->in_len, MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
 			client_free(cl);
 			return;
 		}
+		if (n == 0)
+			cl->eof = true;
 		if (n > 0) {
 			cl->in_len += n;
 			client_rearm(cl);
@@ -220,6 +228,18 @@ static void accept_cb(struct ev_loop *loop, int fd, uint32_t events,
 	(void)events;
 	while ((cfd = accept4(fd, NULL, NULL,
 			      SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		if (c->n_clients >= CTL_MAX_CLIENTS) {
+			char *r = ctl_reply_error("too many clients");
+
+			if (r) {
+				send(cfd, r, strlen(r), MSG_NOSIGNAL |
+				     MSG_DONTWAIT);
+				send(cfd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+				free(r);
+			}
+			close(cfd);
+			continue;
+		}
 		cl = calloc(1, sizeof(*cl));
 		if (cl)
 			cl->in = malloc(CTL_MAX_LINE + 2);

@@ -607,8 +607,7 @@ int lb_apply(struct lb *lb, const struct conf *c, char *err, size_t errlen)
 	nv = calloc(n ? n : 1, sizeof(*nv));
 	p = calloc(n ? n : 1, sizeof(*p));
 	table = malloc(table_size * sizeof(*table));
-	old = malloc(XLB_RING_SIZE_MAX * sizeof(*old));
-	if (!nv || !p || !table || !old) {
+	if (!nv || !p || !table) {
 		ret = -ENOMEM;
 		snprintf(err, errlen, "out of memory");
 		goto rollback;
@@ -679,7 +678,9 @@ int lb_apply(struct lb *lb, const struct conf *c, char *err, size_t errlen)
 		}
 		/* After a restart, keep the table the data path already
 		 * uses when it is the same. */
-		if (cur && cur->ring_unknown &&
+		if (cur && cur->ring_unknown && !old)
+			old = malloc(XLB_RING_SIZE_MAX * sizeof(*old));
+		if (cur && cur->ring_unknown && old &&
 		    lb->ops->ring_read(lb->ctx, cur->id, &old_size, old,
 				       XLB_RING_SIZE_MAX) == 0 &&
 		    old_size == table_size &&

@@ -287,6 +287,62 @@ static void test_slow_reader_many_clients(void **state)
 	close(slow);
 }
 
+/* A client that half-closes after its request still gets the whole
+ * reply, then EOF. */
+static void test_half_close(void **state)
+{
+	struct pollfd pfd;
+	char buf[65536];
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	(void)state;
+	fd = connect_to(path);
+	send_all(fd, "ping\nbig\n", 9);
+	shutdown(fd, SHUT_WR);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (poll(&pfd, 1, 2000) == 1 && (n = read(fd, buf, sizeof(buf))) > 0)
+		got += n;
+	assert_int_equal(got, strlen("got:4:ping\n") + BIG + 1);
+	close(fd);
+}
+
+/* Clients are bounded (256): one more gets an error, the others are
+ * served. */
+static void test_client_limit(void **state)
+{
+	int fds[256], extra, i;
+	char *r;
+
+	(void)state;
+	for (i = 0; i < 256; i++) {
+		fds[i] = connect_to(path);
+		send_all(fds[i], "hi\n", 3);
+		assert_string_equal(read_line(fds[i], 2000), "got:2:hi");
+	}
+	extra = connect_to(path);
+	r = read_line(extra, 2000);
+	assert_non_null(r);
+	assert_non_null(strstr(r, "too many clients"));
+	close(extra);
+	/* a freed slot is usable again, once the server saw the close */
+	close(fds[0]);
+	for (i = 0; i < 100; i++) {
+		extra = connect_to(path);
+		send_all(extra, "hi\n", 3);
+		r = read_line(extra, 2000);
+		close(extra);
+		if (r && !strcmp(r, "got:2:hi"))
+			break;
+		usleep(10000);
+	}
+	assert_true(i < 100);
+	for (i = 1; i < 256; i++)
+		close(fds[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +352,8 @@ int main(void)
 		cmocka_unit_test(test_partial_and_pipelined),
 		cmocka_unit_test(test_line_limit),
 		cmocka_unit_test(test_slow_reader_many_clients),
+		cmocka_unit_test(test_half_close),
+		cmocka_unit_test(test_client_limit),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
