@@ -310,6 +310,28 @@ else
 	tap_fail "drain with timeout removes an idle backend by itself"
 fi
 ctl backend add tcp "$VIP:80" 198.18.0.11 >/dev/null
+# drain with a timeout that runs out: removed although flows remain
+for i in 1 2 3 4; do
+	rm -f "$tmp/tka$i"
+	bg_in_ns client "$TRAFFIC" ka "$VIP" "$tmp/tka$i" 40 0.25
+done
+wait_for "[ \$(ka_up) -ge 4 ]" 20
+best= bestn=0
+for b in 198.18.0.11 198.18.0.12 198.18.0.13; do
+	n=$(status_flows $b)
+	[ "$n" -gt "$bestn" ] && best=$b bestn=$n
+done
+log_mark=$(wc -l <"$log")
+t0=$SECONDS
+ctl backend drain tcp "$VIP:80" "$best" timeout 1s >/dev/null
+if wait_for "! ctl save | grep -q '$VIP:80 $best '" 5 &&
+   tail -n +$((log_mark + 1)) "$log" | grep -q "drain of backend $best .*timeout reached"; then
+	tap_ok "drain timeout removes $best after $((SECONDS - t0))s despite its $bestn flows"
+else
+	tap_fail "drain timeout removes $best despite its $bestn flows"
+fi
+ctl backend add tcp "$VIP:80" "$best" >/dev/null
+wait_for "[ \$(ls '$tmp'/tka? 2>/dev/null | wc -l) -eq 4 ]" 30
 
 # --- kill -9 and restart under traffic --------------------------------------
 tap_diag "t=${SECONDS}s"
