@@ -454,6 +454,22 @@ for i in 1 2 3 4 5; do
 done
 tap_check "[ $ok -eq 5 ]" "IPv6 VIP serves after the reload"
 
+# Every backend of a VIP draining: the VIP stays, with an empty table.
+log_mark=$(wc -l <"$log")
+for b in 2001:db8::11 2001:db8::13; do
+	ctl backend drain tcp "[$LAB_VIP6]:80" "$b" >/dev/null
+done
+in_ns client curl -s -g --connect-timeout 1 -m 2 -o /dev/null \
+	"http://[$LAB_VIP6]/"
+rc=$?
+tap_check "[ $rc -eq 28 ] && [ \$(ctl vip list | grep -c '^tcp') -eq 2 ] && tail -n +$((log_mark + 1)) '$log' | grep -q 'warning: tcp \\[$LAB_VIP6\\]:80 has no active backend'" \
+	"a VIP whose backends all drain stays with an empty table (curl $rc), loudly"
+for b in 2001:db8::11 2001:db8::13; do
+	ctl backend undrain tcp "[$LAB_VIP6]:80" "$b" >/dev/null
+done
+tap_check "in_ns client curl -sf -g -m 2 -o /dev/null 'http://[$LAB_VIP6]/'" \
+	"undrained, the VIP serves again"
+
 # --- a second daemon in another namespace -----------------------------------
 tap_diag "t=${SECONDS}s"
 conf2=$tmp/lb2.conf sock2=$tmp/lb2.sock pins2=$LAB_BPFFS/lb2
