@@ -461,6 +461,11 @@ static __u32 addr_count(const struct lb *lb, const bool *cur_alive,
 #define KEEP_ERR(e, x) do { int ___r = (x); if (___r && !(e)) (e) = ___r; } \
 	while (0)
 
+static bool going_down(const struct lb_be *old, const struct lb_be *nb)
+{
+	return !(old->flags & XLB_BE_F_DOWN) && (nb->flags & XLB_BE_F_DOWN);
+}
+
 static int publish(struct lb *lb, struct lb_vip *nv, struct plan *p,
 		   size_t n_new)
 {
@@ -544,6 +549,10 @@ static int publish(struct lb *lb, struct lb_vip *nv, struct plan *p,
 			if (old && old->flags == nv[i].be[j].flags &&
 			    !c->ring_unknown)
 				continue;
+			/* Going down: out of the table first, then its
+			 * flows re-pick (step below). */
+			if (old && going_down(old, &nv[i].be[j]))
+				continue;
 			be_value(&bval, &nv[i].be[j], nv[i].id);
 			KEEP_ERR(err, ops->backend_put(lb->ctx, nv[i].be[j].id,
 						       &bval));
@@ -562,6 +571,16 @@ static int publish(struct lb *lb, struct lb_vip *nv, struct plan *p,
 						    p[i].ring_fd));
 		if (vip_changed && nv[i].ring_size > c->ring_size)
 			KEEP_ERR(err, ops->vip_put(lb->ctx, &vk, &vval));
+		for (j = 0; j < nv[i].n_be; j++) {
+			const struct lb_be *old = lb_be_find(c,
+							     &nv[i].be[j].addr);
+
+			if (!old || !going_down(old, &nv[i].be[j]))
+				continue;
+			be_value(&bval, &nv[i].be[j], nv[i].id);
+			KEEP_ERR(err, ops->backend_put(lb->ctx, nv[i].be[j].id,
+						       &bval));
+		}
 		for (j = 0; j < c->n_be; j++) {
 			if (lb_be_find(&nv[i], &c->be[j].addr))
 				continue;

@@ -7,6 +7,7 @@
  *   new VIP:     backends -> ring -> xlb_rings[id] -> xlb_vips/vip_addrs
  *   removed VIP: xlb_vips/vip_addrs -> xlb_rings[id] -> backends
  *   changed VIP: new/changed backends -> one ring swap -> removed backends
+ *                (and backends going down: flagged after the swap)
  * An error before publishing leaves maps and runtime state exactly as they
  * were. Maps are reached only through struct lb_map_ops, so tests can
  * substitute a fake. This module never prints; warnings go to a hook.
