@@ -60,7 +60,7 @@ help:
 	@echo 'make bench      print NAME VALUE UNIT benchmark lines'
 	@echo 'make fuzz       long libFuzzer runs (FUZZ_SECONDS=600)'
 	@echo 'make demo       run xlb in a namespace lab'
-	@echo 'make install    install binaries and BPF objects (PREFIX, DESTDIR)'
+	@echo 'make install    install binaries, BPF objects, man pages, unit (PREFIX, DESTDIR)'
 	@echo 'make clean      remove $(B)/'
 	@echo 'V=1 shows full commands; CC, CLANG, BPFTOOL can be overridden'
 
@@ -150,10 +150,25 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
 
+# Paths on the target system; DESTDIR only prefixes where files are put.
+SBINDIR    ?= $(PREFIX)/sbin
+XLBLIBDIR  ?= $(PREFIX)/lib/xlb
+MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/xlb
-	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/sbin/
-	install -m 0644 $(BPF_OBJ) $(DESTDIR)$(PREFIX)/lib/xlb/
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(XLBLIBDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/xlb
+	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(BPF_OBJ) $(DESTDIR)$(XLBLIBDIR)/
+	install -m 0644 man/xlbd.8 man/xlbctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/xlb.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 etc/xlb.conf.example $(DESTDIR)$(SYSCONFDIR)/xlb/
+	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		etc/xlbd.service.in >$(DESTDIR)$(UNITDIR)/xlbd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/xlbd.service
 
 clean:
 	rm -rf $(B)
