@@ -77,6 +77,13 @@ struct {
 } xlb_nexthops SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_vip_filter);
+} xlb_vip_filter SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, XLB_MAX_VIPS);
 	__type(key, __u32);
@@ -124,9 +131,25 @@ static __always_inline int mac_eq(const void *a, const void *b)
 	       *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
 }
 
+/* A clear filter bit proves the destination carries no VIP. */
+static __always_inline int may_be_vip(const struct xlb_pkt *pkt)
+{
+	struct xlb_vip_filter *f;
+	__u32 zero = 0, bit;
+
+	f = bpf_map_lookup_elem(&xlb_vip_filter, &zero);
+	if (!f)
+		return 1;
+	bit = xlb_vip_filter_bit(pkt->key.dst, pkt->key.family);
+	return (f->bits[bit / 64] >> (bit % 64)) & 1;
+}
+
 static __always_inline int is_vip_addr(const struct xlb_pkt *pkt)
 {
 	struct xlb_addr_key k = {};
+
+	if (!may_be_vip(pkt))
+		return 0;
 
 	__builtin_memcpy(k.addr, pkt->key.dst, sizeof(k.addr));
 	k.family = pkt->key.family;
@@ -346,6 +369,8 @@ int xlb_main(struct xdp_md *ctx)
 		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
 	}
 
+	if (!may_be_vip(&pkt))
+		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
 	__builtin_memcpy(vk.addr, pkt.key.dst, sizeof(vk.addr));
 	vk.port = pkt.key.dport;
 	vk.proto = pkt.key.proto;

@@ -156,6 +156,33 @@ struct xlb_ctr {
 };
 _Static_assert(sizeof(struct xlb_ctr) == 32, "xlb_ctr size");
 
+/*
+ * xlb_vip_filter[0]: one bit per hashed destination address, set while a
+ * VIP uses an address that hashes there. A clear bit proves the packet is
+ * not for a VIP (nor a firewalled VIP address), so most traffic that is not
+ * ours reaches the kernel without a single hash-map lookup. The daemon sets
+ * a bit before the VIP appears and clears it after the VIP is gone, so a
+ * bit is never clear while its VIP is reachable.
+ */
+#define XLB_VIP_FILTER_SHIFT	12
+#define XLB_VIP_FILTER_BITS	(1u << XLB_VIP_FILTER_SHIFT)
+
+struct xlb_vip_filter {
+	__u64 bits[XLB_VIP_FILTER_BITS / 64];
+};
+_Static_assert(sizeof(struct xlb_vip_filter) == 512, "xlb_vip_filter size");
+
+/* The bit of an address: both sides must compute it the same way. */
+static inline __attribute__((always_inline)) __u32
+xlb_vip_filter_bit(const __be32 *addr, __u8 family)
+{
+	__u32 h = addr[0] ^ addr[1] ^ addr[2] ^ addr[3] ^ family;
+
+	h ^= h >> 16;
+	h *= 0x9e3779b1u;
+	return h >> (32 - XLB_VIP_FILTER_SHIFT);
+}
+
 /* Indices of xlb_stats, the global per-CPU counters (packets and bytes). */
 #define XLB_STAT_PASS		0	/* not for a VIP: to the kernel */
 #define XLB_STAT_TX		1	/* forwarded by XDP_TX */

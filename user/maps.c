@@ -89,6 +89,8 @@ static struct xlb_bpf *maps_skel_open(const char *dir)
 	return skel;
 }
 
+static int filter_sync(struct maps *m, const struct xlb_vip_key *extra);
+
 int maps_open(struct maps *m, const char *pin_dir, __u32 ct_size)
 {
 	struct bpf_map_info info;
@@ -234,10 +236,13 @@ int maps_attach(struct maps *m, int ifindex, bool generic,
 	old = find_ours(m->pin_dir, ifindex, &old_mode, &legacy);
 	if (!old) {
 		*res = MAPS_ATTACHED;
-		return attach_new(m->skel, ifindex, mode, &m->prog);
+		err = attach_new(m->skel, ifindex, mode, &m->prog);
+		return err ?: filter_sync(m, NULL);
 	}
 	/* Restart: load the object for its maps and compare the program. */
 	err = xlb_bpf__load(m->skel);
+	if (!err)
+		err = filter_sync(m, NULL);
 	if (err)
 		goto out;
 	err = prog_tag(xdp_program__fd(old), old_tag);
@@ -288,7 +293,7 @@ out:
 
 int maps_load(struct maps *m)
 {
-	return xlb_bpf__load(m->skel);
+	return xlb_bpf__load(m->skel) ?: filter_sync(m, NULL);
 }
 
 void maps_close(struct maps *m)
@@ -340,6 +345,37 @@ int maps_remove(const char *pin_dir, int ifindex)
 static int map_fd(const struct bpf_map *map)
 {
 	return bpf_map__fd(map);
+}
+
+/*
+ * Rewrite xlb_vip_filter from the VIPs in xlb_vips, plus extra (a VIP about
+ * to be added). Bits of VIPs that stay are rewritten with the value they
+ * had, so the data path never sees them clear.
+ */
+static int filter_sync(struct maps *m, const struct xlb_vip_key *extra)
+{
+	int vfd = map_fd(m->skel->maps.xlb_vips);
+	struct xlb_vip_filter f = {};
+	struct xlb_vip_key k, next;
+	void *prev = NULL;
+	__u32 zero = 0, bit;
+
+	if (extra) {
+		bit = xlb_vip_filter_bit(extra->addr, extra->family);
+		f.bits[bit / 64] |= 1ull << (bit % 64);
+	}
+	while (!bpf_map_get_next_key(vfd, prev, &next)) {
+		bit = xlb_vip_filter_bit(next.addr, next.family);
+		f.bits[bit / 64] |= 1ull << (bit % 64);
+		k = next;
+		prev = &k;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	if (bpf_map_update_elem(map_fd(m->skel->maps.xlb_vip_filter), &zero,
+				&f, 0))
+		return -errno;
+	return 0;
 }
 
 int maps_cfg_write(struct maps *m, const struct xlb_config *cfg)
@@ -550,7 +586,13 @@ static int op_vip_put(void *ctx, const struct xlb_vip_key *k,
 		      const struct xlb_vip *v)
 {
 	struct maps *m = ctx;
+	int err;
 
+	/* The filter bit first: the VIP must never be visible behind a
+	 * clear bit. */
+	err = filter_sync(m, k);
+	if (err)
+		return err;
 	if (bpf_map_update_elem(map_fd(m->skel->maps.xlb_vips), k, v, 0))
 		return -errno;
 	return 0;
@@ -563,7 +605,7 @@ static int op_vip_del(void *ctx, const struct xlb_vip_key *k)
 	if (bpf_map_delete_elem(map_fd(m->skel->maps.xlb_vips), k) &&
 	    errno != ENOENT)
 		return -errno;
-	return 0;
+	return filter_sync(m, NULL);
 }
 
 static int op_addr_put(void *ctx, const struct xlb_addr_key *k, __u32 count)

@@ -192,6 +192,20 @@ static inline int fx_cfg_set(struct xlb_bpf *skel, __u32 flags,
 				   BPF_ANY);
 }
 
+/* Set the VIP filter bit of an address, as the daemon does. */
+static inline int fx_filter_set(struct xlb_bpf *skel, const __be32 *addr,
+				__u8 family)
+{
+	int fd = bpf_map__fd(skel->maps.xlb_vip_filter);
+	struct xlb_vip_filter f;
+	__u32 zero = 0, bit = xlb_vip_filter_bit(addr, family);
+
+	if (bpf_map_lookup_elem(fd, &zero, &f))
+		return -errno;
+	f.bits[bit / 64] |= 1ull << (bit % 64);
+	return bpf_map_update_elem(fd, &zero, &f, BPF_ANY) ? -errno : 0;
+}
+
 static inline int fx_vip_add(struct xlb_bpf *skel, __u32 id, const char *addr,
 			     __u8 proto, __u16 port, __u32 flags,
 			     __u32 ring_size, __u8 mode)
@@ -210,6 +224,9 @@ static inline int fx_vip_add(struct xlb_bpf *skel, __u32 id, const char *addr,
 	v.flags = flags;
 	v.ring_size = ring_size;
 	v.mode = mode;
+	err = fx_filter_set(skel, k.addr, k.family);
+	if (err)
+		return err;
 	err = bpf_map_update_elem(bpf_map__fd(skel->maps.xlb_vips), &k, &v,
 				  BPF_ANY);
 	if (err)

@@ -289,6 +289,62 @@ static void test_ct_purge(void)
 		 "backend");
 }
 
+static int filter_has(struct maps *m, const char *addr4)
+{
+	struct xlb_vip_filter f;
+	__be32 a[4] = { inet_addr(addr4) };
+	__u32 zero = 0, bit = xlb_vip_filter_bit(a, XLB_AF_INET);
+
+	if (bpf_map_lookup_elem(bpf_map__fd(m->skel->maps.xlb_vip_filter),
+				&zero, &f))
+		return -1;
+	return (f.bits[bit / 64] >> (bit % 64)) & 1;
+}
+
+static void test_vip_filter(void)
+{
+	struct maps m = {};
+	struct conf c;
+	struct lb lb;
+	char err[256], path[300];
+	int ret, fd;
+
+	test_begin();
+	CHECK_EQ(maps_open(&m, pins, 65536), 0);
+	CHECK_EQ(maps_load(&m), 0);
+	CHECK_EQ(lb_init(&lb, &maps_lb_ops, &m), 0);
+	CHECK_EQ(model(&c, model_text), 0);
+	ret = lb_apply(&lb, &c, err, sizeof(err));
+	CHECK(ret == 0, "lb_apply: %s", err);
+	conf_free(&c);
+	CHECK_EQ(filter_has(&m, "198.18.0.100"), 1);
+	CHECK_EQ(filter_has(&m, "198.18.0.101"), 0);
+	/* the last VIP on the address gone: its bit clears */
+	CHECK_EQ(model(&c, "interface lo\nencap-source 198.18.0.2\n"
+		       "vip add tcp 198.18.0.101:80\n"), 0);
+	ret = lb_apply(&lb, &c, err, sizeof(err));
+	CHECK(ret == 0, "lb_apply: %s", err);
+	conf_free(&c);
+	CHECK_EQ(filter_has(&m, "198.18.0.100"), 0);
+	CHECK_EQ(filter_has(&m, "198.18.0.101"), 1);
+	lb_free(&lb);
+	maps_close(&m);
+	/* a restart rebuilds the filter from the pinned VIPs (an upgrade
+	 * from a build without the filter finds it empty) */
+	snprintf(path, sizeof(path), "%s/xlb_vip_filter", pins);
+	fd = bpf_obj_get(path);
+	CHECK(fd >= 0, "%s: %s", path, strerror(errno));
+	CHECK_EQ(bpf_map_update_elem(fd, &(__u32){0},
+				     &(struct xlb_vip_filter){}, 0), 0);
+	close(fd);
+	CHECK_EQ(maps_open(&m, pins, 65536), 0);
+	CHECK_EQ(maps_load(&m), 0);
+	CHECK_EQ(filter_has(&m, "198.18.0.101"), 1);
+	maps_close(&m);
+	test_end("the VIP filter follows the VIP addresses and survives a "
+		 "restart");
+}
+
 static void test_remove(void)
 {
 	struct stat st;
@@ -311,6 +367,7 @@ int main(void)
 	test_apply_and_recover();
 	test_percpu_sum();
 	test_ct_purge();
+	test_vip_filter();
 	test_remove();
 	umount2(bpffs, MNT_DETACH);
 	rmdir(bpffs);

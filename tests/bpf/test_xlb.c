@@ -862,6 +862,29 @@ static void test_disabled(void)
 	test_end("disabled configuration passes everything untouched");
 }
 
+/* The program trusts a clear filter bit: with the bit of a VIP address
+ * cleared, even that VIP's traffic passes (the daemon never leaves it so;
+ * this proves the filter is what spares other traffic the lookups). */
+static void test_vip_filter(void)
+{
+	int fd = bpf_map__fd(skel->maps.xlb_vip_filter);
+	struct xlb_vip_filter saved, none = {};
+	__u32 zero = 0;
+
+	test_begin();
+	CHECK_EQ(bpf_map_lookup_elem(fd, &zero, &saved), 0);
+	CHECK_EQ(bpf_map_update_elem(fd, &zero, &none, 0), 0);
+	step_pkt(PKT(C4, V4, 41020, 80, TCP, TF_SYN), XDP_PASS, 0, 0,
+		 XLB_STAT_PASS, S_END, 0);
+	step_pkt(PKT(C4, V4, 41020, 81, TCP, TF_SYN), XDP_PASS, 0, 0,
+		 XLB_STAT_PASS, S_END, 0);
+	CHECK_EQ(bpf_map_update_elem(fd, &zero, &saved, 0), 0);
+	fx_run(prog_fd, inbuf, fx_build(PKT(C4, V4, 41020, 80, TCP, TF_SYN),
+					inbuf), &run);
+	CHECK_EQ(run.ret, XDP_TX);
+	test_end("a clear VIP filter bit passes without a VIP lookup");
+}
+
 static void test_encap_src_unset(void)
 {
 	int fd = bpf_map__fd(skel->maps.xlb_cfg);
@@ -1251,6 +1274,7 @@ int main(void)
 	test_udp_timeout();
 	test_sticky();
 	test_disabled();
+	test_vip_filter();
 	test_encap_src_unset();
 	test_nexthop_cache();
 	test_truncation();
