@@ -7,7 +7,7 @@
 # an example config that the installed xlbd accepts, and a systemd unit
 # with the configured paths that systemd-analyze accepts. No network.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 B=${XLB_BUILD:-$ROOT/build}
 n=0

@@ -11,6 +11,9 @@ namespace). Every run is bounded in time.
       at the end OUT holds one line per connection ("ok NAME" or
       "fail REASON"), "mark N" (connections made before OUT.mark
       appeared) and last "done OK FAIL".
+  traffic.py count VIP OUT N
+      N new connections one after another, one GET / each; OUT as for
+      loop (without "mark").
   traffic.py ka VIP OUT N INTERVAL
       One keep-alive connection carrying N requests INTERVAL seconds
       apart. OUT: "ok NAME N" if every answer came whole from the same
@@ -87,6 +90,15 @@ def loop(vip, out, maxsecs):
     os.rename(out + ".tmp", out)
 
 
+def count(vip, out, n):
+    res = [one(vip) for _ in range(n)]
+    ok = sum(r.startswith("ok") for r in res)
+    with open(out + ".tmp", "w") as f:
+        f.write("\n".join(res) + "\n")
+        f.write("done %d %d\n" % (ok, len(res) - ok))
+    os.rename(out + ".tmp", out)
+
+
 def keepalive(vip, out, n, interval):
     s = socket.socket(socket.AF_INET6 if ":" in vip else socket.AF_INET)
     names = set()
@@ -114,6 +126,8 @@ def keepalive(vip, out, n, interval):
 if __name__ == "__main__":
     if sys.argv[1] == "loop":
         loop(sys.argv[2], sys.argv[3], float(sys.argv[4]))
+    elif sys.argv[1] == "count":
+        count(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif sys.argv[1] == "ka":
         keepalive(sys.argv[2], sys.argv[3], int(sys.argv[4]),
                   float(sys.argv[5]))

@@ -1,0 +1,369 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make demo: xlb's main job, narrated, in the namespace lab (scripts/lab.sh
+# up --lb2): a client, two load balancers, three backends with nginx and
+# xlb-decap. Every claim printed is checked; the demo exits non-zero if a
+# step did not behave as narrated. Everything it starts is stopped and the
+# lab removed on exit, Ctrl-C included. Needs root and a built tree.
+#
+#   scripts/demo.sh        (LAB_PREFIX, default xlb, names the namespaces)
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+B=${XLB_BUILD:-$ROOT/build}
+export LAB_PREFIX=${LAB_PREFIX:-xlb}
+export XLB_BUILD=$B
+LAB=$ROOT/scripts/lab.sh
+TRAFFIC=$ROOT/tests/e2e/traffic.py
+N=60			# new connections per VIP in the balance step
+KA=60			# requests, 0.2 s apart, per keep-alive connection
+# The system's python starts fastest (a version manager's shim can take
+# seconds on a busy host).
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+
+PIDS=()
+FAILED=0
+SKIPPED=()
+LAB_OWNED=0
+T0=$SECONDS
+
+cleanup() {
+	local pid i
+
+	trap - EXIT INT TERM
+	for pid in "${PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${PIDS[@]}"; do
+		for ((i = 0; i < 30; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	PIDS=()
+	[ "$LAB_OWNED" -eq 1 ] && "$LAB" down
+	LAB_OWNED=0
+}
+
+interrupted() {
+	echo
+	echo "interrupted: cleaning up"
+	cleanup
+	exit 130
+}
+
+# ---- output ------------------------------------------------------------
+
+TTY=0
+[ -t 1 ] && TTY=1
+
+step() {
+	echo
+	echo "== $*"
+}
+
+say() {
+	echo "   $*"
+}
+
+ok() {
+	echo "   ok: $*"
+}
+
+bad() {
+	echo "   FAILED: $*"
+	FAILED=$((FAILED + 1))
+}
+
+# Stop here: nothing after this step can mean anything.
+abort() {
+	bad "$*"
+	echo
+	echo "demo aborted after $((SECONDS - T0)) s"
+	exit 1
+}
+
+now_ms() {
+	echo $((${EPOCHREALTIME/./} / 1000))
+}
+
+# wait_progress MSG TIMEOUT CMD: poll CMD (a string) every 0.1 s for at
+# most TIMEOUT seconds; a progress line shows the time waited. Prints the
+# outcome and sets WAITED (seconds, one decimal). Returns CMD's success.
+WAITED=0
+wait_progress() {
+	local msg=$1 t=$2 cmd=$3 start now ms rc=1
+
+	start=$(now_ms)
+	while :; do
+		if eval "$cmd" >/dev/null 2>&1; then
+			rc=0
+			break
+		fi
+		now=$(now_ms)
+		[ $((now - start)) -ge $((t * 1000)) ] && break
+		[ $TTY -eq 1 ] && printf '\r   %s ... %d.%d s ' "$msg" \
+			$(((now - start) / 1000)) $(((now - start) % 1000 / 100))
+		sleep 0.1
+	done
+	ms=$(($(now_ms) - start))
+	WAITED=$((ms / 1000)).$((ms % 1000 / 100))
+	[ $TTY -eq 1 ] && printf '\r\033[K'
+	if [ $rc -eq 0 ]; then
+		echo "   $msg ... $WAITED s"
+	else
+		echo "   $msg ... gave up after $WAITED s"
+	fi
+	return $rc
+}
+
+# ---- the lab -----------------------------------------------------------
+
+in_ns() {
+	local h=$1
+
+	shift
+	ip netns exec "$LAB_PREFIX-$h" "$@"
+}
+
+bg_in_ns() {
+	local h=$1
+
+	shift
+	ip netns exec "$LAB_PREFIX-$h" "$@" &
+	PIDS+=($!)
+}
+
+ctl() {	# HOST ARGS...
+	local h=$1
+
+	shift
+	"$B/xlbctl" -s "$LAB_RUN/$h.sock" "$@"
+}
+
+# Live flows of backend ADDR of VIP (as xlbctl prints it) on HOST.
+flows_of() {	# HOST VIP ADDR
+	ctl "$1" -j status | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+for v in d["vips"]:
+    if v["vip"] == sys.argv[1]:
+        for b in v["backends"]:
+            if b["addr"] == sys.argv[2]:
+                print(b["flows"])' "$2" "$3"
+}
+
+state_of() {	# HOST VIP ADDR
+	ctl "$1" -j status | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+for v in d["vips"]:
+    if v["vip"] == sys.argv[1]:
+        for b in v["backends"]:
+            if b["addr"] == sys.argv[2]:
+                print(b["state"])' "$2" "$3"
+}
+
+# A word of xlb's grammar this build knows (xlbctl checks it locally).
+has_word() {	# WORDS...
+	! "$B/xlbctl" -s /nonexistent "$@" 2>&1 | grep -q "unknown word"
+}
+
+start_xlbd() {	# HOST
+	local h=$1
+
+	"$LAB" lb-config "$h" >"$LAB_RUN/$h.conf"
+	bg_in_ns "$h" env LIBXDP_BPFFS="$LAB_BPFFS" "$B/xlbd" \
+		-c "$LAB_RUN/$h.conf" -s "$LAB_RUN/$h.sock" \
+		-p "$LAB_BPFFS/$h" -S "$LAB_RUN/$h.state" \
+		>"$LAB_RUN/$h.log" 2>&1
+}
+
+# ---- the steps ---------------------------------------------------------
+
+# "ok NAME" lines of a traffic.py result -> "be1 be2 be3 failed" counts.
+counts() {	# FILE
+	local f=$1
+
+	echo "$(grep -c '^ok be1$' "$f") $(grep -c '^ok be2$' "$f")" \
+	     "$(grep -c '^ok be3$' "$f") $(grep -c '^fail' "$f")"
+}
+
+do_balance() {
+	local v f c ok=0 row
+
+	step "1. Balance: $N new connections to each VIP, from the client"
+	for v in "$LAB_VIP4" "$LAB_VIP6"; do
+		f=$LAB_RUN/balance.${v//:/_}
+		in_ns client "$PY" "$TRAFFIC" count "$v" "$f" $N
+	done
+	printf '   %-20s %5s %5s %5s %7s\n' VIP be1 be2 be3 failed
+	for v in "$LAB_VIP4" "$LAB_VIP6"; do
+		f=$LAB_RUN/balance.${v//:/_}
+		c=$(counts "$f")
+		row=$v:80
+		[[ $v == *:* ]] && row="[$v]:80"
+		# shellcheck disable=SC2086 # c is four numbers
+		printf '   %-20s %5s %5s %5s %7s\n' "$row" $c
+		# shellcheck disable=SC2086
+		set -- $c
+		[ "$1" -gt 0 ] && [ "$2" -gt 0 ] && [ "$3" -gt 0 ] &&
+			[ "$4" -eq 0 ] && [ $(($1 + $2 + $3)) -eq $N ] &&
+			ok=$((ok + 1))
+	done
+	if [ $ok -eq 2 ]; then
+		ok "both VIPs spread over all three backends, no failure"
+	else
+		bad "expected $N answers per VIP from all three backends"
+	fi
+}
+
+do_drain() {
+	local i best='' bestn=-1 b n r after name vip=$LAB_VIP4:80 kabad=0
+	local ondrained done_n f
+
+	step "2. Drain a backend under load"
+	# Six long keep-alive connections ...
+	for i in 1 2 3 4 5 6; do
+		rm -f "$LAB_RUN/ka$i"
+		bg_in_ns client "$PY" "$TRAFFIC" ka "$LAB_VIP4" \
+			"$LAB_RUN/ka$i" $KA 0.2
+	done
+	wait_progress "opening 6 keep-alive connections" 20 \
+		"[ \$(in_ns client ss -tnH state established dst $LAB_VIP4 |
+			wc -l) -ge 6 ]" ||
+		bad "the keep-alive connections did not come up"
+	for b in 198.18.0.11 198.18.0.12 198.18.0.13; do
+		n=$(flows_of lb1 "$vip" $b)
+		[ "${n:-0}" -gt "$bestn" ] && best=$b bestn=$n
+	done
+	# ... and a stream of new connections.
+	rm -f "$LAB_RUN/load" "$LAB_RUN"/load.*
+	bg_in_ns client "$PY" "$TRAFFIC" loop "$LAB_VIP4" "$LAB_RUN/load" 40
+	wait_progress "starting a stream of new connections" 10 \
+		"[ \$(cat $LAB_RUN/load.count 2>/dev/null || echo 0) -ge 50 ]" ||
+		bad "the stream of new connections did not start"
+	name=be${best##*.1}
+	say "$name ($best) holds $bestn of the keep-alive connections;" \
+	    "draining it:"
+	say "\$ xlbctl backend drain tcp $vip $best"
+	ctl lb1 backend drain tcp "$vip" "$best" >/dev/null ||
+		bad "xlbctl backend drain failed"
+	touch "$LAB_RUN/load.mark"
+	n=$(flows_of lb1 "$vip" "$best")
+	if [ "$(state_of lb1 "$vip" "$best")" = draining ]; then
+		ok "$name is draining: $n live flows, no new ones," \
+		   "its connections go on"
+	else
+		bad "xlbctl status does not show $name draining"
+	fi
+	if wait_progress "waiting for $name's live flows to reach 0" 20 \
+		"[ \$(flows_of lb1 $vip $best) -eq 0 ]"; then
+		ok "$name has no live flow left (after $WAITED s)"
+	else
+		bad "$name still has $(flows_of lb1 "$vip" "$best") live flows"
+	fi
+	touch "$LAB_RUN/load.stop"
+	for ((i = 0; i < 100; i++)); do
+		done_n=0
+		for f in "$LAB_RUN"/ka1 "$LAB_RUN"/ka2 "$LAB_RUN"/ka3 \
+			 "$LAB_RUN"/ka4 "$LAB_RUN"/ka5 "$LAB_RUN"/ka6 \
+			 "$LAB_RUN"/load; do
+			[ -e "$f" ] && done_n=$((done_n + 1))
+		done
+		[ $done_n -eq 7 ] && break
+		sleep 0.1
+	done
+	ondrained=0
+	for i in 1 2 3 4 5 6; do
+		read -r r b n <"$LAB_RUN/ka$i" 2>/dev/null || r=missing
+		if [ "$r" != ok ] || [ "$n" != $KA ]; then
+			kabad=$((kabad + 1))
+		fi
+		[ "$b" = "$name" ] && ondrained=$((ondrained + 1))
+	done
+	r=$(sed -n 's/^done //p' "$LAB_RUN/load")
+	n=$(sed -n 's/^mark //p' "$LAB_RUN/load")
+	after=$(grep -E '^(ok|fail) ' "$LAB_RUN/load" | tail -n +$((n + 1)) |
+		grep -c "^ok $name\$")
+	say "load: ${r% *} requests answered, ${r#* } failed;" \
+		"$after new connections reached $name after the drain"
+	say "keep-alive connections: $((6 - kabad)) of 6 completed $KA" \
+	    "requests each, $ondrained of them on $name"
+	if [ "${r#* }" = 0 ] && [ "$after" -eq 0 ] && [ $kabad -eq 0 ] &&
+	   [ $ondrained -eq "$bestn" ]; then
+		ok "zero failed requests; $name's connections finished there"
+	else
+		bad "failed requests: ${r#* }, to $name after drain: $after," \
+			"broken keep-alive connections: $kabad"
+	fi
+	say "\$ xlbctl backend undrain tcp $vip $best   (back in service)"
+	ctl lb1 backend undrain tcp "$vip" "$best" >/dev/null ||
+		bad "undrain failed"
+}
+
+main() {
+	local h
+
+	[ "$(id -u)" -eq 0 ] || { echo "demo: needs root" >&2; exit 1; }
+	for f in xlbd xlbctl xlb-decap xlb.bpf.o pass.bpf.o; do
+		[ -e "$B/$f" ] || { echo "demo: $B/$f missing (make)" >&2
+			exit 1; }
+	done
+	if [ -e "/run/netns/$LAB_PREFIX-sw" ]; then
+		echo "demo: lab '$LAB_PREFIX' is up; scripts/lab.sh down first" \
+			"(or LAB_PREFIX=other)" >&2
+		exit 1
+	fi
+	trap cleanup EXIT
+	trap interrupted INT TERM
+	eval "$("$LAB" env)"
+
+	echo "xlb demo: a client, two xlb load balancers, three backends in" \
+	     "network namespaces '$LAB_PREFIX-*'"
+	echo "(Ctrl-C stops it and removes everything)"
+	step "0. Lab and daemons"
+	LAB_OWNED=1
+	"$LAB" up --lb2 >/dev/null 2>"/tmp/$LAB_PREFIX-demo-up.$$" &
+	h=$!
+	# Cleanup waits for it: a lab half built after `down` would stay.
+	PIDS+=("$h")
+	wait_progress "building the lab (scripts/lab.sh up --lb2)" 60 \
+		"! kill -0 $h" || abort "lab up did not finish"
+	wait $h || { cat "/tmp/$LAB_PREFIX-demo-up.$$" >&2
+		rm -f "/tmp/$LAB_PREFIX-demo-up.$$"
+		abort "scripts/lab.sh up --lb2 failed"; }
+	rm -f "/tmp/$LAB_PREFIX-demo-up.$$"
+	say "client 198.18.0.1   lb1 198.18.0.2   lb2 198.18.0.3" \
+	    "  be1..be3 198.18.0.11-13 (+ 2001:db8::)"
+	say "VIPs $LAB_VIP4 and $LAB_VIP6 port 80; backends run nginx" \
+	    "and xlb-decap"
+	for h in lb1 lb2; do
+		start_xlbd $h
+	done
+	wait_progress "starting xlbd on lb1 and lb2" 20 \
+		"ctl lb1 vip list && ctl lb2 vip list" ||
+		abort "xlbd did not start (logs: $LAB_RUN/lb?.log)"
+	ctl lb1 vip list | sed 's/^/   /'
+
+	do_balance
+	do_drain
+
+	echo
+	if [ ${#SKIPPED[@]} -gt 0 ]; then
+		echo "not shown (not in this build): ${SKIPPED[*]}"
+	fi
+	if [ $FAILED -eq 0 ]; then
+		echo "demo done in $((SECONDS - T0)) s: every step behaved as" \
+		     "narrated"
+	else
+		echo "demo done in $((SECONDS - T0)) s: $FAILED check(s) FAILED"
+	fi
+	[ $FAILED -eq 0 ]
+}
+
+main "$@"
