@@ -50,7 +50,7 @@ TEST_HELPER := tests/test.h
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps test check unit bench fuzz demo install clean help
+.PHONY: all deps test check unit bench bench-e2e fuzz demo install clean help
 
 all: $(BPF_OBJ) $(SKELS) $(PROGS)
 
@@ -58,6 +58,7 @@ help:
 	@echo 'make            build everything into $(B)/'
 	@echo 'make test       install missing packages, build, run every suite'
 	@echo 'make bench      print NAME VALUE UNIT benchmark lines'
+	@echo 'make bench-e2e  xlb vs nftables and HAProxy in a lab; docs/performance.md'
 	@echo 'make fuzz       long libFuzzer runs (FUZZ_SECONDS=600)'
 	@echo 'make demo       run xlb in a namespace lab'
 	@echo 'make install    install binaries, BPF objects, man pages, unit (PREFIX, DESTDIR)'
@@ -120,6 +121,14 @@ $(B)/bench/%: tests/bench/%.c $(B)/libxlb.a $(BPF_OBJ) $(SKELS)
 	$(call msg,BENCH,$@)
 	$(Q)$(CC) $(XCFLAGS) -Itests -Ibpf $< $(B)/libxlb.a $(LDLIBS) -lm -o $@
 
+# make bench-e2e: its XDP programs (skeleton) and helpers.
+E2E_BENCH := $(B)/bench/e2e_gen $(B)/bench/e2e_scale
+$(B)/bench/%.bpf.o: tests/bench/%.bpf.c
+	@mkdir -p $(@D)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPFFLAGS) -MMD -MP -MF $(@:.o=.d) -c $< -o $@
+$(B)/bench/e2e_gen: $(B)/bench/e2e.skel.h
+
 # libFuzzer targets link the modules they exercise from source, built with
 # clang and the fuzzer instrumentation.
 FUZZFLAGS := -g -O1 -std=gnu11 -Iinclude -Iuser -I$(B) -D_GNU_SOURCE \
@@ -141,6 +150,10 @@ test: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory check
 	$(Q)tests/bench/run.sh
+
+bench-e2e: deps
+	$(Q)$(MAKE) --no-print-directory all $(E2E_BENCH)
+	$(Q)tests/bench/e2e.sh
 
 fuzz: deps
 	$(Q)$(MAKE) --no-print-directory $(FUZZ_BIN)
