@@ -8,9 +8,9 @@
  *           (a recycled page holds whatever the load balancer left in it),
  *           gives it the next source address and port and returns XDP_TX,
  *           which sends it to the load balancer's end of the veth.
- * e2e_sink  on the same veth: counts what comes back from the load
- *           balancer, split by whether it is addressed to a backend, and
- *           drops it.
+ * e2e_sink  on the same veth: counts the IPv4 frames that come back from
+ *           the load balancer, split by whether they are addressed to a
+ *           backend, and drops them; the rest (ARP) goes up the stack.
  * e2e_fwd   the ceiling: the least an XDP balancer must do per packet
  *           (pick a backend from the tuple, push an outer IPv4 header,
  *           rewrite Ethernet, XDP_TX) with no conntrack, no table and no
@@ -114,8 +114,12 @@ int e2e_sink(struct xdp_md *ctx)
 	__u32 idx = 1;
 	__u64 *c;
 
-	if ((void *)(ip + 1) <= end && eth->h_proto == bpf_htons(ETH_P_IP) &&
-	    (ip->daddr & sink_mask) == sink_net)
+	/* ARP and IPv6 go up: the namespace answers for the backends. */
+	if ((void *)(eth + 1) > end)
+		return XDP_DROP;
+	if (eth->h_proto != bpf_htons(ETH_P_IP))
+		return XDP_PASS;
+	if ((void *)(ip + 1) <= end && (ip->daddr & sink_mask) == sink_net)
 		idx = 0;
 	c = bpf_map_lookup_elem(&sink_ctr, &idx);
 	if (c)

@@ -12,8 +12,8 @@
  *	BPF_PROG_TEST_RUN on the calling CPU: FLOWS 0 sends SYNs, each from
  *	a tuple never used before; FLOWS N sends ACKs cycling over N tuples.
  *	Prints "sent N received N other N seconds S": generated frames,
- *	frames back from the load balancer addressed to a backend
- *	(198.18.0.8/29), anything else, and the generation time.
+ *	IPv4 frames back from the load balancer addressed to a backend
+ *	(198.18.0.8/29), other IPv4 frames, and the generation time.
  *
  * The generator only builds frames; what the veth does not take (the
  * load balancer's queue is full) is dropped, so "received" over
