@@ -141,7 +141,8 @@ $(B)/fuzz/%: tests/fuzz/%.c $(USER_SRC) | $(SKELS)
 $(B):
 	@mkdir -p $@
 
-check: all $(UNIT_BIN) $(BPFT_BIN) $(FUZZ_BIN) $(BENCH_BIN) $(E2E_BIN)
+check: all $(UNIT_BIN) $(BPFT_BIN) $(FUZZ_BIN) $(BENCH_BIN) $(E2E_BIN) \
+       $(E2E_BENCH)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory check

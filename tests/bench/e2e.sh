@@ -12,6 +12,8 @@
 #   BENCH_E2E_SECONDS  length of one packet-rate run (default 2)
 #   BENCH_E2E_WRK      length of one wrk run (default 4)
 #   BENCH_E2E_DOC=0    print only, leave docs/ alone
+#   BENCH_E2E_PARTS    some of "pkt tcp scale" (default all; the table and
+#                      the document need all three)
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -20,6 +22,7 @@ RUNS=${BENCH_E2E_RUNS:-5}
 SECS=${BENCH_E2E_SECONDS:-2}
 WRK_SECS=${BENCH_E2E_WRK:-4}
 DOC=${BENCH_E2E_DOC:-1}
+PARTS=${BENCH_E2E_PARTS:-pkt tcp scale}
 P=wb$$
 G=$P-pg			# packet generator and sink ("the backends")
 L=$P-pl			# the load balancer under test
@@ -36,6 +39,10 @@ RES=$WORK/results
 export LAB_PREFIX=$P
 export XLB_BUILD=$B
 PIDS=()
+
+has() {	# PART: selected in BENCH_E2E_PARTS?
+	[[ " $PARTS " == *" $1 "* ]]
+}
 
 die() {
 	echo "bench-e2e: $*" >&2
@@ -339,17 +346,19 @@ haproxy_conf() {
 }
 
 # One wrk run against the VIP; prints "rps p99_ms requests cpu_s
-# napi_cpu_s process_cpu_s".
+# napi_cpu_s process_cpu_s napi_wakeups_per_request".
 # LBPID: the balancer's process, whose CPU counts with its NAPI thread.
 wrk_run() {	# LBPID
-	local npid c0 c1 p0 p1 out rps p99 req
+	local npid c0 c1 p0 p1 w0 w1 out rps p99 req
 
 	npid=$(napi_pid eth0)
 	c0=$(cpu_ns "$npid")
+	w0=$(slices "$npid")
 	p0=$(cpu_ns "$1")
 	out=$(ip netns exec "$P-client" taskset -c $GEN_CPU wrk -t1 -c32 \
 		-d"${WRK_SECS}s" --latency "http://198.18.0.100/") || return 1
 	c1=$(cpu_ns "$npid")
+	w1=$(slices "$npid")
 	p1=$(cpu_ns "$1")
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
 	req=$(awk '/requests in/ { print $1 }' <<<"$out")
@@ -365,8 +374,9 @@ wrk_run() {	# LBPID
 		return 1
 	fi
 	awk -v r="$rps" -v p="$p99" -v n="$req" -v c=$((c1 - c0)) \
-	    -v q=$((p1 - p0)) 'BEGIN { printf "%s %s %d %.4f %.4f %.4f\n",
-				  r, p, n, (c + q) / 1e9, c / 1e9, q / 1e9 }'
+	    -v q=$((p1 - p0)) -v w=$((w1 - w0)) 'BEGIN {
+		printf "%s %s %d %.4f %.4f %.4f %.2f\n", r, p, n,
+		       (c + q) / 1e9, c / 1e9, q / 1e9, w / n }'
 }
 
 wrk_series() {	# NAME LBPID
@@ -376,7 +386,7 @@ wrk_series() {	# NAME LBPID
 	for ((r = 0; r < RUNS; r++)); do
 		line=$(wrk_run "$2") || return 1
 		echo "bench-e2e: $1 run $r: rps p99_ms requests cpu_s" \
-		     "napi_s process_s: $line" >&2
+		     "napi_s process_s wakeups/req: $line" >&2
 		echo "$line" >>"$WORK/runs"
 	done
 	rps=$(cut -d' ' -f1 "$WORK/runs" | median)
@@ -389,6 +399,11 @@ wrk_series() {	# NAME LBPID
 		"$(awk '{ printf "%.4f\n", $5 / $3 * 1e5 }' "$WORK/runs" | median)" s
 	result "tcp_${1}_proc_cpu_s_per_100k" \
 		"$(awk '{ printf "%.4f\n", $6 / $3 * 1e5 }' "$WORK/runs" | median)" s
+	result "tcp_${1}_napi_wakeups_per_req" \
+		"$(cut -d' ' -f7 "$WORK/runs" | median)" ratio
+	result "tcp_${1}_napi_us_per_wakeup" \
+		"$(awk '$7 > 0 { printf "%.1f\n", $5 * 1e6 / ($7 * $3) }' \
+			"$WORK/runs" | median)" us
 }
 
 tcp_bench() {
@@ -398,7 +413,11 @@ tcp_bench() {
 	# The lab's VIP must answer through xlb before anything is timed.
 	wait_for "ip netns exec $P-client curl -sf -m 1 http://198.18.0.100/" \
 		10 || die "VIP does not answer through xlb"
-	wrk_series xlb "$XLBD_PID" || die "wrk through xlb"
+	if ! wrk_series xlb "$XLBD_PID"; then
+		tail -20 "$WORK/xlbd-$P-lb1/log" | sed 's/^/bench-e2e: xlbd: /' >&2
+		"$B/xlbctl" -s "$WORK/xlbd-$P-lb1/sock" stats >&2
+		die "wrk through xlb"
+	fi
 	xlbd_stop "$P-lb1"
 	ip -n "$P-lb1" link show eth0 | grep -q prog/xdp &&
 		die "xlb still attached after shutdown"
@@ -450,6 +469,25 @@ ratios() {
 	done
 	result tcp_xlb_over_haproxy_cpu \
 		"$(ratio tcp_xlb_cpu_s_per_100k tcp_haproxy_cpu_s_per_100k %.3f)" ratio
+	result met_fwd "$(atleast 0.8 pkt_est_xlb_over_fwd_capacity \
+		pkt_syn_xlb_over_fwd_capacity)" bool
+	result met_nft "$(atleast 5 pkt_est_xlb_over_nft_capacity \
+		pkt_syn_xlb_over_nft_capacity)" bool
+	result met_tcp "$(awk -v v="$(val tcp_xlb_over_haproxy_cpu)" \
+		'BEGIN { print v <= 0.2 ? "yes" : "no" }')" bool
+	result met_remap "$(awk '$1 ~ /^maglev_remap_over_ideal_/ &&
+		$2 > 1.2 { bad = 1 } END { print bad ? "no" : "yes" }' "$RES")" bool
+}
+
+atleast() {	# MIN NAME...: "yes" if every NAME's value is >= MIN
+	local min=$1 n ok=yes
+
+	shift
+	for n in "$@"; do
+		awk -v v="$(val "$n")" -v m="$min" 'BEGIN { exit !(v >= m) }' ||
+			ok=no
+	done
+	echo $ok
 }
 
 table() {
@@ -483,33 +521,41 @@ table() {
 }
 
 plot() {	# PNG
-	local dat=$WORK/pps.dat p
+	local dat=$WORK/pps.dat p k dp
 
 	{
-		echo "pattern fwd xlb nft"
+		echo "# what fwd xlb nft (Mpps)"
 		for p in est syn; do
-			printf '%s' "$([ $p = est ] && echo established ||
-				echo new-flow-SYN)"
-			for dp in fwd xlb nft; do
-				printf ' %s' "$(awk -v v="$(val pkt_${dp}_${p}_capacity_pps)" \
-					'BEGIN { print v / 1e6 }')"
+			for k in pps capacity_pps; do
+				printf '"%s: %s"' \
+					"$([ $p = est ] && echo established ||
+					   echo new flows)" \
+					"$([ $k = pps ] && echo forwarded ||
+					   echo per core)"
+				for dp in fwd xlb nft; do
+					printf ' %s' "$(awk \
+						-v v="$(val pkt_${dp}_${p}_$k)" \
+						'BEGIN { print v / 1e6 }')"
+				done
+				echo
 			done
-			echo
 		done
 	} >"$dat"
 	gnuplot <<-EOF
-	set terminal pngcairo size 800,480 noenhanced
+	set terminal pngcairo size 1000,500
 	set output '$1'
-	set title 'Packets per second one balancer core forwards (median of $RUNS runs)'
-	set ylabel 'Mpps per core (1 / LB CPU time per packet)'
+	set title "Packets per second, median of $RUNS runs (per LB core = 1 / LB CPU time per packet)"
+	set ylabel 'Mpps'
 	set style data histograms
 	set style histogram clustered gap 1
 	set style fill solid 0.8 border -1
-	set key top right
+	set key inside top right vertical
+	set xrange [-0.5:3.5]
 	set yrange [0:*]
+	set offsets 0, 0, graph 0.25, 0
 	set grid ytics
-	plot '$dat' using 2:xtic(1) title 'minimal XDP forwarder (ceiling)', \
-	     '' using 3 title 'xlb', \
+	plot '$dat' using 2:xtic(1) title 'minimal XDP forwarder (ceiling)', \\
+	     '' using 3 title 'xlb', \\
 	     '' using 4 title 'nftables DNAT (jhash)'
 	EOF
 }
@@ -540,19 +586,27 @@ document() {
 	plot "$ROOT/docs/performance-pps.png"
 }
 
-echo "bench-e2e: packet rate (generator CPU $GEN_CPU, balancer CPU $LB_CPU)" >&2
-pkt_setup || die "packet lab setup failed"
-pkt_bench
-ip netns del "$G" && ip netns del "$L"
-echo "bench-e2e: real TCP through xlb and HAProxy" >&2
-lab_setup || die "lab setup failed"
-tcp_bench
-for pid in "${PIDS[@]}"; do
-	kill "$pid" 2>/dev/null
-done
-"$LAB" down >/dev/null
-echo "bench-e2e: conntrack and Maglev scaling" >&2
-scale_bench
+if has pkt; then
+	echo "bench-e2e: packet rate (generator CPU $GEN_CPU," \
+	     "balancer CPU $LB_CPU)" >&2
+	pkt_setup || die "packet lab setup failed"
+	pkt_bench
+	ip netns del "$G" && ip netns del "$L"
+fi
+if has tcp; then
+	echo "bench-e2e: real TCP through xlb and HAProxy" >&2
+	lab_setup || die "lab setup failed"
+	tcp_bench
+	for pid in "${PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	"$LAB" down >/dev/null
+fi
+if has scale; then
+	echo "bench-e2e: conntrack and Maglev scaling" >&2
+	scale_bench
+fi
+[ "$PARTS" = "pkt tcp scale" ] || exit 0
 ratios
 table
 if [ "$DOC" = 1 ]; then
