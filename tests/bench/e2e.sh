@@ -231,7 +231,10 @@ xlbd_stop() {	# NS: detach and unpin (xlbctl shutdown), wait for the exit
 NFT_RULES="table ip wb {
 	chain pre {
 		type nat hook prerouting priority dstnat; policy accept;
-		ip daddr 198.18.0.100 tcp dport 80 dnat to jhash ip saddr . tcp sport mod 3 map { 0 : 198.18.0.11, 1 : 198.18.0.12, 2 : 198.18.0.13 }
+		ip daddr 198.18.0.100 tcp dport 80 dnat to \\
+			jhash ip saddr . tcp sport mod 3 map {
+				0 : 198.18.0.11, 1 : 198.18.0.12,
+				2 : 198.18.0.13 }
 	}
 }"
 
@@ -544,7 +547,8 @@ plot() {	# PNG
 	gnuplot <<-EOF
 	set terminal pngcairo size 1000,500
 	set output '$1'
-	set title "Packets per second, median of $RUNS runs (per LB core = 1 / LB CPU time per packet)"
+	set title "Packets per second, median of $RUNS runs" . \\
+		  " (per core = 1 / LB CPU time per packet)"
 	set ylabel 'Mpps'
 	set style data histograms
 	set style histogram clustered gap 1
