@@ -168,6 +168,17 @@ for v in d["vips"]:
                 print(b["state"])' "$2" "$3"
 }
 
+health_of() {	# HOST VIP ADDR
+	ctl "$1" -j status | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+for v in d["vips"]:
+    if v["vip"] == sys.argv[1]:
+        for b in v["backends"]:
+            if b["addr"] == sys.argv[2]:
+                print(b.get("health", ""))' "$2" "$3"
+}
+
 # A word of xlb's grammar this build knows (xlbctl checks it locally).
 has_word() {	# WORDS...
 	! "$B/xlbctl" -s /nonexistent "$@" 2>&1 | grep -q "unknown word"
@@ -177,6 +188,12 @@ start_xlbd() {	# HOST
 	local h=$1
 
 	"$LAB" lb-config "$h" >"$LAB_RUN/$h.conf"
+	if [ $HAS_HEALTH -eq 1 ]; then
+		cat >>"$LAB_RUN/$h.conf" <<-EOF
+		health tcp $LAB_VIP4:80 http interval 200ms rise 2 fall 2
+		health tcp [$LAB_VIP6]:80 http interval 200ms rise 2 fall 2
+		EOF
+	fi
 	bg_in_ns "$h" env LIBXDP_BPFFS="$LAB_BPFFS" "$B/xlbd" \
 		-c "$LAB_RUN/$h.conf" -s "$LAB_RUN/$h.sock" \
 		-p "$LAB_BPFFS/$h" -S "$LAB_RUN/$h.state" \
@@ -218,7 +235,9 @@ do_balance() {
 	if [ $ok -eq 2 ]; then
 		ok "both VIPs spread over all three backends, no failure"
 	else
-		bad "expected $N answers per VIP from all three backends"
+		bad "expected $N answers per VIP from all three backends;" \
+		    "first failure: $(grep -h -m1 '^fail' \
+			"$LAB_RUN"/balance.* | head -1)"
 	fi
 }
 
@@ -306,6 +325,63 @@ do_drain() {
 		bad "undrain failed"
 }
 
+do_health() {
+	local vip=$LAB_VIP4:80 pid r n after failed line
+
+	step "3. A backend dies: the health checks take it out"
+	say "every backend is checked with GET / every 200 ms;" \
+	    "2 failures take it out, 2 successes bring it back"
+	rm -f "$LAB_RUN/hload" "$LAB_RUN"/hload.*
+	bg_in_ns client "$PY" "$TRAFFIC" loop "$LAB_VIP4" "$LAB_RUN/hload" 40
+	wait_progress "starting a stream of new connections" 10 \
+		"[ \$(cat $LAB_RUN/hload.count 2>/dev/null || echo 0) -ge 50 ]" ||
+		bad "the stream of new connections did not start"
+	pid=$(cat "$LAB_RUN/be3/nginx.pid")
+	say "\$ kill $pid        (be3's nginx)"
+	kill "$pid"
+	if wait_progress "waiting for lb1 and lb2 to mark be3 down" 10 \
+		"[ \$(health_of lb1 $vip 198.18.0.13) = down ] &&
+		 [ \$(health_of lb2 $vip 198.18.0.13) = down ]"; then
+		ok "be3 is down on both load balancers after $WAITED s"
+	else
+		bad "be3 is not down on both load balancers"
+	fi
+	line=$(grep -m1 "198.18.0.13 of tcp $vip: up -> down" \
+		"$LAB_RUN/lb1.log")
+	[ -n "$line" ] && say "lb1's log: ${line#xlbd: }"
+	touch "$LAB_RUN/hload.mark"
+	n=$(($(cat "$LAB_RUN/hload.count") + 100))
+	wait_progress "100 more new connections" 20 \
+		"[ \$(cat $LAB_RUN/hload.count) -ge $n ]"
+	touch "$LAB_RUN/hload.stop"
+	wait_progress "stopping the load" 10 "[ -e '$LAB_RUN/hload' ]" \
+		>/dev/null
+	r=$(sed -n 's/^done //p' "$LAB_RUN/hload")
+	n=$(sed -n 's/^mark //p' "$LAB_RUN/hload")
+	failed=$(head -n "$n" "$LAB_RUN/hload" | grep -c '^fail')
+	after=$(grep -E '^(ok|fail) ' "$LAB_RUN/hload" | tail -n +$((n + 1)))
+	say "load: ${r% *} answered; $failed failed before the checks" \
+	    "noticed (connections to be3 were refused)"
+	if [ -n "$after" ] && ! grep -q '^fail' <<<"$after" &&
+	   ! grep -q '^ok be3$' <<<"$after"; then
+		ok "after that, $(wc -l <<<"$after") new connections:" \
+		   "none failed, none went to be3"
+	else
+		bad "after be3 went down: $(grep -c '^fail' <<<"$after")" \
+		    "failed, $(grep -c '^ok be3$' <<<"$after") went to be3"
+	fi
+	say "\$ nginx -c \$LAB_RUN/be3/nginx.conf        (be3 restarted)"
+	in_ns be3 nginx -c "$LAB_RUN/be3/nginx.conf" ||
+		bad "restarting be3's nginx failed"
+	if wait_progress "waiting for the checks to bring be3 back" 10 \
+		"[ \$(health_of lb1 $vip 198.18.0.13) = up ] &&
+		 [ \$(health_of lb2 $vip 198.18.0.13) = up ]"; then
+		ok "be3 is back in service on both after $WAITED s"
+	else
+		bad "be3 did not come back"
+	fi
+}
+
 main() {
 	local h
 
@@ -319,6 +395,8 @@ main() {
 			"(or LAB_PREFIX=other)" >&2
 		exit 1
 	fi
+	HAS_HEALTH=0
+	has_word health show && HAS_HEALTH=1
 	trap cleanup EXIT
 	trap interrupted INT TERM
 	eval "$("$LAB" env)"
@@ -352,6 +430,11 @@ main() {
 
 	do_balance
 	do_drain
+	if [ $HAS_HEALTH -eq 1 ]; then
+		do_health
+	else
+		SKIPPED+=("health checks")
+	fi
 
 	echo
 	if [ ${#SKIPPED[@]} -gt 0 ]; then

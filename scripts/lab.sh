@@ -221,7 +221,12 @@ vip_to() {
 			true
 	done
 	ip -n "$(ns "$h")" addr add "$VIP4/32" dev eth0 || return 1
-	ip -n "$(ns "$h")" addr add "$VIP6/128" dev eth0 nodad || return 1
+	# Deprecated (preferred_lft 0): still received and answered for, but
+	# never picked as a source address. Otherwise the host's own IPv6
+	# connections to the backends (health checks) would come from the
+	# VIP, and the backends would answer their own lo.
+	ip -n "$(ns "$h")" addr add "$VIP6/128" dev eth0 nodad \
+		preferred_lft 0 || return 1
 	# Tell the neighbours at once, as a VRRP master would.
 	nsx "$h" arping -q -U -c 1 -I eth0 "$VIP4" >/dev/null 2>&1 || true
 	ns_exists client || return 0
