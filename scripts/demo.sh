@@ -16,6 +16,8 @@ export LAB_PREFIX=${LAB_PREFIX:-xlb}
 export XLB_BUILD=$B
 LAB=$ROOT/scripts/lab.sh
 TRAFFIC=$ROOT/tests/e2e/traffic.py
+FAILOVER=$ROOT/tests/e2e/failover.py
+ADV=50			# VRRP advert interval, ms
 N=60			# new connections per VIP in the balance step
 KA=60			# requests, 0.2 s apart, per keep-alive connection
 # The system's python starts fastest (a version manager's shim can take
@@ -179,6 +181,14 @@ for v in d["vips"]:
                 print(b.get("health", ""))' "$2" "$3"
 }
 
+vrrp_state() {	# HOST: state of vrrp 1 (IPv4)
+	ctl "$1" -j vrrp show | "$PY" -c '
+import json, sys
+for i in json.load(sys.stdin)["instances"]:
+    if i["vrid"] == 1 and i["family"] == "ipv4":
+        print(i["state"])'
+}
+
 # A word of xlb's grammar this build knows (xlbctl checks it locally).
 has_word() {	# WORDS...
 	! "$B/xlbctl" -s /nonexistent "$@" 2>&1 | grep -q "unknown word"
@@ -188,6 +198,11 @@ start_xlbd() {	# HOST
 	local h=$1
 
 	"$LAB" lb-config "$h" >"$LAB_RUN/$h.conf"
+	if [ $HAS_VRRP -eq 1 ]; then
+		# lb1 is the master; adverts every 50 ms.
+		echo "vrrp 1 priority $([ "$h" = lb1 ] && echo 200 ||
+			echo 100) advert ${ADV}ms" >>"$LAB_RUN/$h.conf"
+	fi
 	if [ $HAS_HEALTH -eq 1 ]; then
 		cat >>"$LAB_RUN/$h.conf" <<-EOF
 		health tcp $LAB_VIP4:80 http interval 200ms rise 2 fall 2
@@ -382,6 +397,66 @@ do_health() {
 	fi
 }
 
+do_failover() {
+	local vip=$LAB_VIP4 g ka1 ka bound=$((3 * ADV + 100)) t0
+
+	step "4. Failover: the active load balancer's link is cut"
+	say "lb1 is VRRP master (priority 200) and holds the VIPs; lb2 is" \
+	    "backup (100); adverts every ${ADV} ms"
+	rm -f "$LAB_RUN"/fo.* "$LAB_RUN"/foka*
+	bg_in_ns client "$PY" "$FAILOVER" ka "$vip" "$LAB_RUN/foka"
+	wait_progress "opening a keep-alive connection (one request)" 10 \
+		"[ -e '$LAB_RUN/foka.1' ]" ||
+		bad "the keep-alive connection did not answer"
+	ka1=$(cat "$LAB_RUN/foka.1" 2>/dev/null)
+	# 300 connections 20 ms apart; 200 ms to connect or it failed.
+	bg_in_ns client "$PY" "$FAILOVER" tick "$vip" "$LAB_RUN/fo" 300 20 200
+	wait_progress "a new connection every 20 ms" 10 \
+		"[ \$(cat $LAB_RUN/fo.count 2>/dev/null || echo 0) -ge 30 ]" ||
+		bad "the connection ticker did not start"
+	say "\$ ip -n $LAB_PREFIX-sw link set lb1 down   (lb1's switch port)"
+	t0=$(now_ms)
+	ip -n "$LAB_PREFIX-sw" link set lb1 down
+	if wait_progress "waiting for lb2 to take over" 5 \
+		"[ \$(vrrp_state lb2) = master ]"; then
+		ok "lb2 is master (seen $(($(now_ms) - t0)) ms after the cut," \
+		   "polling)"
+	else
+		bad "lb2 did not become master"
+	fi
+	touch "$LAB_RUN/fo.stop"
+	wait_progress "collecting the connection results" 15 \
+		"[ -e '$LAB_RUN/fo' ]" >/dev/null
+	g=$(awk '$1 == "gap" { print $2 }' "$LAB_RUN/fo")
+	say "connections: $(sed -n 's/^done //p' "$LAB_RUN/fo" |
+		awk '{ print $1 " ok, " $2 " failed" }'); the longest" \
+	    "interruption: ${g:-?} ms"
+	if [ -n "$g" ] && [ "$g" -lt $bound ]; then
+		ok "interruption ${g} ms < 3 x advert + 100 ms = $bound ms"
+	else
+		bad "interruption ${g:-?} ms, expected under $bound ms"
+	fi
+	touch "$LAB_RUN/foka.go"
+	wait_progress "a second request on the keep-alive connection" 10 \
+		"[ -e '$LAB_RUN/foka' ]" >/dev/null
+	ka=$(tr '\n' ' ' <"$LAB_RUN/foka" 2>/dev/null)
+	if [ -n "$ka1" ] && [ "$ka" = "1 $ka1 2 $ka1 " ]; then
+		ok "the connection opened before the cut still works through" \
+		   "lb2, same backend ($ka1)"
+	else
+		bad "the established connection did not survive: ${ka:-none}"
+	fi
+	say "\$ ip -n $LAB_PREFIX-sw link set lb1 up"
+	ip -n "$LAB_PREFIX-sw" link set lb1 up
+	if wait_progress "waiting for lb1 to take the VIPs back" 10 \
+		"[ \$(vrrp_state lb1) = master ] &&
+		 [ \$(vrrp_state lb2) = backup ]"; then
+		ok "lb1 is master again (higher priority, preempts)"
+	else
+		bad "lb1 did not take over again"
+	fi
+}
+
 main() {
 	local h
 
@@ -397,6 +472,8 @@ main() {
 	fi
 	HAS_HEALTH=0
 	has_word health show && HAS_HEALTH=1
+	HAS_VRRP=0
+	has_word vrrp show && [ -e "$FAILOVER" ] && HAS_VRRP=1
 	trap cleanup EXIT
 	trap interrupted INT TERM
 	eval "$("$LAB" env)"
@@ -406,7 +483,10 @@ main() {
 	echo "(Ctrl-C stops it and removes everything)"
 	step "0. Lab and daemons"
 	LAB_OWNED=1
-	"$LAB" up --lb2 >/dev/null 2>"/tmp/$LAB_PREFIX-demo-up.$$" &
+	# With VRRP, xlbd puts the VIPs on the master; else the lab on lb1.
+	local upopt=(--lb2)
+	[ $HAS_VRRP -eq 1 ] && upopt+=(--no-vip)
+	"$LAB" up "${upopt[@]}" >/dev/null 2>"/tmp/$LAB_PREFIX-demo-up.$$" &
 	h=$!
 	# Cleanup waits for it: a lab half built after `down` would stay.
 	PIDS+=("$h")
@@ -426,6 +506,12 @@ main() {
 	wait_progress "starting xlbd on lb1 and lb2" 20 \
 		"ctl lb1 vip list && ctl lb2 vip list" ||
 		abort "xlbd did not start (logs: $LAB_RUN/lb?.log)"
+	if [ $HAS_VRRP -eq 1 ]; then
+		wait_progress "VRRP: lb1 master, lb2 backup" 10 \
+			"[ \$(vrrp_state lb1) = master ] &&
+			 [ \$(vrrp_state lb2) = backup ]" ||
+			abort "VRRP did not elect lb1"
+	fi
 	ctl lb1 vip list | sed 's/^/   /'
 
 	do_balance
@@ -434,6 +520,11 @@ main() {
 		do_health
 	else
 		SKIPPED+=("health checks")
+	fi
+	if [ $HAS_VRRP -eq 1 ]; then
+		do_failover
+	else
+		SKIPPED+=("VRRP failover")
 	fi
 
 	echo
