@@ -398,7 +398,7 @@ do_health() {
 }
 
 do_failover() {
-	local vip=$LAB_VIP4 g ka1 ka bound=$((3 * ADV + 100)) t0
+	local vip=$LAB_VIP4 g ka1 ka bound=$((3 * ADV + 100))
 
 	step "4. Failover: the active load balancer's link is cut"
 	say "lb1 is VRRP master (priority 200) and holds the VIPs; lb2 is" \
@@ -415,12 +415,10 @@ do_failover() {
 		"[ \$(cat $LAB_RUN/fo.count 2>/dev/null || echo 0) -ge 30 ]" ||
 		bad "the connection ticker did not start"
 	say "\$ ip -n $LAB_PREFIX-sw link set lb1 down   (lb1's switch port)"
-	t0=$(now_ms)
 	ip -n "$LAB_PREFIX-sw" link set lb1 down
 	if wait_progress "waiting for lb2 to take over" 5 \
 		"[ \$(vrrp_state lb2) = master ]"; then
-		ok "lb2 is master (seen $(($(now_ms) - t0)) ms after the cut," \
-		   "polling)"
+		ok "lb2 is master and holds the VIPs"
 	else
 		bad "lb2 did not become master"
 	fi
@@ -428,9 +426,9 @@ do_failover() {
 	wait_progress "collecting the connection results" 15 \
 		"[ -e '$LAB_RUN/fo' ]" >/dev/null
 	g=$(awk '$1 == "gap" { print $2 }' "$LAB_RUN/fo")
-	say "connections: $(sed -n 's/^done //p' "$LAB_RUN/fo" |
-		awk '{ print $1 " ok, " $2 " failed" }'); the longest" \
-	    "interruption: ${g:-?} ms"
+	say "new connections: $(sed -n 's/^done //p' "$LAB_RUN/fo" |
+		awk '{ print $1 " ok, " $2 " failed during the switch" }')"
+	say "the longest interruption: ${g:-?} ms"
 	if [ -n "$g" ] && [ "$g" -lt $bound ]; then
 		ok "interruption ${g} ms < 3 x advert + 100 ms = $bound ms"
 	else
