@@ -26,6 +26,7 @@ PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 
 PIDS=()
+BAL6=()
 FAILED=0
 SKIPPED=()
 LAB_OWNED=0
@@ -203,6 +204,9 @@ start_xlbd() {	# HOST
 		echo "vrrp 1 priority $([ "$h" = lb1 ] && echo 200 ||
 			echo 100) advert ${ADV}ms" >>"$LAB_RUN/$h.conf"
 	fi
+	if [ $HAS_STATS -eq 1 ]; then
+		echo "stats $LAB_RUN/$h.prom interval 1s" >>"$LAB_RUN/$h.conf"
+	fi
 	if [ $HAS_HEALTH -eq 1 ]; then
 		cat >>"$LAB_RUN/$h.conf" <<-EOF
 		health tcp $LAB_VIP4:80 http interval 200ms rise 2 fall 2
@@ -243,6 +247,7 @@ do_balance() {
 		printf '   %-20s %5s %5s %5s %7s\n' "$row" $c
 		# shellcheck disable=SC2086
 		set -- $c
+		[[ $v == *:* ]] && BAL6=("$1" "$2" "$3")
 		[ "$1" -gt 0 ] && [ "$2" -gt 0 ] && [ "$3" -gt 0 ] &&
 			[ "$4" -eq 0 ] && [ $(($1 + $2 + $3)) -eq $N ] &&
 			ok=$((ok + 1))
@@ -455,6 +460,56 @@ do_failover() {
 	fi
 }
 
+# The value of the sample NAME{LABELS} in FILE ("" if absent).
+sample() {	# FILE NAME LABELS
+	awk -v k="$2{$3}" '$1 == k { print $2 }' "$1"
+}
+
+do_stats() {
+	local f=$LAB_RUN/lb1.prom v6="[$LAB_VIP6]:80" i b n want got=""
+	local l='proto="tcp",vip="'"$v6"'"'
+
+	step "5. The stats file (Prometheus text, for node_exporter)"
+	say "lb1 writes $f every second (config: stats FILE interval 1s);" \
+	    "an excerpt:"
+	grep -E '^xlb_(backend_new_flows_total|vip_new_flows_total)\{.*\[' \
+		"$f" | sed 's/^/     /'
+	grep -E '^xlb_(backend_up|backend_active_flows)\{.*198\.18\.0\.13"' \
+		"$f" | sed 's/^/     /'
+	grep -E '^xlb_(packets_total|drops_total|conntrack_entries|vrrp_state)' \
+		"$f" | grep -v ' 0$' | sed 's/^/     /'
+	tail -1 "$f" | sed 's/^/     /'
+	# Step 1's 60 IPv6 connections are the only flows of that VIP, and
+	# lb1 forwarded them all: the file must count exactly those.
+	want="${BAL6[0]} ${BAL6[1]} ${BAL6[2]}"
+	for i in 1 2 3; do
+		b=2001:db8::1$i
+		n=$(sample "$f" xlb_backend_new_flows_total "$l,backend=\"$b\"")
+		got="$got${got:+ }${n:-?}"
+	done
+	n=$(sample "$f" xlb_vip_new_flows_total "$l")
+	if [ "$got" = "$want" ] && [ "$n" = $N ]; then
+		ok "new flows of $v6 per backend: $got, as counted in step 1;" \
+		   "$n in all"
+	else
+		bad "new flows of $v6: file $got (VIP ${n:-?})," \
+		    "step 1 counted $want ($N)"
+	fi
+	if [ $HAS_VRRP -eq 1 ]; then
+		n=$(sample "$f" xlb_vrrp_state 'vrid="1"')
+		if [ "$n" = 2 ]; then
+			ok "xlb_vrrp_state says lb1 is master (2)"
+		else
+			bad "xlb_vrrp_state of lb1 is ${n:-absent}, expected 2"
+		fi
+	fi
+	if tail -1 "$f" | grep -q '^xlb_stats_write_timestamp_seconds '; then
+		ok "the file is complete (its last line is the write time)"
+	else
+		bad "the file does not end with its write time"
+	fi
+}
+
 main() {
 	local h
 
@@ -470,6 +525,8 @@ main() {
 	fi
 	HAS_HEALTH=0
 	has_word health show && HAS_HEALTH=1
+	HAS_STATS=0
+	has_word stats && HAS_STATS=1
 	HAS_VRRP=0
 	has_word vrrp show && [ -e "$FAILOVER" ] && HAS_VRRP=1
 	trap cleanup EXIT
@@ -523,6 +580,11 @@ main() {
 		do_failover
 	else
 		SKIPPED+=("VRRP failover")
+	fi
+	if [ $HAS_STATS -eq 1 ]; then
+		do_stats
+	else
+		SKIPPED+=("stats file")
 	fi
 
 	echo
