@@ -45,6 +45,11 @@ struct cmd_node {
 	const char *help;		/* one line for the usage text */
 	/* or a group of further keywords: */
 	const struct cmd_node *sub;
+	/* A word that is a query at runtime and a setting in the config
+	 * file (stats): the config file's verb, arguments and handler. */
+	enum cmd_verb cfg_verb;
+	const char *cfg_args;
+	cmd_handler cfg_parse;
 };
 
 /* Optional trailing words such as "sticky" or "weight N". */
@@ -470,6 +475,51 @@ static int h_udp_timeout(struct cmd_parser *p, struct cmd *c)
 	return p_duration(p, "udp-timeout", &c->duration_ms) ?: p_end(p);
 }
 
+static int opt_interval(struct cmd_parser *p, struct cmd *c)
+{
+	int err = p_duration(p, "interval", &c->duration_ms);
+
+	if (err)
+		return err;
+	if (c->duration_ms < CMD_STATS_INTERVAL_MIN_MS ||
+	    c->duration_ms > CMD_STATS_INTERVAL_MAX_MS) {
+		seterr(p, "bad interval '%s'; expected 10ms..1h",
+		       Q(p->argv[p->i - 1]));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The file is named in logs and written back by save: an absolute path of
+ * printable bytes (cmd_split already excludes blanks and '#'), naming a
+ * file rather than a directory.
+ */
+static int h_stats_file(struct cmd_parser *p, struct cmd *c)
+{
+	static const struct cmd_opt opts[] = {
+		{ "interval", opt_interval },
+	};
+	const char *w = next(p, "FILE");
+	size_t len, i;
+
+	if (!w)
+		return -EINVAL;
+	len = strlen(w);
+	for (i = 0; i < len; i++)
+		if (w[i] <= ' ' || w[i] >= 0x7f)
+			break;
+	if (w[0] != '/' || i < len || w[len - 1] == '/' ||
+	    len >= sizeof(c->path)) {
+		seterr(p, "bad stats file '%s'; expected an absolute path to "
+		       "a file, e.g. /var/lib/node_exporter/xlb.prom", Q(w));
+		return -EINVAL;
+	}
+	memcpy(c->path, w, len + 1);
+	c->duration_ms = CMD_STATS_INTERVAL_DEFAULT_MS;
+	return P_OPTIONS(p, c, opts);
+}
+
 /* ---- the tables ----------------------------------------------------- */
 
 #define CFG	CMD_CTX_CONFIG
@@ -518,6 +568,10 @@ static const struct cmd_node top_nodes[] = {
 	  .help = "tracked flows, of all VIPs or of one" },
 	{ .word = "save", .verb = CMD_SAVE, .ctx = RUN, .args = "",
 	  .parse = h_none, .help = "print the running config" },
+	{ .word = "stats", .verb = CMD_STATS, .ctx = CFG | RUN, .args = "",
+	  .parse = h_none, .help = "print the stats file's text (Prometheus "
+	  "format)", .cfg_verb = CMD_STATS_FILE,
+	  .cfg_args = "FILE [interval DURATION]", .cfg_parse = h_stats_file },
 	{ .word = "shutdown", .verb = CMD_SHUTDOWN, .ctx = RUN, .args = "",
 	  .parse = h_none, .help = "detach the data path and stop xlbd" },
 	{ .word = "interface", .verb = CMD_INTERFACE, .ctx = CFG,
@@ -612,7 +666,13 @@ int cmd_parse(int argc, char *const *argv, unsigned int ctx, struct cmd *out,
 	c.verb = n->verb;
 	p.path = path;
 	p.args = n->args;
-	ret = n->parse(&p, &c);
+	if ((ctx & CMD_CTX_CONFIG) && n->cfg_parse) {
+		c.verb = n->cfg_verb;
+		p.args = n->cfg_args;
+		ret = n->cfg_parse(&p, &c);
+	} else {
+		ret = n->parse(&p, &c);
+	}
 	if (ret)
 		return ret;
 	*out = c;
@@ -688,6 +748,7 @@ bool cmd_is_mutation(enum cmd_verb verb)
 	case CMD_CONNTRACK_SIZE:
 	case CMD_TABLE_SIZE:
 	case CMD_UDP_TIMEOUT:
+	case CMD_STATS_FILE:
 		return true;
 	default:
 		return false;

@@ -7,6 +7,7 @@
 #ifndef XLB_CMD_H
 #define XLB_CMD_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <net/if.h>
 #include "addr.h"
@@ -27,6 +28,7 @@ enum cmd_verb {
 	CMD_FLOWS,		/* flows [PROTO VIP:PORT] */
 	CMD_SAVE,		/* save */
 	CMD_SHUTDOWN,		/* shutdown: detach the data path, exit */
+	CMD_STATS,		/* stats: the stats file's text, now */
 	/* daemon statements: config file only */
 	CMD_INTERFACE,		/* interface IFACE [generic] */
 	CMD_HASH_SEED,		/* hash-seed N */
@@ -34,6 +36,7 @@ enum cmd_verb {
 	CMD_CONNTRACK_SIZE,	/* conntrack-size N */
 	CMD_TABLE_SIZE,		/* table-size N (prime) */
 	CMD_UDP_TIMEOUT,	/* udp-timeout DURATION */
+	CMD_STATS_FILE,		/* stats FILE [interval DURATION] */
 	CMD__MAX
 };
 
@@ -51,12 +54,19 @@ struct cmd {
 	struct ip_addr addr;	/* backend, encap source */
 	__u32 weight;		/* backend add (default 100) / weight */
 	__u64 num;		/* hash-seed, conntrack-size, table-size */
-	__u64 duration_ms;	/* drain timeout (0 = none), udp-timeout */
+	__u64 duration_ms;	/* drain timeout (0 = none), udp-timeout,
+				 * stats interval */
 	bool force;		/* backend del ... force */
 	bool has_vip;		/* flows: a VIP filter was given */
 	bool generic;		/* interface ... generic */
 	char iface[IF_NAMESIZE];
+	char path[PATH_MAX];	/* stats FILE: absolute, printable */
 };
+
+/* stats FILE [interval DURATION]: the interval's bounds and default. */
+#define CMD_STATS_INTERVAL_MIN_MS	10
+#define CMD_STATS_INTERVAL_MAX_MS	3600000
+#define CMD_STATS_INTERVAL_DEFAULT_MS	5000
 
 /*
  * Parse one statement. ctx is CMD_CTX_CONFIG or CMD_CTX_RUNTIME; a verb not

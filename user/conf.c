@@ -38,6 +38,7 @@ void conf_init(struct conf *c)
 	c->conntrack_size = XLB_CONNTRACK_DEFAULT;
 	c->table_size = XLB_RING_SIZE_DEFAULT;
 	c->udp_timeout_ms = XLB_UDP_TIMEOUT_NS_DEFAULT / 1000000;
+	c->stats_interval_ms = CMD_STATS_INTERVAL_DEFAULT_MS;
 }
 
 void conf_free(struct conf *c)
@@ -331,6 +332,11 @@ static int apply(struct conf *c, const struct cmd *cmd, unsigned int flags,
 	case CMD_UDP_TIMEOUT:
 		c->udp_timeout_ms = cmd->duration_ms;
 		return 0;
+	case CMD_STATS_FILE:
+		snprintf(c->stats_path, sizeof(c->stats_path), "%s",
+			 cmd->path);
+		c->stats_interval_ms = cmd->duration_ms;
+		return 0;
 	default:
 		seterr(err, errlen, "not a configuration change");
 		return -EOPNOTSUPP;
@@ -352,6 +358,7 @@ static bool is_setting(enum cmd_verb verb)
 	case CMD_CONNTRACK_SIZE:
 	case CMD_TABLE_SIZE:
 	case CMD_UDP_TIMEOUT:
+	case CMD_STATS_FILE:
 		return true;
 	default:
 		return false;
@@ -561,6 +568,10 @@ int conf_write(const struct conf *c, FILE *f, bool objects_only)
 		fprintf(f, "table-size %u\n", c->table_size);
 		fprintf(f, "udp-timeout %s\n",
 			duration_str(c->udp_timeout_ms, d, sizeof(d)));
+		if (c->stats_path[0])
+			fprintf(f, "stats %s interval %s\n", c->stats_path,
+				duration_str(c->stats_interval_ms, d,
+					     sizeof(d)));
 	}
 	for (i = 0; i < c->n_vips; i++) {
 		const struct conf_vip *v = &c->vips[i];
@@ -624,6 +635,8 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 	    a->conntrack_size != b->conntrack_size ||
 	    a->table_size != b->table_size ||
 	    a->udp_timeout_ms != b->udp_timeout_ms ||
+	    strcmp(a->stats_path, b->stats_path) ||
+	    a->stats_interval_ms != b->stats_interval_ms ||
 	    a->n_vips != b->n_vips)
 		return false;
 	for (i = 0; i < a->n_vips; i++) {

@@ -37,6 +37,8 @@ struct conf {
 	__u32 conntrack_size;
 	__u32 table_size;
 	__u64 udp_timeout_ms;
+	char stats_path[PATH_MAX];	/* "": no stats file */
+	__u64 stats_interval_ms;
 	struct conf_vip *vips;
 	size_t n_vips, cap_vips;
 };

@@ -185,6 +185,33 @@ static void test_daemon_statements(void **state)
 	assert_true(cmd_is_mutation(c.verb));
 }
 
+/* One word, two statements: a setting in the file, a query at runtime. */
+static void test_stats(void **state)
+{
+	struct cmd c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse("stats /var/lib/ne/xlb.prom", CFG, &c, err,
+			       sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_STATS_FILE);
+	assert_string_equal(c.path, "/var/lib/ne/xlb.prom");
+	assert_int_equal(c.duration_ms, 5000);
+	assert_true(cmd_is_mutation(c.verb));
+	assert_int_equal(parse("stats /x.prom interval 10ms", CFG, &c, err,
+			       sizeof(err)), 0);
+	assert_string_equal(c.path, "/x.prom");
+	assert_int_equal(c.duration_ms, 10);
+	assert_int_equal(parse("stats /x.prom interval 1h", CFG, &c, err,
+			       sizeof(err)), 0);
+	assert_int_equal(c.duration_ms, 3600000);
+	assert_int_equal(parse("stats", RUN, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_STATS);
+	assert_false(cmd_is_mutation(c.verb));
+	assert_non_null(strstr(cmd_usage(), "  stats\n      print the stats "
+			       "file's text (Prometheus format)\n"));
+}
+
 struct bad_case {
 	unsigned int ctx;
 	const char *line;
@@ -193,11 +220,11 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
 	{ RUN, "", "missing command; expected one of: vip backend status "
-	  "flows save shutdown" },
-	{ CFG, "", "missing command; expected one of: vip backend interface "
-	  "hash-seed encap-source conntrack-size table-size udp-timeout" },
+	  "flows save stats shutdown" },
+	{ CFG, "", "missing command; expected one of: vip backend stats "
+	  "interface hash-seed encap-source conntrack-size table-size udp-timeout" },
 	{ RUN, "vips", "unknown word 'vips'; expected one of: vip backend "
-	  "status flows save shutdown" },
+	  "status flows save stats shutdown" },
 	{ RUN, "vip", "missing word after 'vip'; expected one of: add del "
 	  "list" },
 	{ CFG, "vip", "missing word after 'vip'; expected one of: add" },
@@ -303,9 +330,27 @@ static const struct bad_case bad_cases[] = {
 	  "2..1048573" },
 	{ CFG, "udp-timeout 30", "bad udp-timeout '30'; expected a number "
 	  "with a unit (ms s m h), e.g. 250ms or 2s" },
+	{ RUN, "stats /x.prom", "unexpected word '/x.prom'; usage: stats" },
+	{ CFG, "stats", "missing FILE; usage: stats FILE [interval DURATION]" },
+	{ CFG, "stats x.prom", "bad stats file 'x.prom'; expected an absolute "
+	  "path to a file, e.g. /var/lib/node_exporter/xlb.prom" },
+	{ CFG, "stats /var/lib/", "bad stats file '/var/lib/'; expected an "
+	  "absolute path to a file, e.g. /var/lib/node_exporter/xlb.prom" },
+	{ CFG, "stats /a\x7f" "b", "bad stats file '/a?b'; expected an absolute "
+	  "path to a file, e.g. /var/lib/node_exporter/xlb.prom" },
+	{ CFG, "stats /x.prom interval", "missing DURATION; usage: stats FILE "
+	  "[interval DURATION]" },
+	{ CFG, "stats /x.prom interval 9ms", "bad interval '9ms'; expected "
+	  "10ms..1h" },
+	{ CFG, "stats /x.prom interval 61m", "bad interval '61m'; expected "
+	  "10ms..1h" },
+	{ CFG, "stats /x.prom interval 2", "bad interval '2'; expected a "
+	  "number with a unit (ms s m h), e.g. 250ms or 2s" },
+	{ CFG, "stats /x.prom interval 1s interval 2s", "'interval' given "
+	  "twice" },
 	/* Bad words are quoted harmlessly and bounded. */
 	{ RUN, "vip\x01", "unknown word 'vip?'; expected one of: vip backend "
-	  "status flows save shutdown" },
+	  "status flows save stats shutdown" },
 	{ RUN, "vip add tcp aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	  "aaaaaaa",
 	  "bad VIP 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'; expected "
@@ -361,6 +406,8 @@ static void test_usage(void **state)
 		"      tracked flows, of all VIPs or of one\n"
 		"  save\n"
 		"      print the running config\n"
+		"  stats\n"
+		"      print the stats file's text (Prometheus format)\n"
 		"  shutdown\n"
 		"      detach the data path and stop xlbd\n");
 }
@@ -384,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_backend),
 		cmocka_unit_test(test_queries),
 		cmocka_unit_test(test_daemon_statements),
+		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_small_err_buffer),

@@ -30,6 +30,7 @@ static const char sample[] =
 	"conntrack-size 2048\r\n"
 	"table-size 13\n"
 	"udp-timeout 2m\n"
+	"stats /run/xlb/xlb.prom interval 250ms\n"
 	"vip add tcp 198.18.0.100:80 sticky\n"
 	"backend add tcp 198.18.0.100:80 198.18.0.11 weight 50\n"
 	"backend add tcp 198.18.0.100:80 2001:db8::12\n"
@@ -48,6 +49,7 @@ static const char sample_written[] =
 	"conntrack-size 2048\n"
 	"table-size 13\n"
 	"udp-timeout 2m\n"
+	"stats /run/xlb/xlb.prom interval 250ms\n"
 	"\n"
 	"vip add tcp 198.18.0.100:80 sticky mode ipip\n"
 	"backend add tcp 198.18.0.100:80 198.18.0.11 weight 50\n"
@@ -108,6 +110,8 @@ static void test_parse_sample(void **state)
 	assert_int_equal(c.conntrack_size, 2048);
 	assert_int_equal(c.table_size, 13);
 	assert_int_equal(c.udp_timeout_ms, 120000);
+	assert_string_equal(c.stats_path, "/run/xlb/xlb.prom");
+	assert_int_equal(c.stats_interval_ms, 250);
 	assert_int_equal(c.n_vips, 2);
 
 	a = ip("198.18.0.100");
@@ -149,6 +153,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c.conntrack_size, XLB_CONNTRACK_DEFAULT);
 	assert_int_equal(c.table_size, XLB_RING_SIZE_DEFAULT);
 	assert_int_equal(c.udp_timeout_ms, 30000);
+	assert_string_equal(c.stats_path, "");
+	assert_int_equal(c.stats_interval_ms, 5000);
 	assert_int_equal(c.encap_src4.family, 0);
 	assert_int_equal(c.encap_src6.family, 0);
 	assert_false(c.generic);
@@ -220,8 +226,19 @@ static const struct bad_file bad_files[] = {
 	  "t.conf:4: IPv4 encap-source already set on line 2" },
 	{ "interface eth0\nfrontend x\n", -EINVAL,
 	  "t.conf:2: unknown word 'frontend'; expected one of: vip backend "
-	  "interface hash-seed encap-source conntrack-size table-size "
+	  "stats interface hash-seed encap-source conntrack-size table-size "
 	  "udp-timeout" },
+	{ "interface eth0\nstats /a.prom\n\nstats /b.prom interval 1s\n",
+	  -EINVAL, "t.conf:4: 'stats' already set on line 2" },
+	{ "interface eth0\nstats\n", -EINVAL, "t.conf:2: missing FILE; "
+	  "usage: stats FILE [interval DURATION]" },
+	{ "interface eth0\nstats xlb.prom\n", -EINVAL, "t.conf:2: bad stats "
+	  "file 'xlb.prom'; expected an absolute path to a file, e.g. "
+	  "/var/lib/node_exporter/xlb.prom" },
+	{ "interface eth0\nstats /a.prom interval 5ms\n", -EINVAL,
+	  "t.conf:2: bad interval '5ms'; expected 10ms..1h" },
+	{ "interface eth0\nstats /a.prom every 5s\n", -EINVAL,
+	  "t.conf:2: unknown word 'every'; expected one of: interval" },
 	{ "interface eth0\r\n\r\nstatus\r\n", -EINVAL,
 	  "t.conf:3: 'status' is not allowed in a config file" },
 	{ HEAD BE "198.18.0.11\nbackend add tcp 198.18.0.100:81 198.18.0.12\n",
@@ -534,6 +551,7 @@ static void test_apply_changes(void **state)
 		 "encap-source 2001:db8::1\n"
 		 "encap-source 198.18.0.1\nconntrack-size 2048\n"
 		 "table-size 13\nudp-timeout 120s\n"
+		 "stats /run/xlb/xlb.prom interval 250ms\n"
 		 "vip add udp [2001:db8::100]:53\n"
 		 "vip add tcp 198.18.0.100:80 sticky\n"
 		 "backend add tcp 198.18.0.100:80 2001:db8::12 weight 7\n", &d);
@@ -547,6 +565,13 @@ static void test_apply_changes(void **state)
 	d.hash_seed = 8;
 	assert_false(conf_equal(&c, &d));
 	d.hash_seed = 7;
+	d.stats_interval_ms = 251;
+	assert_false(conf_equal(&c, &d));
+	d.stats_interval_ms = 250;
+	d.stats_path[1] = 'R';
+	assert_false(conf_equal(&c, &d));
+	d.stats_path[1] = 'r';
+	assert_true(conf_equal(&c, &d));
 	d.encap_src6.family = 0;
 	assert_false(conf_equal(&c, &d));
 	conf_free(&d);
@@ -609,6 +634,11 @@ static void rnd_conf(struct conf *c)
 	c->conntrack_size = 1024 + rnd() % ((1u << 26) - 1023);
 	c->table_size = primes[rnd() % 6];
 	c->udp_timeout_ms = rnd_duration();
+	if (rnd() & 1) {
+		snprintf(c->stats_path, sizeof(c->stats_path),
+			 "/var/lib/x%u/xlb.prom", rnd() % 1000);
+		c->stats_interval_ms = 10 + rnd() % 3599991;
+	}
 	nv = rnd() % 12;
 	for (i = 0; i < nv; i++) {
 		memset(&cmd, 0, sizeof(cmd));

@@ -325,7 +325,7 @@ static void test_local_check(void **state)
 	assert_false(r.connected);
 	assert_int_equal(r.rc, 1);
 	assert_string_equal(r.errs, "xlbctl: unknown word 'vips'; expected "
-			    "one of: vip backend status flows save shutdown\n");
+			    "one of: vip backend status flows save stats shutdown\n");
 	run_xlbctl("{\"ok\":true}", true, &r, "interface", "eth1", NULL);
 	assert_false(r.connected);
 	assert_int_equal(r.rc, 1);
