@@ -375,6 +375,11 @@ static bool be_active(const struct lb_be *be)
 	       be->weight > 0;
 }
 
+__u32 lb_be_effective_weight(const struct lb_be *be)
+{
+	return be_active(be) ? be->weight : 0;
+}
+
 /* Do the active members and weights of two backend sets differ? */
 static bool ring_members_differ(const struct lb_vip *cur,
 				const struct lb_vip *nv)
@@ -656,6 +661,13 @@ int lb_apply(struct lb *lb, const struct conf *c, char *err, size_t errlen)
 			snprintf(err, errlen, "no free VIP id");
 			goto rollback;
 		}
+		/* A free id: nothing counts on it until it is published. */
+		ret = cur ? 0 : lb->ops->vip_ctr_zero(lb->ctx, v->id);
+		if (ret) {
+			snprintf(err, errlen, "zeroing the counters of VIP id "
+				 "%u: %s", v->id, strerror(-ret));
+			goto rollback;
+		}
 		v->be = calloc(cv->n_be ? cv->n_be : 1, sizeof(*v->be));
 		if (!v->be) {
 			ret = -ENOMEM;
@@ -675,6 +687,14 @@ int lb_apply(struct lb *lb, const struct conf *c, char *err, size_t errlen)
 			if (!be->id) {
 				ret = -ENOSPC;
 				snprintf(err, errlen, "no free backend id");
+				goto rollback;
+			}
+			ret = ob ? 0 : lb->ops->backend_ctr_zero(lb->ctx,
+								 be->id);
+			if (ret) {
+				snprintf(err, errlen, "zeroing the counters of "
+					 "backend id %u: %s", be->id,
+					 strerror(-ret));
 				goto rollback;
 			}
 			be->flags = XLB_BE_F_VALID;

@@ -37,6 +37,10 @@ struct lb_map_ops {
 	 * and *size fits; -ENOENT without a ring */
 	int (*ring_read)(void *ctx, __u32 vip_id, __u32 *size, __u32 *table,
 			 __u32 table_len);
+	/* zero the per-CPU counters of a newly allocated id, so a new VIP or
+	 * backend never shows the counts of a former owner of its id */
+	int (*vip_ctr_zero)(void *ctx, __u32 vip_id);
+	int (*backend_ctr_zero)(void *ctx, __u32 id);
 };
 
 /* Backend ids: never-used ids first (ascending), then freed ids in the
@@ -123,6 +127,12 @@ const struct lb_be *lb_be_by_id(const struct lb *lb, __u32 id,
  */
 int lb_set_down(struct lb *lb, __u8 proto, const struct ip_addr *vip,
 		__u16 port, const struct ip_addr *addr, bool down);
+
+/*
+ * The weight a backend has in its VIP's table now: its configured weight,
+ * or 0 while it is draining or down.
+ */
+__u32 lb_be_effective_weight(const struct lb_be *be);
 
 /* Ids deleted since the last call (for the conntrack purge); the caller
  * frees the array. */

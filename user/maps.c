@@ -725,6 +725,33 @@ out:
 	return err;
 }
 
+static int ctr_zero(struct maps *m, const struct bpf_map *map, __u32 id)
+{
+	struct xlb_ctr *vals = calloc(m->ncpus, sizeof(*vals));
+	int err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_update_elem(map_fd(map), &id, vals, 0))
+		err = -errno;
+	free(vals);
+	return err;
+}
+
+static int op_vip_ctr_zero(void *ctx, __u32 vip_id)
+{
+	struct maps *m = ctx;
+
+	return ctr_zero(m, m->skel->maps.xlb_vip_stats, vip_id);
+}
+
+static int op_backend_ctr_zero(void *ctx, __u32 id)
+{
+	struct maps *m = ctx;
+
+	return ctr_zero(m, m->skel->maps.xlb_backend_stats, id);
+}
+
 const struct lb_map_ops maps_lb_ops = {
 	.vip_put = op_vip_put,
 	.vip_del = op_vip_del,
@@ -735,4 +762,6 @@ const struct lb_map_ops maps_lb_ops = {
 	.ring_set = op_ring_set,
 	.ring_del = op_ring_del,
 	.ring_read = op_ring_read,
+	.vip_ctr_zero = op_vip_ctr_zero,
+	.backend_ctr_zero = op_backend_ctr_zero,
 };

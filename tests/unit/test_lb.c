@@ -41,6 +41,9 @@ struct fake {
 	int creates;
 	__u32 addr_count[4];		/* by last address byte % 4 */
 	int warnings;
+	int vip_zeroed[XLB_MAX_VIPS];	/* counter resets per id */
+	int be_zeroed[64];
+	int zero_err;			/* returned by the resets when set */
 };
 
 static struct fake F;
@@ -159,6 +162,26 @@ static int f_ring_read(void *ctx, __u32 vip_id, __u32 *size, __u32 *table,
 	return 0;
 }
 
+static int f_vip_ctr_zero(void *ctx, __u32 vip_id)
+{
+	(void)ctx;
+	assert_true(vip_id < XLB_MAX_VIPS);
+	if (F.zero_err)
+		return F.zero_err;
+	F.vip_zeroed[vip_id]++;
+	return 0;
+}
+
+static int f_backend_ctr_zero(void *ctx, __u32 id)
+{
+	(void)ctx;
+	assert_true(id > 0 && id < 64);
+	if (F.zero_err)
+		return F.zero_err;
+	F.be_zeroed[id]++;
+	return 0;
+}
+
 static const struct lb_map_ops fake_ops = {
 	.vip_put = f_vip_put,
 	.vip_del = f_vip_del,
@@ -169,6 +192,8 @@ static const struct lb_map_ops fake_ops = {
 	.ring_set = f_ring_set,
 	.ring_del = f_ring_del,
 	.ring_read = f_ring_read,
+	.vip_ctr_zero = f_vip_ctr_zero,
+	.backend_ctr_zero = f_backend_ctr_zero,
 };
 
 static void f_warn(void *arg, const char *msg)
@@ -438,11 +463,57 @@ static void test_recover(void **state)
 	/* same model: the table in use is identical, so no new one is made */
 	assert_int_equal(apply(V1 B1 B2), 0);
 	EXPECT("backend_put 1 1", "backend_put 2 1");
+	/* recovered ids keep their counters */
+	assert_int_equal(F.vip_zeroed[0], 1);
+	assert_int_equal(F.be_zeroed[1], 1);
+	assert_int_equal(F.be_zeroed[2], 1);
 	assert_int_equal(F.creates, i);
 	assert_int_equal(F.ring[0], 1);
 	/* and new ids skip the recovered ones */
 	assert_int_equal(apply(V1 B1 B2 B3), 0);
 	EXPECT("backend_put 3 1", "ring_set 0");
+}
+
+/* A newly allocated id starts from zero; a kept one keeps its counts. */
+static void test_counters_zeroed(void **state)
+{
+	const struct lb_vip *v;
+
+	(void)state;
+	assert_int_equal(apply(V1 B1 B2), 0);
+	assert_int_equal(F.vip_zeroed[0], 1);
+	assert_int_equal(F.be_zeroed[1], 1);
+	assert_int_equal(F.be_zeroed[2], 1);
+	assert_int_equal(apply(V1 B1 B2 B3), 0);
+	assert_int_equal(F.vip_zeroed[0], 1);
+	assert_int_equal(F.be_zeroed[1], 1);
+	assert_int_equal(F.be_zeroed[2], 1);
+	assert_int_equal(F.be_zeroed[3], 1);
+	assert_int_equal(apply(V1 B1 B2 B3 "vip add tcp 198.18.0.100:443\n"),
+			 0);
+	assert_int_equal(F.vip_zeroed[1], 1);
+	/* a failed reset refuses the change before anything is published */
+	F.zero_err = -EIO;
+	F.n_ev = 0;
+	assert_int_equal(apply(V1 B1 B2 B3 "vip add tcp 198.18.0.100:443\n"
+			       "backend add tcp 198.18.0.100:80 198.18.0.14\n"),
+			 -EIO);
+	assert_int_equal(F.n_ev, 0);
+	assert_int_equal(LB.vips[0].n_be, 3);
+	assert_int_equal(apply(V1 B1 B2 B3 "vip add tcp 198.18.0.100:443\n"
+			       "vip add tcp 198.18.0.100:8080\n"), -EIO);
+	assert_int_equal(F.n_ev, 0);
+	assert_int_equal(LB.n_vips, 2);
+	F.zero_err = 0;
+	/* the effective weight: 0 while draining */
+	assert_int_equal(apply("vip add tcp 198.18.0.100:80\n"
+			       "backend add tcp 198.18.0.100:80 198.18.0.11 "
+			       "weight 7\n" B2
+			       "backend drain tcp 198.18.0.100:80 198.18.0.12\n"),
+			 0);
+	v = &LB.vips[0];
+	assert_int_equal(lb_be_effective_weight(&v->be[0]), 7);
+	assert_int_equal(lb_be_effective_weight(&v->be[1]), 0);
 }
 
 static void test_seed_change_rebuilds(void **state)
@@ -525,6 +596,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counters_zeroed, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_seed_change_rebuilds,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_down, setup, teardown),
