@@ -20,8 +20,10 @@ ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine)
 PKGS     := libbpf libxdp json-c
 
 CFLAGS   ?= -O2 -g
+# The version xlb_build_info reports.
+XLB_VERSION ?= $(shell git describe --tags --always 2>/dev/null || echo unknown)
 XCFLAGS  := $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(B) \
-	    -D_GNU_SOURCE -MMD -MP
+	    -D_GNU_SOURCE -DXLB_VERSION='"$(XLB_VERSION)"' -MMD -MP
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lxdp -ljson-c) -lelf -lz
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPFFLAGS := -O2 -g -target bpf -Wall -Werror -Iinclude -idirafter $(ARCH_INC)

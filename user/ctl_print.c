@@ -222,6 +222,11 @@ int ctl_print(enum cmd_verb verb, struct json_object *data, FILE *f)
 	case CMD_FLOWS:
 		err = print_flows(data, f);
 		break;
+	case CMD_STATS:
+		if (json_object_object_get_ex(data, "text", &v) &&
+		    json_object_is_type(v, json_type_string))
+			fputs(json_object_get_string(v), f);
+		break;
 	case CMD_SAVE:
 		if (json_object_object_get_ex(data, "config", &v) &&
 		    json_object_is_type(v, json_type_string)) {

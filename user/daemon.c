@@ -212,6 +212,7 @@ static int recover(struct daemon *d)
 
 struct flow_count {
 	__u32 *per_be;		/* XLB_MAX_BACKENDS */
+	__u64 entries;		/* every entry, live or not */
 	__u64 now, udp_ns;
 };
 
@@ -220,14 +221,16 @@ static int count_cb(void *arg, const struct xlb_flow_key *k,
 {
 	struct flow_count *fc = arg;
 
+	fc->entries++;
 	if (f->backend_id < XLB_MAX_BACKENDS &&
 	    lb_flow_live(k, f, fc->now, fc->udp_ns))
 		fc->per_be[f->backend_id]++;
 	return 0;
 }
 
-/* Live flows per backend id; the caller frees the array. */
-static __u32 *live_flows(struct daemon *d)
+/* Live flows per backend id; the caller frees the array. With entries,
+ * also the number of conntrack entries. */
+static __u32 *live_flows_count(struct daemon *d, __u64 *entries)
 {
 	struct flow_count fc = {
 		.now = now_ns(),
@@ -244,13 +247,21 @@ static __u32 *live_flows(struct daemon *d)
 		errno = -err;
 		return NULL;
 	}
+	if (entries)
+		*entries = fc.entries;
 	return fc.per_be;
+}
+
+static __u32 *live_flows(struct daemon *d)
+{
+	return live_flows_count(d, NULL);
 }
 
 /* --- committing a new model -------------------------------------------- */
 
 static void drain_timer_cb(struct ev_loop *loop, void *arg);
 static void purge_timer_cb(struct ev_loop *loop, void *arg);
+static void stats_configure(struct daemon *d);
 
 static void post_apply(struct daemon *d)
 {
@@ -362,6 +373,7 @@ static int commit(struct daemon *d, struct conf *nc, __u64 hash, char *err,
 	d->conf = *nc;
 	d->conf_hash = hash;
 	post_apply(d);
+	stats_configure(d);
 	return ret;
 restore:
 	state_write(d->state_path, &d->conf, d->conf_hash);
@@ -722,6 +734,230 @@ static struct json_object *q_save(struct daemon *d, char *err, size_t errlen)
 	return data;
 }
 
+/* --- stats ---------------------------------------------------------------- */
+
+#ifndef XLB_VERSION
+#define XLB_VERSION "unknown"
+#endif
+
+/*
+ * Conntrack counts for the stats. A walk of millions of entries takes a
+ * while (see docs/stats.md), so the counts are reused until four times the
+ * last walk's duration has passed: walking never takes more than a fifth
+ * of the daemon's time, and a small conntrack is counted for every write.
+ */
+static int stats_ct_refresh(struct daemon *d)
+{
+	__u64 start = ev_now_ms(), entries, end;
+	__u32 *flows;
+
+	if (d->stats_flows && start < d->stats_ct_next_ms)
+		return 0;
+	flows = live_flows_count(d, &entries);
+	if (!flows)
+		return -errno;
+	end = ev_now_ms();
+	free(d->stats_flows);
+	d->stats_flows = flows;
+	d->stats_ct_entries = entries;
+	d->stats_ct_walk_ms = end - start;
+	d->stats_ct_next_ms = end + 4 * d->stats_ct_walk_ms;
+	return 0;
+}
+
+void daemon_stats_free(struct daemon_stats *ds)
+{
+	free(ds->vips);
+	free(ds->backends);
+	free(ds->vrrp);
+	memset(ds, 0, sizeof(*ds));
+}
+
+int daemon_stats_fill(struct daemon *d, struct daemon_stats *ds)
+{
+	struct stats_snapshot *s = &ds->snap;
+	size_t i, j, n_be = 0;
+	struct timespec ts;
+	struct xlb_ctr ctr;
+	__u32 k;
+	int err;
+
+	memset(ds, 0, sizeof(*ds));
+	err = stats_ct_refresh(d);
+	if (err)
+		return err;
+	for (i = 0; i < d->conf.n_vips; i++)
+		n_be += d->conf.vips[i].n_be;
+	ds->vips = calloc(d->conf.n_vips ? d->conf.n_vips : 1,
+			  sizeof(*ds->vips));
+	ds->backends = calloc(n_be ? n_be : 1, sizeof(*ds->backends));
+	if (!ds->vips || !ds->backends) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	s->vips = ds->vips;
+	s->backends = ds->backends;
+	for (i = 0; i < d->conf.n_vips; i++) {
+		const struct conf_vip *v = &d->conf.vips[i];
+		const struct lb_vip *lv = lb_vip_find(&d->lb, v->proto,
+						      &v->addr, v->port);
+		struct stats_vip *sv = &ds->vips[s->n_vips++];
+
+		sv->addr = v->addr;
+		sv->port = v->port;
+		sv->proto = v->proto;
+		if (lv) {
+			err = maps_vip_ctr(&d->maps, lv->id, &ctr);
+			if (err)
+				goto fail;
+			sv->packets = ctr.packets;
+			sv->bytes = ctr.bytes;
+			sv->new_flows = ctr.new_flows;
+		}
+		for (j = 0; j < v->n_be; j++) {
+			const struct conf_backend *b = &v->be[j];
+			const struct lb_be *lb = lv ? lb_be_find(lv, &b->addr) :
+						      NULL;
+			struct stats_backend *sb =
+				&ds->backends[s->n_backends++];
+
+			sb->vip = i;
+			sb->addr = b->addr;
+			sb->draining = b->draining;
+			/* Not in the maps (an apply failed half way): no
+			 * traffic, nothing counted. */
+			if (!lb)
+				continue;
+			err = maps_backend_ctr(&d->maps, lb->id, &ctr);
+			if (err)
+				goto fail;
+			sb->packets = ctr.packets;
+			sb->bytes = ctr.bytes;
+			sb->new_flows = ctr.new_flows;
+			sb->active_flows = d->stats_flows[lb->id];
+			sb->weight = lb_be_effective_weight(lb);
+			sb->up = !lb->down;
+		}
+	}
+	for (k = 0; k < XLB_STAT_MAX; k++) {
+		err = maps_global_ctr(&d->maps, k, &s->global[k]);
+		if (err)
+			goto fail;
+	}
+	s->ct_entries = d->stats_ct_entries;
+	s->ct_capacity = d->maps.ct_size;
+	s->version = XLB_VERSION;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	s->time_ms = (__u64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return 0;
+fail:
+	daemon_stats_free(ds);
+	return err;
+}
+
+/* One write; an error is logged when it differs from the last one, not at
+ * every interval. */
+static void stats_write(struct daemon *d)
+{
+	struct daemon_stats ds;
+	const char *what = "collecting the stats for";
+	int ret;
+
+	ret = daemon_stats_fill(d, &ds);
+	if (!ret) {
+		what = "writing";
+		ret = stats_write_file(d->stats_path, &ds.snap);
+		daemon_stats_free(&ds);
+	}
+	if (ret && ret != d->stats_err)
+		log_err("stats: %s %s: %s (logged again only if the error "
+			"changes)", what, d->stats_path, strerror(-ret));
+	else if (!ret && d->stats_err)
+		log_info("stats: %s written again", d->stats_path);
+	d->stats_err = ret;
+}
+
+static void stats_timer_cb(struct ev_loop *loop, void *arg)
+{
+	struct daemon *d = arg;
+
+	d->stats_timer = NULL;
+	stats_write(d);
+	d->stats_timer = ev_timer_add(loop, d->stats_interval_ms,
+				      stats_timer_cb, d);
+	if (!d->stats_timer)
+		log_err("stats: arming the timer: %s; %s is no longer "
+			"written", strerror(errno), d->stats_path);
+}
+
+/* Follow the model's stats statement: a new file or interval takes effect
+ * at once, with a first write now. */
+static void stats_configure(struct daemon *d)
+{
+	const struct conf *c = &d->conf;
+	char dur[32];
+
+	if (!c->stats_path[0] && !d->stats_path[0])
+		return;
+	if (!strcmp(c->stats_path, d->stats_path) &&
+	    c->stats_interval_ms == d->stats_interval_ms)
+		return;
+	if (d->stats_timer)
+		ev_timer_cancel(d->loop, d->stats_timer);
+	d->stats_timer = NULL;
+	if (!c->stats_path[0])
+		log_info("stats: %s is no longer written", d->stats_path);
+	memcpy(d->stats_path, c->stats_path, sizeof(d->stats_path));
+	d->stats_interval_ms = c->stats_interval_ms;
+	d->stats_err = 0;
+	if (!d->stats_path[0])
+		return;
+	log_info("stats: writing %s every %s", d->stats_path,
+		 duration_str(d->stats_interval_ms, dur, sizeof(dur)));
+	d->stats_timer = ev_timer_add(d->loop, 0, stats_timer_cb, d);
+	if (!d->stats_timer)
+		log_err("stats: arming the timer: %s; %s is not written",
+			strerror(errno), d->stats_path);
+}
+
+static struct json_object *q_stats(struct daemon *d, char *err,
+				   size_t errlen)
+{
+	struct json_object *data;
+	struct daemon_stats ds;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	ret = daemon_stats_fill(d, &ds);
+	if (ret) {
+		snprintf(err, errlen, "collecting the stats: %s",
+			 strerror(-ret));
+		return NULL;
+	}
+	f = open_memstream(&text, &len);
+	if (!f) {
+		daemon_stats_free(&ds);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	ret = stats_render(&ds.snap, f);
+	if (fclose(f) && !ret)
+		ret = -ENOMEM;
+	daemon_stats_free(&ds);
+	if (ret) {
+		free(text);
+		snprintf(err, errlen, "rendering the stats: %s",
+			 strerror(-ret));
+		return NULL;
+	}
+	data = json_object_new_object();
+	jadd_str(data, "text", text);
+	free(text);
+	return data;
+}
+
 /* backend del without force: refuse while the backend has live flows. */
 static int check_del(struct daemon *d, const struct cmd *cmd, char *err,
 		     size_t errlen)
@@ -826,6 +1062,9 @@ static char *handle(void *arg, const char *line, size_t len)
 		break;
 	case CMD_SAVE:
 		data = q_save(d, err, sizeof(err));
+		break;
+	case CMD_STATS:
+		data = q_stats(d, err, sizeof(err));
 		break;
 	case CMD_SHUTDOWN:
 		log_info("shutdown requested on the control socket");
@@ -1121,6 +1360,7 @@ void daemon_stop(struct daemon *d)
 	free(d->drains);
 	free(d->purge_pending);
 	free(d->purge_active);
+	free(d->stats_flows);
 }
 
 int daemon_detach(const char *conf_path, const char *pin_dir)

@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "lb.h"
 #include "maps.h"
+#include "stats.h"
 
 struct ev_loop;
 struct ev_timer;
@@ -54,6 +55,18 @@ struct daemon {
 	struct maps_ct_cursor purge_cur;
 	struct ev_timer *purge_timer;
 
+	/* the stats file, as running (conf holds the wanted one) */
+	char stats_path[PATH_MAX];
+	__u64 stats_interval_ms;
+	struct ev_timer *stats_timer;
+	int stats_err;			/* last write error logged, or 0 */
+	/* conntrack counts for stats, refreshed at most as often as a walk
+	 * takes a fifth of the time */
+	__u32 *stats_flows;		/* live flows per backend id */
+	__u64 stats_ct_entries;
+	__u64 stats_ct_next_ms;
+	__u64 stats_ct_walk_ms;		/* duration of the last walk */
+
 	bool shutdown;			/* detach the data path on exit */
 	int exit_code;
 };
@@ -63,6 +76,22 @@ struct daemon {
 int daemon_start(struct daemon *d);
 int daemon_run(struct daemon *d);
 void daemon_stop(struct daemon *d);
+
+/*
+ * A snapshot of everything the stats file shows, from the maps and the
+ * daemon's state (see stats.h for the families). Each subsystem of the
+ * daemon adds its part here; the VRRP and health check families stay
+ * empty until the daemon runs those. The arrays belong to ds:
+ * daemon_stats_free() releases them. 0 or -errno (ds is then empty).
+ */
+struct daemon_stats {
+	struct stats_snapshot snap;
+	struct stats_vip *vips;
+	struct stats_backend *backends;
+	struct stats_vrrp *vrrp;
+};
+int daemon_stats_fill(struct daemon *d, struct daemon_stats *ds);
+void daemon_stats_free(struct daemon_stats *ds);
 
 /* xlbd --detach: remove the data path of CONFIG's interface. */
 int daemon_detach(const char *conf_path, const char *pin_dir);
