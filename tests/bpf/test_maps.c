@@ -345,6 +345,68 @@ static void test_vip_filter(void)
 		 "restart");
 }
 
+static void poison(struct maps *m, const struct bpf_map *map, __u32 id)
+{
+	struct xlb_ctr *v = calloc(m->ncpus, sizeof(*v));
+	int i;
+
+	for (i = 0; i < m->ncpus; i++)
+		v[i].packets = v[i].bytes = v[i].new_flows = 1000 + i;
+	CHECK_EQ(bpf_map_update_elem(bpf_map__fd(map), &id, v, 0), 0);
+	free(v);
+}
+
+/* A new VIP or backend never shows the counts of a former owner of its
+ * id; one that stays keeps its counts through an apply. */
+static void test_ctr_zero(void)
+{
+	struct xlb_ctr sum;
+	struct maps m = {};
+	struct conf c;
+	struct lb lb;
+	char err[256];
+	__u32 id;
+	int ret;
+
+	test_begin();
+	CHECK_EQ(maps_open(&m, pins, 65536), 0);
+	CHECK_EQ(maps_load(&m), 0);
+	for (id = 0; id < 4; id++) {
+		poison(&m, m.skel->maps.xlb_vip_stats, id);
+		poison(&m, m.skel->maps.xlb_backend_stats, id + 1);
+	}
+	/* an engine that does not know the ids: they are all new to it */
+	CHECK_EQ(lb_init(&lb, &maps_lb_ops, &m), 0);
+	CHECK_EQ(model(&c, model_text), 0);
+	ret = lb_apply(&lb, &c, err, sizeof(err));
+	CHECK(ret == 0, "lb_apply: %s", err);
+	for (id = 0; id < 2; id++) {
+		CHECK_EQ(maps_vip_ctr(&m, id, &sum), 0);
+		CHECK_EQ(sum.packets + sum.bytes + sum.new_flows, 0);
+	}
+	for (id = 1; id <= 4; id++) {
+		CHECK_EQ(maps_backend_ctr(&m, id, &sum), 0);
+		CHECK_EQ(sum.packets + sum.bytes + sum.new_flows, 0);
+	}
+	/* ids not given out keep whatever they hold */
+	CHECK_EQ(maps_vip_ctr(&m, 2, &sum), 0);
+	CHECK_EQ(sum.packets, m.ncpus * 1000 + m.ncpus * (m.ncpus - 1) / 2);
+	/* counts of kept objects survive the next apply */
+	poison(&m, m.skel->maps.xlb_vip_stats, 0);
+	poison(&m, m.skel->maps.xlb_backend_stats, 1);
+	ret = lb_apply(&lb, &c, err, sizeof(err));
+	CHECK(ret == 0, "lb_apply: %s", err);
+	conf_free(&c);
+	CHECK_EQ(maps_vip_ctr(&m, 0, &sum), 0);
+	CHECK_EQ(sum.new_flows, m.ncpus * 1000 + m.ncpus * (m.ncpus - 1) / 2);
+	CHECK_EQ(maps_backend_ctr(&m, 1, &sum), 0);
+	CHECK_EQ(sum.bytes, m.ncpus * 1000 + m.ncpus * (m.ncpus - 1) / 2);
+	lb_free(&lb);
+	maps_close(&m);
+	test_end("new VIP and backend ids start with zeroed per-CPU counters; "
+		 "kept ones keep theirs");
+}
+
 static void test_remove(void)
 {
 	struct stat st;
@@ -368,6 +430,7 @@ int main(void)
 	test_percpu_sum();
 	test_ct_purge();
 	test_vip_filter();
+	test_ctr_zero();
 	test_remove();
 	umount2(bpffs, MNT_DETACH);
 	rmdir(bpffs);
