@@ -741,10 +741,11 @@ static struct json_object *q_save(struct daemon *d, char *err, size_t errlen)
 #endif
 
 /*
- * Conntrack counts for the stats. A walk of millions of entries takes a
- * while (see docs/stats.md), so the counts are reused until four times the
- * last walk's duration has passed: walking never takes more than a fifth
- * of the daemon's time, and a small conntrack is counted for every write.
+ * Conntrack counts for the stats. A walk of a million entries takes a
+ * good part of a second (see docs/stats.md), so the counts are reused
+ * until nine times the last walk's duration has passed: walking for the
+ * stats takes at most a tenth of the daemon's time, and a small conntrack
+ * is still counted for every write.
  */
 static int stats_ct_refresh(struct daemon *d)
 {
@@ -761,7 +762,7 @@ static int stats_ct_refresh(struct daemon *d)
 	d->stats_flows = flows;
 	d->stats_ct_entries = entries;
 	d->stats_ct_walk_ms = end - start;
-	d->stats_ct_next_ms = end + 4 * d->stats_ct_walk_ms;
+	d->stats_ct_next_ms = end + 9 * d->stats_ct_walk_ms;
 	return 0;
 }
 

@@ -61,7 +61,7 @@ struct daemon {
 	struct ev_timer *stats_timer;
 	int stats_err;			/* last write error logged, or 0 */
 	/* conntrack counts for stats, refreshed at most as often as a walk
-	 * takes a fifth of the time */
+	 * takes a tenth of the time */
 	__u32 *stats_flows;		/* live flows per backend id */
 	__u64 stats_ct_entries;
 	__u64 stats_ct_next_ms;
