@@ -274,6 +274,16 @@ static void test_save_and_mutation(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.out, "interface eth0\nhash-seed 0\n");
 
+	/* stats: the text as it is, nothing added */
+	run_xlbctl("{\"ok\":true,\"data\":{\"text\":\"# HELP xlb_build_info "
+		   "x\\n# TYPE xlb_build_info gauge\\nxlb_build_info{version="
+		   "\\\"1\\\"} 1\\n\"}}", true, &r, "stats", NULL);
+	assert_string_equal(r.req, "{\"argv\":[\"stats\"]}\n");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.out, "# HELP xlb_build_info x\n# TYPE "
+			    "xlb_build_info gauge\nxlb_build_info{version="
+			    "\"1\"} 1\n");
+
 	run_xlbctl("{\"ok\":true,\"data\":{\"message\":\"198.18.0.11 is "
 		   "draining: 12 flows left\"}}", true, &r, "backend", "drain",
 		   "tcp", "198.18.0.100:80", "198.18.0.11", "timeout", "30s",
