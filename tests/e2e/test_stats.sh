@@ -235,6 +235,19 @@ b=$(scrape xlb_backend_packets_total proto=udp vip=$VIP:5353)
 tap_check "[ '$p' = $N ] && [ '$b' = $N ]" \
 	"node_exporter /metrics: VIP packets $p, backend packets $b (exactly $N)"
 
+v=$(vsum "$prom" xlb_backend_active_flows proto=udp vip=$VIP:5353)
+tap_check "[ '$v' = 1 ]" "the one UDP flow is live on one backend: $v"
+
+# Drain: the gauges follow the daemon's state.
+ctl backend drain tcp "$VIP:80" 198.18.0.12 >/dev/null
+wait_write "$prom"
+d=$(vsum "$prom" xlb_backend_draining proto=tcp backend=198.18.0.12)
+w=$(vsum "$prom" xlb_backend_weight proto=tcp backend=198.18.0.12)
+u=$(vsum "$prom" xlb_backend_up proto=tcp backend=198.18.0.12)
+tap_check "[ '$d $w $u' = '1 0 1' ]" \
+	"a draining backend: draining 1, effective weight 0, up 1 ($d $w $u)"
+ctl backend undrain tcp "$VIP:80" 198.18.0.12 >/dev/null
+
 # --- counters across kill -9 and restart, and SIGHUP ---------------------------
 tap_diag "t=${SECONDS}s"
 snap() {	# FILE -> the counters of the UDP VIP and its backends, TCP flows
