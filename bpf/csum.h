@@ -29,4 +29,28 @@ static __always_inline __u16 csum_ipv4_hdr(const void *hdr)
 	return csum_fold(sum);
 }
 
+/*
+ * Fold a 64-bit sum of 32-bit words read in memory order (what
+ * bpf_csum_diff() returns, and what csum_add_words() adds) to the 16-bit
+ * checksum, stored back without swapping like csum_ipv4_hdr()'s.
+ */
+static __always_inline __u16 csum_fold64(__u64 sum)
+{
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	return csum_fold((__u32)sum);
+}
+
+/* Add n 32-bit words of a header held on the stack. */
+static __always_inline __u64 csum_add_words(__u64 sum, const void *p, int n)
+{
+	const __u32 *w = p;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < n; i++)
+		sum += w[i];
+	return sum;
+}
+
 #endif /* XLB_CSUM_H */

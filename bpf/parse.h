@@ -29,12 +29,23 @@
 #define NEXTHDR_FRAGMENT	44
 #define NEXTHDR_DEST		60
 
+#ifndef IPPROTO_ICMPV6
+#define IPPROTO_ICMPV6		58
+#endif
+
+/* struct xlb_pkt.frag */
+#define XLB_FRAG_NONE		0
+#define XLB_FRAG_FIRST		1	/* offset 0: carries the L4 header */
+#define XLB_FRAG_LATER		2	/* no L4 header */
+
 /*
  * What parse_packet() found. PARSE_L4: a well-formed TCP or UDP packet,
  * key complete. PARSE_NOT_IP: not IPv4/IPv6, or no readable address.
- * PARSE_OTHER_L4: well-formed IP, not TCP/UDP. PARSE_FRAGMENT: an IP
- * fragment, key.dst and family set. PARSE_BAD: malformed, key.dst and
- * family set, key.proto set if known (0: unknown).
+ * PARSE_OTHER_L4: well-formed IP, not TCP/UDP; l4_off set.
+ * PARSE_FRAGMENT: an IP fragment with addresses, proto, frag, frag_id,
+ * l3_len, tos and df set; a first TCP or UDP fragment has its ports and
+ * TCP flags too. PARSE_BAD: malformed, key.dst and family set, key.proto
+ * set if known (0: unknown).
  */
 #define PARSE_L4		0
 #define PARSE_NOT_IP		1
@@ -46,12 +57,16 @@ struct xlb_pkt {
 	struct xlb_flow_key key;	/* client 5-tuple; zeroed padding */
 	__u32 l3_off;		/* offset of the IP header from data */
 	__u32 l3_len;		/* IP packet length, header included */
+	__u32 l4_off;		/* offset of the L4 header from data */
+	__be32 frag_id;		/* fragments: IP identification */
 	__be16 vlan_tci;	/* valid when has_vlan */
 	__be16 ip_id;		/* inner IPv4 identification */
 	__u8 has_vlan;
 	__u8 tos;		/* inner TOS or traffic class */
 	__u8 df;		/* inner DF bit; 1 for IPv6 */
 	__u8 tcp_flags;		/* byte 13 of the TCP header */
+	__u8 frag;		/* XLB_FRAG_* */
+	__u8 pad[3];
 };
 
 struct vlan_hdr_xlb {
@@ -67,7 +82,8 @@ struct vlan_hdr_xlb {
 
 /*
  * TCP or UDP header at l4_off, l4_len bytes of IP payload. Returns
- * PARSE_L4 or PARSE_BAD.
+ * PARSE_L4, PARSE_OTHER_L4 or PARSE_BAD. In a first fragment the UDP
+ * length covers the whole datagram, beyond l4_len.
  */
 static __always_inline int parse_l4(void *data, void *data_end,
 				    __u32 l4_off, __u32 l4_len,
@@ -77,6 +93,7 @@ static __always_inline int parse_l4(void *data, void *data_end,
 	 * small offset after the arithmetic. */
 	void *l4 = data + (l4_off & 0x3fff);
 
+	pkt->l4_off = l4_off & 0x3fff;
 	if (pkt->key.proto == IPPROTO_TCP) {
 		struct tcphdr *th = l4;
 
@@ -96,7 +113,8 @@ static __always_inline int parse_l4(void *data, void *data_end,
 		if (l4_len < sizeof(*uh) || (void *)(uh + 1) > data_end)
 			return PARSE_BAD;
 		ulen = bpf_ntohs(uh->len);
-		if (ulen < sizeof(*uh) || ulen > l4_len)
+		if (ulen < sizeof(*uh) ||
+		    (ulen > l4_len && pkt->frag != XLB_FRAG_FIRST))
 			return PARSE_BAD;
 		pkt->key.sport = uh->source;
 		pkt->key.dport = uh->dest;
@@ -110,7 +128,8 @@ static __always_inline int parse_ipv4(void *data, void *data_end,
 {
 	struct iphdr *iph = data + pkt->l3_off;
 	__u32 frame_len = data_end - data;
-	__u32 hlen, tot_len;
+	__u32 hlen, tot_len, frag;
+	int rc;
 
 	if ((void *)(iph + 1) > data_end)
 		return PARSE_NOT_IP;	/* no address to judge it by */
@@ -124,14 +143,23 @@ static __always_inline int parse_ipv4(void *data, void *data_end,
 	tot_len = bpf_ntohs(iph->tot_len);
 	if (tot_len < hlen || pkt->l3_off + tot_len > frame_len)
 		return PARSE_BAD;
-	if (bpf_ntohs(iph->frag_off) & (IP_MF | IP_OFFMASK))
-		return PARSE_FRAGMENT;
 	pkt->l3_len = tot_len;
 	pkt->tos = iph->tos;
 	pkt->df = !!(iph->frag_off & bpf_htons(IP_DF));
 	pkt->ip_id = iph->id;
-	return parse_l4(data, data_end, pkt->l3_off + hlen, tot_len - hlen,
-			pkt);
+	frag = bpf_ntohs(iph->frag_off) & (IP_MF | IP_OFFMASK);
+	if (!frag)
+		return parse_l4(data, data_end, pkt->l3_off + hlen,
+				tot_len - hlen, pkt);
+	pkt->frag_id = iph->id;
+	if (frag & IP_OFFMASK) {
+		pkt->frag = XLB_FRAG_LATER;
+		return PARSE_FRAGMENT;
+	}
+	pkt->frag = XLB_FRAG_FIRST;
+	rc = parse_l4(data, data_end, pkt->l3_off + hlen, tot_len - hlen,
+		      pkt);
+	return rc == PARSE_BAD ? PARSE_BAD : PARSE_FRAGMENT;
 }
 
 static __always_inline int parse_ipv6(void *data, void *data_end,
@@ -172,17 +200,104 @@ static __always_inline int parse_ipv6(void *data, void *data_end,
 		nh = eh[0];
 		off += (eh[1] + 1) * 8;
 	}
-	if (nh == NEXTHDR_FRAGMENT)
-		return PARSE_FRAGMENT;
 	if (nh == NEXTHDR_HOP || nh == NEXTHDR_ROUTING || nh == NEXTHDR_DEST)
 		return PARSE_BAD;	/* more headers than we walk */
 	if (off > end)
 		return PARSE_BAD;
-	pkt->key.proto = nh;
 	pkt->l3_len = sizeof(*ip6) + plen;
 	pkt->tos = (ip6->priority << 4) | (ip6->flow_lbl[0] >> 4);
 	pkt->df = 1;
+	if (nh == NEXTHDR_FRAGMENT) {
+		__u8 *fh = data + (off & 0x3fff);
+		__u16 fo;
+		int rc;
+
+		if (off + 8 > end || (void *)(fh + 8) > data_end)
+			return PARSE_BAD;
+		pkt->key.proto = fh[0];
+		pkt->frag_id = *(__be32 *)(fh + 4);
+		fo = bpf_ntohs(*(__be16 *)(fh + 2));
+		if (fo & 0xfff8) {
+			pkt->frag = XLB_FRAG_LATER;
+			return PARSE_FRAGMENT;
+		}
+		/* Offset 0, with or without more fragments (an atomic
+		 * fragment, RFC 6946, is steered the same way). */
+		pkt->frag = XLB_FRAG_FIRST;
+		off += 8;
+		rc = parse_l4(data, data_end, off, end - off, pkt);
+		return rc == PARSE_BAD ? PARSE_BAD : PARSE_FRAGMENT;
+	}
+	pkt->key.proto = nh;
 	return parse_l4(data, data_end, off, end - off, pkt);
+}
+
+/*
+ * An ICMP or ICMPv6 error (destination unreachable, packet too big, time
+ * exceeded) quotes the packet that caused it. For a VIP flow that packet
+ * went from the VIP to the client (a backend's direct reply), so the
+ * flow's key is the quoted tuple swapped. Fills *k and returns 0 when the
+ * quote holds an IP header of the packet's family and the TCP or UDP
+ * ports; -1 for anything else (other ICMP types, truncated or fragmented
+ * quotes, IPv6 extension headers in the quote): the kernel judges those.
+ */
+static __always_inline int parse_icmp_error(void *data, void *data_end,
+					    const struct xlb_pkt *pkt,
+					    struct xlb_flow_key *k)
+{
+	__u32 off = pkt->l4_off & 0x3fff, end = pkt->l3_off + pkt->l3_len;
+	__u8 *icmp = data + off;
+	__u16 *ports;
+
+	if (off + 8 > end || (void *)(icmp + 8) > data_end)
+		return -1;
+	off += 8;
+	if (pkt->key.family == XLB_AF_INET) {
+		struct iphdr *in = data + off;
+		__u32 hl;
+
+		if (pkt->key.proto != IPPROTO_ICMP ||
+		    (icmp[0] != 3 && icmp[0] != 11))
+			return -1;
+		if (off + sizeof(*in) > end || (void *)(in + 1) > data_end)
+			return -1;
+		if (in->version != 4 || in->ihl < 5 ||
+		    (in->frag_off & bpf_htons(IP_OFFMASK)))
+			return -1;
+		if (in->protocol != IPPROTO_TCP &&
+		    in->protocol != IPPROTO_UDP)
+			return -1;
+		hl = in->ihl * 4;
+		ports = data + ((off + hl) & 0x3fff);
+		if (off + hl + 4 > end || (void *)(ports + 2) > data_end)
+			return -1;
+		k->src[0] = in->daddr;
+		k->dst[0] = in->saddr;
+		k->proto = in->protocol;
+		k->family = XLB_AF_INET;
+	} else {
+		struct ipv6hdr *in = data + off;
+
+		if (pkt->key.proto != IPPROTO_ICMPV6 ||
+		    icmp[0] < 1 || icmp[0] > 3)
+			return -1;
+		if (off + sizeof(*in) > end || (void *)(in + 1) > data_end)
+			return -1;
+		if (in->version != 6 || (in->nexthdr != IPPROTO_TCP &&
+					 in->nexthdr != IPPROTO_UDP))
+			return -1;
+		ports = (void *)(in + 1);
+		if (off + sizeof(*in) + 4 > end ||
+		    (void *)(ports + 2) > data_end)
+			return -1;
+		__builtin_memcpy(k->src, &in->daddr, 16);
+		__builtin_memcpy(k->dst, &in->saddr, 16);
+		k->proto = in->nexthdr;
+		k->family = XLB_AF_INET6;
+	}
+	k->sport = ports[1];
+	k->dport = ports[0];
+	return 0;
 }
 
 /*

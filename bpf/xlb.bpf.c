@@ -16,6 +16,7 @@
 #include "csum.h"
 #include "encap.h"
 #include "hash.h"
+#include "icmp.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -103,6 +104,20 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xlb_ctr);	/* packets and bytes */
 } xlb_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_RATE_MAX);
+	__type(key, __u32);
+	__type(value, struct xlb_rate);
+} xlb_rates SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XLB_FRAGS_MAX);
+	__type(key, struct xlb_frag_key);
+	__type(value, struct xlb_frag);
+} xlb_frags SEC(".maps");
 
 #define AF_INET		2
 #define AF_INET6	10
@@ -196,6 +211,26 @@ static __always_inline void ctr_add(void *map, __u32 idx, __u64 bytes,
 		c->bytes += bytes;
 		c->new_flows += new_flows;
 	}
+}
+
+/*
+ * One more event in this CPU's current window of rate idx: 1 if it is
+ * within limit, 0 if over. Per CPU, so no atomics and no shared cache
+ * line; a host allows up to limit times its CPUs a second.
+ */
+static __always_inline int rate_allow(__u32 idx, __u32 limit, __u64 now)
+{
+	struct xlb_rate *r = bpf_map_lookup_elem(&xlb_rates, &idx);
+
+	if (!r)
+		return 1;
+	if (now - r->window_ns >= XLB_RATE_WINDOW_NS) {
+		r->window_ns = now;
+		r->count = 0;
+	}
+	if (r->count < limit + 1)
+		r->count++;
+	return r->count <= limit;
 }
 
 /*
@@ -311,14 +346,123 @@ pick:
 	nf.vip_id = vip->id;
 	nf.flags = closing;
 	nf.atime_ns = now;
-	/* Failure (no memory) still forwards this packet; the next one
-	 * picks the same backend from the table. */
-	bpf_map_update_elem(&xlb_conntrack, &pkt->key, &nf, BPF_ANY);
+	/*
+	 * SYN-flood guard. xlb_conntrack is an LRU: every insert into a full
+	 * map evicts the least recently used entries, so a flood of new
+	 * tuples would push established flows out and their next packets
+	 * would re-pick (wrongly, once the backend set changed). Lookups
+	 * never evict, so bounding the inserts bounds the eviction rate:
+	 * above flood_rate inserts per CPU per second this flow goes by the
+	 * table alone (the same backend while the table is unchanged), and
+	 * an established flow is only evicted if it stays idle while the
+	 * capped insert rate cycles through the whole map (capacity / (rate
+	 * x CPUs) seconds, ~1000 s for 4M entries at 1000/s on 4 CPUs), not
+	 * within the flood's first second. Below the rate the next window
+	 * inserts again. Failure (no memory) still forwards this packet;
+	 * the next one picks the same backend from the table.
+	 */
+	if (cfg->flood_rate && !rate_allow(XLB_RATE_FLOWS, cfg->flood_rate,
+					   now))
+		stat_add(XLB_STAT_FLOOD, bytes);
+	else
+		bpf_map_update_elem(&xlb_conntrack, &pkt->key, &nf, BPF_ANY);
 	/* Counted with the packet, one counter write per map. */
 	*new_vip = vip_new;
 	*new_be = 1;
 	*bep = be;
 	return be_id;
+}
+
+/*
+ * The backend of the flow an ICMP error is about: conntrack (no insert:
+ * an error starts no flow), else the table. pkt->key becomes the flow's
+ * key. Returns the backend id or 0.
+ */
+static __always_inline __u32 icmp_backend(struct xlb_pkt *pkt,
+					  const struct xlb_flow_key *k,
+					  const struct xlb_config *cfg,
+					  struct xlb_vip **vipp,
+					  struct xlb_backend **bep)
+{
+	struct xlb_vip_key vk = {};
+	struct xlb_backend *be;
+	struct xlb_flow *flow;
+	struct xlb_vip *vip;
+	__u32 be_id;
+
+	__builtin_memcpy(vk.addr, k->dst, sizeof(vk.addr));
+	vk.port = k->dport;
+	vk.proto = k->proto;
+	vk.family = k->family;
+	vip = bpf_map_lookup_elem(&xlb_vips, &vk);
+	if (!vip)
+		return 0;
+	pkt->key = *k;
+	flow = bpf_map_lookup_elem(&xlb_conntrack, &pkt->key);
+	if (flow) {
+		be_id = flow->backend_id;
+		be = bpf_map_lookup_elem(&xlb_backends, &be_id);
+		if (backend_usable(be, vip->id))
+			goto found;
+	}
+	be_id = ring_pick(vip, pkt, cfg);
+	be = bpf_map_lookup_elem(&xlb_backends, &be_id);
+	if (!be_id || !backend_usable(be, vip->id))
+		return 0;
+found:
+	*vipp = vip;
+	*bep = be;
+	return be_id;
+}
+
+/*
+ * A later fragment follows the first one's backend. Never a re-pick: a
+ * datagram split over two backends is lost on both, so a backend that
+ * went down since the first fragment still gets the rest.
+ */
+static __always_inline __u32 frag_backend(const struct xlb_pkt *pkt,
+					  struct xlb_frag **fp,
+					  struct xlb_backend **bep)
+{
+	struct xlb_frag_key fk = {};
+	struct xlb_backend *be;
+	struct xlb_frag *f;
+	__u32 be_id;
+
+	__builtin_memcpy(fk.src, pkt->key.src, sizeof(fk.src));
+	__builtin_memcpy(fk.dst, pkt->key.dst, sizeof(fk.dst));
+	fk.id = pkt->frag_id;
+	fk.proto = pkt->key.proto;
+	fk.family = pkt->key.family;
+	f = bpf_map_lookup_elem(&xlb_frags, &fk);
+	if (!f)
+		return 0;
+	be_id = f->backend_id;
+	be = bpf_map_lookup_elem(&xlb_backends, &be_id);
+	if (!be || !(be->flags & XLB_BE_F_VALID) || be->vip_id != f->vip_id)
+		return 0;
+	*fp = f;
+	*bep = be;
+	return be_id;
+}
+
+static __always_inline void frag_remember(const struct xlb_pkt *pkt,
+					  __u32 be_id, __u32 vip_id, __u8 mode,
+					  __u32 hash)
+{
+	struct xlb_frag_key fk = {};
+	struct xlb_frag f = {};
+
+	__builtin_memcpy(fk.src, pkt->key.src, sizeof(fk.src));
+	__builtin_memcpy(fk.dst, pkt->key.dst, sizeof(fk.dst));
+	fk.id = pkt->frag_id;
+	fk.proto = pkt->key.proto;
+	fk.family = pkt->key.family;
+	f.backend_id = be_id;
+	f.vip_id = vip_id;
+	f.mode = mode;
+	f.flow_hash = hash;
+	bpf_map_update_elem(&xlb_frags, &fk, &f, BPF_ANY);
 }
 
 SEC("xdp")
@@ -330,10 +474,14 @@ int xlb_main(struct xdp_md *ctx)
 	struct xlb_backend *be = NULL;
 	struct xlb_nexthop *nh = NULL;
 	struct xlb_pkt pkt = {};
+	struct xlb_flow_key ik = {};
 	struct xlb_config *cfg;
 	struct xlb_vip_key vk = {};
+	struct xlb_frag *frag;
 	struct xlb_vip *vip;
-	__u32 zero = 0, be_id, outer_len, new_vip = 0, new_be = 0;
+	__u32 zero = 0, be_id, outer_len, new_vip = 0, new_be = 0, vip_id;
+	__u32 kind, hash;
+	__u8 mode;
 	__u64 now;
 	int rc;
 
@@ -350,14 +498,62 @@ int xlb_main(struct xdp_md *ctx)
 	if (!mac_eq(data, cfg->if_mac))
 		return verdict(XLB_STAT_OTHERHOST, XDP_PASS, bytes);
 
+	now = bpf_ktime_get_coarse_ns();
 	rc = parse_packet(data, data_end, &pkt);
 	switch (rc) {
 	case PARSE_L4:
+		kind = 0;
 		break;
 	case PARSE_FRAGMENT:
-		if (is_vip_addr(&pkt))
-			return verdict(XLB_STAT_FRAGMENT, XDP_DROP, bytes);
-		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
+		/*
+		 * Fragments of other protocols (a large ping) go to the
+		 * kernel, all of them, as they share the protocol. TCP and
+		 * UDP: the first fragment goes by its 5-tuple like the
+		 * datagram's unfragmented siblings and leaves its backend
+		 * in xlb_frags; later ones follow it or, arriving before
+		 * it, are dropped: never split over two backends.
+		 */
+		if ((pkt.key.proto != IPPROTO_TCP &&
+		     pkt.key.proto != IPPROTO_UDP) || !is_vip_addr(&pkt))
+			return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
+		if (pkt.frag == XLB_FRAG_LATER) {
+			frag = NULL;
+			be_id = frag_backend(&pkt, &frag, &be);
+			if (!be_id || !frag || !be)
+				return verdict(XLB_STAT_DROP_FRAG, XDP_DROP,
+					       bytes);
+			stat_add(XLB_STAT_FRAGMENT, bytes);
+			vip_id = frag->vip_id;
+			mode = frag->mode;
+			hash = frag->flow_hash;
+			kind = 2;
+			goto forward;
+		}
+		kind = 1;
+		break;
+	case PARSE_OTHER_L4:
+		/* Errors about a VIP flow go to its backend, so that path
+		 * MTU discovery reaches the socket that sent; echo and the
+		 * rest are the kernel's (it answers a ping to a VIP address
+		 * configured on it). */
+		if (pkt.key.proto != IPPROTO_ICMP &&
+		    pkt.key.proto != IPPROTO_ICMPV6)
+			return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
+		if (parse_icmp_error(data, data_end, &pkt, &ik))
+			return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
+		vip = NULL;
+		be_id = icmp_backend(&pkt, &ik, cfg, &vip, &be);
+		if (!vip)
+			return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
+		if (!be_id || !be)
+			return verdict(XLB_STAT_DROP_NO_BACKEND, XDP_DROP,
+				       bytes);
+		stat_add(XLB_STAT_ICMP_STEERED, bytes);
+		vip_id = vip->id;
+		mode = vip->mode;
+		hash = 0;
+		kind = 3;
+		goto forward;
 	case PARSE_BAD:
 		/* A protocol we do not serve may be malformed in peace:
 		 * the kernel judges it. */
@@ -381,15 +577,23 @@ int xlb_main(struct xdp_md *ctx)
 			return verdict(XLB_STAT_DROP_FIREWALL, XDP_DROP, bytes);
 		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
 	}
-	if (vip->mode != XLB_MODE_IPIP)
-		return verdict(XLB_STAT_DROP_ENCAP, XDP_DROP, bytes);
-
-	now = bpf_ktime_get_coarse_ns();
 	be_id = flow_backend(&pkt, vip, cfg, now, bytes, &be, &new_vip,
 			     &new_be);
 	if (!be_id || !be)
 		return verdict(XLB_STAT_DROP_NO_BACKEND, XDP_DROP, bytes);
+	vip_id = vip->id;
+	mode = vip->mode;
+	/* Only some paths need the flow hash: computed when they do. */
+	hash = 0;
+	if (kind == 1) {
+		stat_add(XLB_STAT_FRAGMENT, bytes);
+		hash = xlb_hash_flow(&pkt.key, cfg->hash_seed);
+		frag_remember(&pkt, be_id, vip_id, mode, hash);
+	}
 
+forward:
+	if (mode != XLB_MODE_IPIP)
+		return verdict(XLB_STAT_DROP_ENCAP, XDP_DROP, bytes);
 	if (be->family == XLB_AF_INET) {
 		if (!cfg->encap_src4)
 			return verdict(XLB_STAT_DROP_ENCAP, XDP_DROP, bytes);
@@ -408,18 +612,43 @@ int xlb_main(struct xdp_md *ctx)
 		return verdict(rc, XDP_DROP, bytes);
 	if (!nh)
 		return verdict(XLB_STAT_DROP_FIB, XDP_DROP, bytes);
-	if (pkt.l3_len + outer_len > nh->mtu)
-		return verdict(XLB_STAT_DROP_TOO_BIG, XDP_DROP, bytes);
+	if (pkt.l3_len + outer_len > nh->mtu) {
+		/* No ICMP about ICMP (RFC 1122 3.2.2, RFC 4443 2.4). An
+		 * IPv4 packet without DF may be fragmented on the way: it
+		 * goes on with DF clear outside too, for a path whose
+		 * links carry more than the route MTU. */
+		if (kind == 3)
+			return verdict(XLB_STAT_DROP_TOO_BIG, XDP_DROP, bytes);
+		if (pkt.key.family == XLB_AF_INET && !pkt.df) {
+			stat_add(XLB_STAT_TOO_BIG_FWD, bytes);
+		} else {
+			if (nh->mtu <= outer_len)
+				return verdict(XLB_STAT_DROP_TOO_BIG, XDP_DROP,
+					       bytes);
+			if (!rate_allow(XLB_RATE_ICMP, XLB_ICMP_RATE_PER_CPU,
+					now))
+				return verdict(XLB_STAT_ICMP_RATELIMIT,
+					       XDP_DROP, bytes);
+			if (icmp_too_big(ctx, &pkt, nh->mtu - outer_len))
+				return verdict(XLB_STAT_DROP_TOO_BIG, XDP_DROP,
+					       bytes);
+			return verdict(XLB_STAT_ICMP_SENT, XDP_TX, bytes);
+		}
+	}
 
-	if (be->family == XLB_AF_INET)
+	if (be->family == XLB_AF_INET) {
 		rc = encap_ipv4(ctx, &pkt, nh, cfg->encap_src4, be->addr[0]);
-	else
+	} else {
+		/* A later fragment has no ports: the first one's hash. */
+		if (kind != 2)
+			hash = xlb_hash_flow(&pkt.key, cfg->hash_seed);
 		rc = encap_ipv6(ctx, &pkt, nh, cfg->encap_src6, be->addr,
-				xlb_hash_flow(&pkt.key, cfg->hash_seed));
+				hash);
+	}
 	if (rc)
 		return verdict(XLB_STAT_DROP_ENCAP, XDP_DROP, bytes);
 
-	ctr_add(&xlb_vip_stats, vip->id, bytes, new_vip);
+	ctr_add(&xlb_vip_stats, vip_id, bytes, new_vip);
 	ctr_add(&xlb_backend_stats, be_id, bytes, new_be);
 	if (nh->ifindex == ctx->ingress_ifindex)
 		return verdict(XLB_STAT_TX, XDP_TX, bytes);

@@ -132,7 +132,13 @@ struct xlb_config {
 	__u64 udp_timeout_ns;
 	__u8 if_mac[6];		/* frames to other MACs are not ours */
 	__be16 gue_port;	/* outer UDP destination port for GUE */
-	__u32 pad1[2];
+	/*
+	 * SYN-flood guard: above this many new-flow conntrack inserts per
+	 * CPU per second, new flows go by the table without an entry.
+	 * 0: no guard.
+	 */
+	__u32 flood_rate;
+	__u32 pad1;
 };
 _Static_assert(sizeof(struct xlb_config) == 56, "xlb_config size");
 
@@ -199,8 +205,60 @@ xlb_vip_filter_bit(const __be32 *addr, __u8 family)
 #define XLB_STAT_CT_MISS_NONSYN	12	/* TCP non-SYN without an entry */
 #define XLB_STAT_CT_REPICK	13	/* entry pointed at a dead backend */
 #define XLB_STAT_OTHERHOST	14	/* frame for another MAC: to the kernel */
-#define XLB_STAT_FRAGMENT	15	/* IP fragment to a VIP address */
+#define XLB_STAT_FRAGMENT	15	/* IP fragment to a VIP, forwarded */
+#define XLB_STAT_ICMP_SENT	16	/* too big: ICMP/ICMPv6 reply sent */
+#define XLB_STAT_ICMP_RATELIMIT	17	/* too big, reply over the rate: drop */
+#define XLB_STAT_ICMP_STEERED	18	/* ICMP error forwarded to a backend */
+#define XLB_STAT_TOO_BIG_FWD	19	/* too big, IPv4 DF clear: forwarded */
+#define XLB_STAT_FLOOD		20	/* new flow not inserted: flood guard */
+#define XLB_STAT_DROP_FRAG	21	/* later fragment, first one unseen */
 #define XLB_STAT_MAX		32
+
+/*
+ * Per-CPU rate windows, xlb_rates[XLB_RATE_*]: a count of events in the
+ * current one-second window. The ICMP too-big replies allow
+ * XLB_ICMP_RATE_PER_CPU a window; new flows xlb_config.flood_rate.
+ */
+#define XLB_RATE_ICMP		0
+#define XLB_RATE_FLOWS		1
+#define XLB_RATE_MAX		2
+#define XLB_RATE_WINDOW_NS	(1000000000ull)
+#define XLB_ICMP_RATE_PER_CPU	100
+
+/* value of xlb_rates */
+struct xlb_rate {
+	__u64 window_ns;	/* start of the current window */
+	__u32 count;		/* events in it, including refused ones */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct xlb_rate) == 16, "xlb_rate size");
+
+/*
+ * Fragments: the first fragment of a datagram is steered by its 5-tuple
+ * like any packet; its backend is remembered here under the datagram's
+ * identity, and later fragments follow it. Key: struct xlb_frag_key;
+ * value: struct xlb_frag.
+ */
+#define XLB_FRAGS_MAX		16384
+
+struct xlb_frag_key {
+	__be32 src[4];
+	__be32 dst[4];
+	__be32 id;		/* IPv4: 16-bit id in the low bytes */
+	__u8 proto;		/* upper-layer protocol */
+	__u8 family;
+	__u16 pad;
+};
+_Static_assert(sizeof(struct xlb_frag_key) == 40, "xlb_frag_key size");
+
+struct xlb_frag {
+	__u32 backend_id;
+	__u16 vip_id;
+	__u8 mode;		/* the VIP's XLB_MODE_* */
+	__u8 pad;
+	__u32 flow_hash;	/* the first fragment's, for the outer header */
+};
+_Static_assert(sizeof(struct xlb_frag) == 12, "xlb_frag size");
 
 /*
  * Backend-side decapsulation (decap.bpf.c). xlb_decap_addrs is keyed by

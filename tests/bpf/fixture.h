@@ -87,6 +87,7 @@ static const struct fx_neigh fx_neighs[] = {
 	{ "198.18.0.11", FX_IF_LB, { 2, 0, 0, 0, 0x00, 0x0b } },
 	{ "198.18.0.12", FX_IF_LB, { 2, 0, 0, 0, 0x00, 0x0c } },
 	{ "198.18.0.13", FX_IF_LB, { 2, 0, 0, 0, 0x00, 0x0d } },
+	{ "198.18.0.14", FX_IF_LB, { 2, 0, 0, 0, 0x00, 0x0e } },
 	{ "2001:db8::10", FX_IF_LB, { 2, 0, 0, 0, 0x00, 0x1a } },
 	{ "198.18.1.10", FX_IF_FAR, { 2, 0, 0, 0, 0x01, 0x0a } },
 	{ "2001:db8:1::10", FX_IF_FAR, { 2, 0, 0, 0, 0x01, 0x1a } },
@@ -124,6 +125,9 @@ static inline int fx_net_setup(void)
 		"ip addr add 2001:db8::1/64 dev " FX_IF_LB " nodad",
 		"ip addr add 198.18.1.1/24 dev " FX_IF_FAR,
 		"ip addr add 2001:db8:1::1/64 dev " FX_IF_FAR " nodad",
+		/* A path MTU below the link's: the FIB reports a route's
+		 * MTU when it is locked (or with ip_forward_use_pmtu). */
+		"ip route add 198.18.0.14/32 dev " FX_IF_LB " mtu lock 1400",
 	};
 	char cmd[256];
 	size_t i;

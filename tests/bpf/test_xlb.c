@@ -65,6 +65,9 @@ static const struct vip_def vips[] = {
 	  { "2001:db8:1::10" } },
 	{ 13, "198.18.50.1", UDP, 443, 0, XLB_MODE_IPIP, 7, { 131 },
 	  { "2001:db8::10" } },
+	/* Its backend's route has MTU 1400 (RT_MTU_ADDR, main()). */
+	{ 14, "198.18.50.5", TCP, 80, 0, XLB_MODE_IPIP, 7, { 141 },
+	  { "198.18.0.14" } },
 };
 #define NVIPS	(sizeof(vips) / sizeof(vips[0]))
 
@@ -149,52 +152,60 @@ static struct xlb_flow_key flow_key(const struct fx_pkt *p)
 }
 
 /*
- * The frame xlb must send for input frame in towards backend address
- * be: built field by field from the spec, not by xlb's code.
+ * The frame xlb must send for an IP packet (inner_len bytes at in + l2,
+ * family inner6) towards backend address be: built field by field from
+ * the spec, not by xlb's code. tos, df and id are the inner packet's; k
+ * is the flow whose hash labels an IPv6 outer header.
  */
-static size_t expect_encap(const __u8 *in, size_t in_len,
-			   const struct fx_pkt *p, const char *be, __u8 *out)
+struct inner_desc {
+	size_t l2;
+	__u16 vlan_tci;
+	int inner6;
+	size_t inner_len;
+	__u8 tos;
+	int df;
+	__u8 id[2];
+	struct xlb_flow_key k;
+};
+
+static size_t expect_encap_raw(const __u8 *in, size_t in_len,
+			       const struct inner_desc *d, const char *be,
+			       __u8 *out)
 {
 	const struct fx_neigh *n = fx_neigh_find(be);
-	int inner6 = fx_family(p->dst) == XLB_AF_INET6;
 	int outer6 = fx_family(be) == XLB_AF_INET6;
-	size_t l2 = p->vlan_tci ? 18 : 14, off = 12, inner_len;
-	size_t l4_len = (p->proto == IPPROTO_TCP ? 20 : 8) + p->payload;
+	size_t off = 12;
 	__be32 src[4], dst[4];
 	__u8 *h;
 
 	if (!n)
 		return 0;
-	/* The IP packet, not the frame: Ethernet padding follows it. */
-	inner_len = inner6 ? 40 + p->ext_hdrs * 8 + l4_len :
-			     20 + p->ip_opts + l4_len;
 	memcpy(out, n->mac, 6);
 	memcpy(out + 6, strcmp(n->dev, FX_IF_LB) ? fx_far_mac : fx_lb_mac, 6);
-	if (p->vlan_tci) {
+	if (d->vlan_tci) {
 		out[off++] = 0x81;
 		out[off++] = 0x00;
-		out[off++] = p->vlan_tci >> 8;
-		out[off++] = p->vlan_tci;
+		out[off++] = d->vlan_tci >> 8;
+		out[off++] = d->vlan_tci;
 	}
 	out[off++] = outer6 ? 0x86 : 0x08;
 	out[off++] = outer6 ? 0xdd : 0x00;
 	h = out + off;
 	fx_addr(be, dst);
 	if (!outer6) {
-		size_t tot = inner_len + 20;
-		int df = inner6 || !p->no_df;
+		size_t tot = d->inner_len + 20;
 
 		fx_addr(FX_ENCAP_SRC4, src);
 		h[0] = 0x45;
-		h[1] = p->tos;
+		h[1] = d->tos;
 		h[2] = tot >> 8;
 		h[3] = tot;
-		h[4] = inner6 ? 0 : 0x12;	/* inner id copied */
-		h[5] = inner6 ? 0 : 0x34;
-		h[6] = df ? 0x40 : 0;
+		h[4] = d->inner6 ? 0 : d->id[0];	/* inner id copied */
+		h[5] = d->inner6 ? 0 : d->id[1];
+		h[6] = d->df ? 0x40 : 0;
 		h[7] = 0;
 		h[8] = 64;
-		h[9] = inner6 ? 41 : 4;
+		h[9] = d->inner6 ? 41 : 4;
 		h[10] = h[11] = 0;
 		memcpy(h + 12, src, 4);
 		memcpy(h + 16, dst, 4);
@@ -206,24 +217,120 @@ static size_t expect_encap(const __u8 *in, size_t in_len,
 		}
 		off += 20;
 	} else {
-		struct xlb_flow_key k = flow_key(p);
-		__u32 label = xlb_hash_flow(&k, FX_HASH_SEED) & 0xfffff;
+		__u32 label = xlb_hash_flow(&d->k, FX_HASH_SEED) & 0xfffff;
 
 		fx_addr(FX_ENCAP_SRC6, src);
-		h[0] = 0x60 | p->tos >> 4;
-		h[1] = (p->tos & 0x0f) << 4 | label >> 16;
+		h[0] = 0x60 | d->tos >> 4;
+		h[1] = (d->tos & 0x0f) << 4 | label >> 16;
 		h[2] = label >> 8;
 		h[3] = label;
-		h[4] = inner_len >> 8;
-		h[5] = inner_len;
-		h[6] = inner6 ? 41 : 4;
+		h[4] = d->inner_len >> 8;
+		h[5] = d->inner_len;
+		h[6] = d->inner6 ? 41 : 4;
 		h[7] = 64;
 		memcpy(h + 8, src, 16);
 		memcpy(h + 24, dst, 16);
 		off += 40;
 	}
-	memcpy(out + off, in + l2, in_len - l2);
-	return off + in_len - l2;
+	memcpy(out + off, in + d->l2, in_len - d->l2);
+	return off + in_len - d->l2;
+}
+
+static size_t expect_encap(const __u8 *in, size_t in_len,
+			   const struct fx_pkt *p, const char *be, __u8 *out)
+{
+	int inner6 = fx_family(p->dst) == XLB_AF_INET6;
+	size_t l4_len = (p->proto == IPPROTO_TCP ? 20 : 8) + p->payload;
+	struct inner_desc d = {
+		.l2 = p->vlan_tci ? 18 : 14,
+		.vlan_tci = p->vlan_tci,
+		.inner6 = inner6,
+		.tos = p->tos,
+		.df = inner6 || !p->no_df,
+		.id = { 0x12, 0x34 },
+		.k = flow_key(p),
+	};
+
+	/* The IP packet, not the frame: Ethernet padding follows it. */
+	d.inner_len = inner6 ? 40 + p->ext_hdrs * 8 +
+			       (p->frag_off ? 8 : 0) + l4_len :
+			       20 + p->ip_opts + l4_len;
+	return expect_encap_raw(in, in_len, &d, be, out);
+}
+
+/*
+ * The "fragmentation needed" or "packet too big" reply to frame in, from
+ * RFC 792 and RFC 4443: Ethernet addresses swapped, from the VIP to the
+ * client, 128 bytes of the original IP packet quoted.
+ */
+#define ICMP_QUOTE	128
+
+static size_t expect_icmp(const __u8 *in, const struct fx_pkt *p,
+			  __u32 mtu, __u8 *out)
+{
+	int v6 = fx_family(p->dst) == XLB_AF_INET6;
+	size_t l2 = p->vlan_tci ? 18 : 14, hl = v6 ? 40 : 20;
+	__u8 *ip = out + l2, *icmp = ip + hl;
+	__be32 src[4], dst[4];
+	__u32 sum = 0;
+	__u16 c;
+	size_t i;
+
+	fx_addr(p->dst, src);	/* the reply comes from the VIP */
+	fx_addr(p->src, dst);
+	memcpy(out, fx_client_mac, 6);
+	memcpy(out + 6, fx_lb_mac, 6);
+	if (p->vlan_tci) {
+		out[12] = 0x81;
+		out[13] = 0x00;
+		out[14] = p->vlan_tci >> 8;
+		out[15] = p->vlan_tci;
+	}
+	out[l2 - 2] = v6 ? 0x86 : 0x08;
+	out[l2 - 1] = v6 ? 0xdd : 0x00;
+	memset(ip, 0, hl + 8);
+	memcpy(icmp + 8, in + l2, ICMP_QUOTE);
+	if (!v6) {
+		size_t tot = 20 + 8 + ICMP_QUOTE;
+
+		ip[0] = 0x45;
+		ip[1] = 0xc0;
+		ip[2] = tot >> 8;
+		ip[3] = tot;
+		ip[8] = 64;
+		ip[9] = 1;
+		memcpy(ip + 12, src, 4);
+		memcpy(ip + 16, dst, 4);
+		c = fx_csum(ip, 20, 0);
+		ip[10] = c >> 8;
+		ip[11] = c;
+		icmp[0] = 3;
+		icmp[1] = 4;
+		icmp[6] = mtu >> 8;
+		icmp[7] = mtu;
+	} else {
+		size_t plen = 8 + ICMP_QUOTE;
+
+		ip[0] = 0x60;
+		ip[4] = plen >> 8;
+		ip[5] = plen;
+		ip[6] = 58;
+		ip[7] = 64;
+		memcpy(ip + 8, src, 16);
+		memcpy(ip + 24, dst, 16);
+		icmp[0] = 2;
+		icmp[4] = mtu >> 24;
+		icmp[5] = mtu >> 16;
+		icmp[6] = mtu >> 8;
+		icmp[7] = mtu;
+		for (i = 0; i < 32; i += 2)
+			sum += ip[8 + i] << 8 | ip[8 + i + 1];
+		sum += plen + 58;
+	}
+	c = fx_csum(icmp, 8 + ICMP_QUOTE, sum);
+	icmp[2] = c >> 8;
+	icmp[3] = c;
+	return l2 + hl + 8 + ICMP_QUOTE;
 }
 
 /* --- one step: run, check verdict, bytes and counters -------------------- */
@@ -238,6 +345,7 @@ struct step {
 	__u32 be_id;		/* forwarded: to this backend */
 	int stats[4];		/* xlb_stats indices that grow by one */
 	int new_flow;		/* forwarded: backend new_flows + 1 */
+	__u32 icmp_mtu;		/* XDP_TX of a too-big reply with this MTU */
 };
 
 static void check_stats(const __u64 *before, const __u64 *after,
@@ -293,7 +401,23 @@ static void do_step(const struct step *s)
 		CHECK_EQ(run.out_len, len);
 		CHECK_MEM(run.out, inbuf, len);
 	}
-	if (s->verdict == XDP_TX || s->verdict == XDP_REDIRECT) {
+	if (s->icmp_mtu) {
+		size_t elen = expect_icmp(inbuf, s->pkt, s->icmp_mtu, expbuf);
+
+		CHECK_EQ(run.out_len, elen);
+		CHECK_MEM(run.out, expbuf, elen < run.out_len ? elen :
+			  run.out_len);
+		/* Independently: both checksums verify. */
+		if (run.out_len == elen) {
+			size_t l2 = s->pkt->vlan_tci ? 18 : 14;
+
+			if (fx_family(s->pkt->dst) == XLB_AF_INET) {
+				CHECK_EQ(fx_csum(run.out + l2, 20, 0), 0);
+				CHECK_EQ(fx_csum(run.out + l2 + 20,
+						 8 + ICMP_QUOTE, 0), 0);
+			}
+		}
+	} else if (s->verdict == XDP_TX || s->verdict == XDP_REDIRECT) {
 		size_t elen = expect_encap(inbuf, len, s->pkt,
 					   be_addr(s->be_id), expbuf);
 
@@ -416,6 +540,25 @@ static void mut_pad60(__u8 *b, size_t *len)
 	*len = 60;
 }
 
+static void mut_ipid(__u8 *b, size_t *len)
+{
+	(void)len;
+	b[14 + 4] = 0x99;
+}
+
+static void mut_udp_len_big(__u8 *b, size_t *len)
+{
+	(void)len;
+	b[14 + 20 + 4] = 0x05;	/* 1480: the whole datagram */
+	b[14 + 20 + 5] = 0xc8;
+}
+
+static void mut_v6_fragid(__u8 *b, size_t *len)
+{
+	(void)len;
+	b[14 + 40 + 7] = 0x55;
+}
+
 static void mut_short_ip(__u8 *b, size_t *len)
 {
 	(void)b;
@@ -499,17 +642,40 @@ static const struct tcase cases[] = {
 	{ "inner packet of 1480 bytes fits the 1500 MTU",
 	  { PKT(C4, V4, 40008, 80, TCP, TF_SYN, .payload = 1440), NULL,
 	    XDP_TX, 1, 11, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_TX), 1 }, 1 },
-	{ "inner packet of 1481 bytes: too big once encapsulated",
+	{ "inner packet of 1481 bytes: fragmentation needed, MTU 1480",
 	  { PKT(C4, V4, 40009, 80, TCP, TF_SYN, .payload = 1441), NULL,
-	    XDP_DROP, 0, 0, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_DROP_TOO_BIG) },
-	  0 },
+	    XDP_TX, 0, 0, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_ICMP_SENT), 0,
+	    1480 }, 0 },
+	{ "VLAN-tagged too big: fragmentation needed keeps the tag",
+	  { PKT(C4, V4, 40013, 80, TCP, TF_ACK, .payload = 1460,
+		.vlan_tci = 0x2064), NULL,
+	    XDP_TX, 0, 0, ST(XLB_STAT_CT_MISS_NONSYN, XLB_STAT_ICMP_SENT), 0,
+	    1480 }, 0 },
+	{ "too big with DF clear: forwarded, outer DF clear, counted",
+	  { PKT(C4, V4, 40014, 80, TCP, TF_SYN, .payload = 1441,
+		.no_df = 1), NULL,
+	    XDP_TX, 1, 11, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_TOO_BIG_FWD,
+			      XLB_STAT_TX), 1 }, 1 },
+	{ "route MTU 1400 learned from the FIB: 1380 bytes fit",
+	  { PKT(C4, "198.18.50.5", 40015, 80, TCP, TF_SYN, .payload = 1340),
+	    NULL, XDP_TX, 14, 141, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_TX), 1 },
+	  1 },
+	{ "route MTU 1400: 1381 bytes, fragmentation needed with MTU 1380",
+	  { PKT(C4, "198.18.50.5", 40016, 80, TCP, TF_SYN, .payload = 1341),
+	    NULL, XDP_TX, 0, 0, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_ICMP_SENT),
+	    0, 1380 }, 0 },
 	{ "IPv6 inner of 1460 bytes to an IPv6 backend fits",
 	  { PKT(C6, V6, 40010, 80, TCP, TF_SYN, .payload = 1400), NULL,
 	    XDP_TX, 3, 31, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_TX), 1 }, 0 },
-	{ "IPv6 inner of 1461 bytes to an IPv6 backend: too big",
+	{ "IPv6 inner of 1461 bytes to an IPv6 backend: packet too big 1460",
 	  { PKT(C6, V6, 40011, 80, TCP, TF_SYN, .payload = 1401), NULL,
-	    XDP_DROP, 0, 0, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_DROP_TOO_BIG) },
-	  0 },
+	    XDP_TX, 0, 0, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_ICMP_SENT), 0,
+	    1460 }, 0 },
+	{ "VLAN-tagged IPv6 too big: packet too big keeps the tag",
+	  { PKT(C6, V6, 40013, 80, TCP, TF_SYN, .payload = 1500,
+		.vlan_tci = 7), NULL,
+	    XDP_TX, 0, 0, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_ICMP_SENT), 0,
+	    1460 }, 0 },
 	{ "non-VIP IPv4 passes untouched",
 	  { PKT(C4, "198.18.0.1", 40000, 22, TCP, TF_SYN), NULL,
 	    XDP_PASS, 0, 0, ST(XLB_STAT_PASS) }, 0 },
@@ -537,19 +703,43 @@ static const struct tcase cases[] = {
 	{ "non-IP ethertype passes",
 	  { PKT(C4, V4, 40000, 80, TCP, TF_SYN), mut_arp,
 	    XDP_PASS, 0, 0, ST(XLB_STAT_PASS) }, 0 },
-	{ "IPv4 first fragment (MF) to a VIP: dropped",
-	  { PKT(C4, V4, 40000, 80, TCP, TF_ACK, .frag_off = 0x2000), NULL,
-	    XDP_DROP, 0, 0, ST(XLB_STAT_FRAGMENT) }, 0 },
-	{ "IPv4 later fragment (offset) to a VIP: dropped",
-	  { PKT(C4, V4, 40000, 80, UDP, .frag_off = 185), NULL,
-	    XDP_DROP, 0, 0, ST(XLB_STAT_FRAGMENT) }, 0 },
-	{ "IPv6 fragment header to a VIP: dropped",
-	  { PKT(C6, V6, 40000, 80, TCP, TF_ACK, .frag_off = 1), NULL,
-	    XDP_DROP, 0, 0, ST(XLB_STAT_FRAGMENT) }, 0 },
-	{ "IPv6 fragment behind an option header to a VIP: dropped",
-	  { PKT(C6, V6, 40000, 80, TCP, TF_ACK, .frag_off = 8,
+	{ "IPv4 first fragment (MF) to a VIP: steered by its 5-tuple",
+	  { PKT(C4, V4, 40020, 80, TCP, TF_ACK, .frag_off = 0x2000,
+		.no_df = 1), NULL,
+	    XDP_TX, 1, 11, ST(XLB_STAT_CT_MISS_NONSYN, XLB_STAT_FRAGMENT,
+			      XLB_STAT_TX), 1 }, 1 },
+	{ "IPv4 later fragment of that datagram: follows the first",
+	  { PKT(C4, V4, 40020, 80, TCP, TF_ACK, .frag_off = 185,
+		.no_df = 1), NULL,
+	    XDP_TX, 1, 11, ST(XLB_STAT_FRAGMENT, XLB_STAT_TX), 0 }, 1 },
+	{ "IPv4 later fragment, first one unseen (other id): dropped",
+	  { PKT(C4, V4, 40020, 80, TCP, TF_ACK, .frag_off = 185,
+		.no_df = 1), mut_ipid,
+	    XDP_DROP, 0, 0, ST(XLB_STAT_DROP_FRAG) }, 0 },
+	{ "IPv4 UDP first fragment, UDP length beyond it: steered",
+	  { PKT(C4, V4, 5360, 53, UDP, .payload = 40, .frag_off = 0x2000,
+		.no_df = 1), mut_udp_len_big,
+	    XDP_TX, 2, 21, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_FRAGMENT,
+			      XLB_STAT_TX), 1 }, 1 },
+	{ "IPv6 first fragment to a VIP: steered by its 5-tuple",
+	  { PKT(C6, V6, 40020, 80, TCP, TF_ACK, .frag_off = 1), NULL,
+	    XDP_TX, 3, 31, ST(XLB_STAT_CT_MISS_NONSYN, XLB_STAT_FRAGMENT,
+			      XLB_STAT_TX), 1 }, 0 },
+	{ "IPv6 later fragment of that datagram: follows the first",
+	  { PKT(C6, V6, 40020, 80, TCP, TF_ACK, .frag_off = 8), NULL,
+	    XDP_TX, 3, 31, ST(XLB_STAT_FRAGMENT, XLB_STAT_TX), 0 }, 0 },
+	{ "IPv6 later fragment, first one unseen (other id): dropped",
+	  { PKT(C6, V6, 40020, 80, TCP, TF_ACK, .frag_off = 8),
+	    mut_v6_fragid, XDP_DROP, 0, 0, ST(XLB_STAT_DROP_FRAG) }, 0 },
+	{ "IPv6 first fragment behind an option header: steered",
+	  { PKT(C6, V6, 40021, 80, TCP, TF_ACK, .frag_off = 1,
 		.ext_hdrs = 1), NULL,
-	    XDP_DROP, 0, 0, ST(XLB_STAT_FRAGMENT) }, 0 },
+	    XDP_TX, 3, 31, ST(XLB_STAT_CT_MISS_NONSYN, XLB_STAT_FRAGMENT,
+			      XLB_STAT_TX), 1 }, 0 },
+	{ "ICMP fragment to a VIP address: to the kernel",
+	  { PKT(C4, V4, 0x0800, 0, IPPROTO_ICMP, .frag_off = 185,
+		.no_df = 1), NULL,
+	    XDP_PASS, 0, 0, ST(XLB_STAT_PASS) }, 0 },
 	{ "IPv4 fragment to a non-VIP passes",
 	  { PKT(C4, "198.18.0.1", 40000, 80, TCP, TF_ACK, .frag_off = 0x2000),
 	    NULL, XDP_PASS, 0, 0, ST(XLB_STAT_PASS) }, 0 },
@@ -599,7 +789,8 @@ static const struct tcase cases[] = {
 			       XLB_STAT_DROP_NO_BACKEND) }, 0 },
 	{ "VIP in GUE mode (not yet supported): encap drop",
 	  { PKT(C4, "198.18.50.3", 40000, 83, TCP, TF_SYN), NULL,
-	    XDP_DROP, 0, 0, ST(XLB_STAT_DROP_ENCAP) }, 0 },
+	    XDP_DROP, 0, 0, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_DROP_ENCAP) },
+	  0 },
 };
 
 static void run_table(void)
@@ -1037,11 +1228,43 @@ static int is_vip(int family, const __u8 *addr, __u8 proto, __u16 port_be)
 	return !bpf_map_lookup_elem(bpf_map__fd(skel->maps.xlb_vips), &k, &v);
 }
 
-/* A valid TCP/UDP packet of exactly len bytes to a configured VIP? */
+static int is_vip_address(int family, const __u8 *addr)
+{
+	struct xlb_addr_key k = {};
+	__u32 n;
+
+	memcpy(k.addr, addr, family == XLB_AF_INET ? 4 : 16);
+	k.family = family;
+	return !bpf_map_lookup_elem(bpf_map__fd(skel->maps.xlb_vip_addrs), &k,
+				    &n);
+}
+
+/*
+ * A valid TCP/UDP packet of exactly len bytes to a configured VIP, or a
+ * TCP/UDP fragment to a VIP address?
+ */
 static int valid_inner(int v6, const __u8 *p, size_t len)
 {
 	size_t hl, l4len;
 	__u8 proto;
+
+	if (!v6 && len >= 20 && ((p[6] << 8 | p[7]) & 0x3fff) &&
+	    (p[9] == IPPROTO_TCP || p[9] == IPPROTO_UDP))
+		return is_vip_address(XLB_AF_INET, p + 16);
+	if (v6 && len >= 48) {
+		size_t o = 40;
+		__u8 nh = p[6];
+		int i;
+
+		for (i = 0; i < 4 && (nh == 0 || nh == 43 || nh == 60) &&
+			    o + 2 <= len; i++) {
+			nh = p[o];
+			o += (p[o + 1] + 1) * 8;
+		}
+		if (nh == 44 && o + 8 <= len &&
+		    (p[o] == IPPROTO_TCP || p[o] == IPPROTO_UDP))
+			return is_vip_address(XLB_AF_INET6, p + 24);
+	}
 
 	if (!v6) {
 		if (len < 20 || p[0] >> 4 != 4 || (p[0] & 15) < 5)
@@ -1085,6 +1308,32 @@ static int valid_inner(int v6, const __u8 *p, size_t len)
 	}
 	return is_vip(v6 ? XLB_AF_INET6 : XLB_AF_INET, p + (v6 ? 24 : 16),
 		      proto, *(__u16 *)(p + hl + 2));
+}
+
+/* A too-big reply: from a VIP address, both checksums right. */
+static int valid_icmp_reply(const __u8 *f, size_t len)
+{
+	size_t l2 = f[12] == 0x81 && f[13] == 0x00 ? 18 : 14;
+	const __u8 *h = f + l2;
+	__u32 sum = 0;
+	size_t i;
+
+	if (len != l2 + (f[l2 - 2] == 0x86 ? 48 : 28) + ICMP_QUOTE ||
+	    memcmp(f + 6, fx_lb_mac, 6))
+		return 0;
+	if (f[l2 - 2] == 0x08 && f[l2 - 1] == 0x00)
+		return h[0] == 0x45 && h[9] == 1 && !fx_csum(h, 20, 0) &&
+		       h[20] == 3 && h[21] == 4 &&
+		       !fx_csum(h + 20, 8 + ICMP_QUOTE, 0) &&
+		       is_vip_address(XLB_AF_INET, h + 12);
+	if (f[l2 - 2] != 0x86 || f[l2 - 1] != 0xdd || h[6] != 58 ||
+	    h[40] != 2)
+		return 0;
+	for (i = 8; i < 40; i += 2)
+		sum += h[i] << 8 | h[i + 1];
+	sum += 8 + ICMP_QUOTE + 58;
+	return !fx_csum(h + 40, 8 + ICMP_QUOTE, sum) &&
+	       is_vip_address(XLB_AF_INET6, h + 8);
 }
 
 /* A forwarded frame: well-formed encapsulation of a valid VIP packet. */
@@ -1224,7 +1473,15 @@ static void test_fuzz(void)
 		}
 		counts[run.ret]++;
 		if ((run.ret == XDP_TX || run.ret == XDP_REDIRECT) &&
-		    !valid_encap(run.out, run.out_len, run.ret)) {
+		    !valid_encap(run.out, run.out_len, run.ret) &&
+		    !(run.ret == XDP_TX &&
+		      valid_icmp_reply(run.out, run.out_len))) {
+			size_t q;
+
+			printf("# input:");
+			for (q = 0; q < len; q++)
+				printf(" %02x", buf[q]);
+			printf("\n");
 			CHECK(0, "frame %llu: forwarded but not a valid "
 			      "encapsulation of a VIP packet",
 			      (unsigned long long)n);
