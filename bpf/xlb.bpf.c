@@ -397,6 +397,7 @@ static __always_inline __u32 icmp_backend(struct xlb_pkt *pkt,
 	vip = bpf_map_lookup_elem(&xlb_vips, &vk);
 	if (!vip)
 		return 0;
+	*vipp = vip;
 	pkt->key = *k;
 	flow = bpf_map_lookup_elem(&xlb_conntrack, &pkt->key);
 	if (flow) {
@@ -410,7 +411,6 @@ static __always_inline __u32 icmp_backend(struct xlb_pkt *pkt,
 	if (!be_id || !backend_usable(be, vip->id))
 		return 0;
 found:
-	*vipp = vip;
 	*bep = be;
 	return be_id;
 }

@@ -5,6 +5,7 @@
  * counter deltas), stateful conntrack cases, truncation at every offset
  * and a bounded fuzz pass. Runs in a private network namespace.
  */
+#include <sched.h>
 #include <stdint.h>
 #include <sys/resource.h>
 
@@ -1145,6 +1146,436 @@ static void test_nexthop_cache(void)
 	test_end("next hop cache: filled from the FIB, used until it expires");
 }
 
+
+/* --- PMTU: rate limit, inbound ICMP errors ------------------------------ */
+
+/* Set rate window idx on every CPU: started now, count events in it. */
+static int rate_set(__u32 idx, __u64 window_ns, __u32 count)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	struct xlb_rate r[ncpu];
+
+	memset(r, 0, sizeof(r));
+	for (i = 0; i < ncpu; i++) {
+		r[i].window_ns = window_ns;
+		r[i].count = count;
+	}
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.xlb_rates), &idx, r,
+				   BPF_ANY);
+}
+
+static void test_icmp_rate(void)
+{
+	const struct fx_pkt *big = PKT(C4, V4, 41030, 80, TCP, TF_ACK,
+				       .payload = 1441);
+	struct step sent = { big, NULL, XDP_TX, 0, 0,
+			     { XLB_STAT_CT_HIT, XLB_STAT_ICMP_SENT, S_END }, 0,
+			     1480 };
+	struct step limited = { big, NULL, XDP_DROP, 0, 0,
+				{ XLB_STAT_CT_HIT, XLB_STAT_ICMP_RATELIMIT,
+				  S_END } };
+
+	test_begin();
+	step_pkt(PKT(C4, V4, 41030, 80, TCP, TF_SYN), XDP_TX, 1, 11,
+		 XLB_STAT_CT_MISS_SYN, XLB_STAT_TX, 1);
+	/* Two replies left in this window on every CPU. */
+	CHECK_EQ(rate_set(XLB_RATE_ICMP, fx_now_coarse(),
+			  XLB_ICMP_RATE_PER_CPU - 2), 0);
+	do_step(&sent);
+	do_step(&sent);
+	do_step(&limited);
+	do_step(&limited);
+	/* The window passed: replies again. */
+	CHECK_EQ(rate_set(XLB_RATE_ICMP, fx_now_coarse() - 1100000000ull,
+			  XLB_ICMP_RATE_PER_CPU + 1), 0);
+	do_step(&sent);
+	CHECK_EQ(rate_set(XLB_RATE_ICMP, 0, 0), 0);
+	test_end("too-big replies: at most 100 a second per CPU, then dropped "
+		 "and counted; the next window replies again");
+}
+
+/*
+ * An ICMP error from router about a packet the VIP (vip:vport) sent to
+ * the client (cli:cport): outer header, ICMP header, then quote bytes of
+ * the quoted packet (IP header + 20-byte TCP header, or less).
+ */
+static size_t build_icmp_err(__u8 *buf, const char *router, const char *vip,
+			     __u16 vport, const char *cli, __u16 cport,
+			     __u8 type, __u8 code, size_t quote)
+{
+	int v6 = fx_family(vip) == XLB_AF_INET6;
+	size_t hl = v6 ? 40 : 20, ql = hl + 20, tot, i;
+	__u8 q[64] = {}, *ip = buf + 14, *icmp = ip + hl;
+	__be32 a[4], b[4];
+	__u32 sum = 0;
+	__u16 c;
+
+	if (quote > ql)
+		quote = ql;
+	fx_addr(vip, a);
+	fx_addr(cli, b);
+	/* The quoted packet: VIP -> client, TCP. */
+	if (!v6) {
+		q[0] = 0x45;
+		q[2] = 0x05;
+		q[3] = 0xdc;	/* 1500: the packet that did not fit */
+		q[6] = 0x40;
+		q[8] = 1;
+		q[9] = IPPROTO_TCP;
+		memcpy(q + 12, a, 4);
+		memcpy(q + 16, b, 4);
+	} else {
+		q[0] = 0x60;
+		q[4] = 0x05;
+		q[5] = 0xb4;
+		q[6] = IPPROTO_TCP;
+		q[7] = 1;
+		memcpy(q + 8, a, 16);
+		memcpy(q + 24, b, 16);
+	}
+	q[hl] = vport >> 8;
+	q[hl + 1] = vport;
+	q[hl + 2] = cport >> 8;
+	q[hl + 3] = cport;
+	q[hl + 12] = 0x50;
+	q[hl + 13] = TF_ACK;
+
+	memcpy(buf, fx_lb_mac, 6);
+	memcpy(buf + 6, fx_client_mac, 6);
+	buf[12] = v6 ? 0x86 : 0x08;
+	buf[13] = v6 ? 0xdd : 0x00;
+	tot = hl + 8 + quote;
+	memset(ip, 0, hl + 8);
+	fx_addr(router, b);
+	if (!v6) {
+		ip[0] = 0x45;
+		ip[2] = tot >> 8;
+		ip[3] = tot;
+		ip[4] = 0x43;
+		ip[5] = 0x21;
+		ip[8] = 255;
+		ip[9] = IPPROTO_ICMP;
+		memcpy(ip + 12, b, 4);
+		memcpy(ip + 16, a, 4);
+		c = fx_csum(ip, 20, 0);
+		ip[10] = c >> 8;
+		ip[11] = c;
+	} else {
+		ip[0] = 0x60;
+		ip[4] = (tot - 40) >> 8;
+		ip[5] = tot - 40;
+		ip[6] = 58;
+		ip[7] = 255;
+		memcpy(ip + 8, b, 16);
+		memcpy(ip + 24, a, 16);
+		for (i = 8; i < 40; i += 2)
+			sum += ip[i] << 8 | ip[i + 1];
+		sum += tot - 40 + 58;
+	}
+	icmp[0] = type;
+	icmp[1] = code;
+	icmp[6] = v6 ? 0x05 : 0x05;	/* MTU 1400 / 0x0578 */
+	icmp[7] = 0x78;
+	memcpy(icmp + 8, q, quote);
+	c = fx_csum(icmp, 8 + quote, sum);
+	icmp[2] = c >> 8;
+	icmp[3] = c;
+	return 14 + tot;
+}
+
+/* Run an ICMP error; expect it encapsulated to backend be (NULL: passed
+ * untouched) and the counters. */
+static void icmp_step(const __u8 *in, size_t len, const char *be, __u32 vip,
+		      __u32 be_id, const char *cli, __u16 cport,
+		      const char *vaddr, __u16 vport, const int *stats)
+{
+	__u64 before[XLB_STAT_MAX], after[XLB_STAT_MAX];
+	struct xlb_ctr vb, va;
+
+	memcpy(inbuf, in, len);
+	fx_stats(skel, before);
+	vb = fx_ctr(skel->maps.xlb_vip_stats, vip);
+	fx_run(prog_fd, inbuf, len, &run);
+	fx_stats(skel, after);
+	va = fx_ctr(skel->maps.xlb_vip_stats, vip);
+	CHECK_EQ(run.err, 0);
+	check_stats(before, after, stats);
+	if (!be) {
+		if (stats[0] != XLB_STAT_PASS) {
+			CHECK_EQ(run.ret, XDP_DROP);
+			return;
+		}
+		CHECK_EQ(run.ret, XDP_PASS);
+		CHECK_EQ(run.out_len, len);
+		CHECK_MEM(run.out, inbuf, len);
+		return;
+	}
+	{
+		int v6 = fx_family(vaddr) == XLB_AF_INET6;
+		struct inner_desc d = {
+			.l2 = 14, .inner6 = v6, .inner_len = len - 14,
+			.df = v6, .id = { 0x43, 0x21 },
+			.k = flow_key(PKT(cli, vaddr, cport, vport, TCP)),
+		};
+		size_t elen = expect_encap_raw(inbuf, len, &d, be, expbuf);
+
+		CHECK_EQ(run.ret, XDP_TX);
+		CHECK_EQ(run.out_len, elen);
+		CHECK_MEM(run.out, expbuf, elen < run.out_len ? elen :
+			  run.out_len);
+		CHECK_EQ(va.packets - vb.packets, 1);
+		CHECK_EQ(va.new_flows - vb.new_flows, 0);
+	}
+	(void)be_id;
+}
+
+#define ROUTER4	"198.18.7.1"
+#define ROUTER6	"2001:db8:7::1"
+
+static void test_icmp_steer(void)
+{
+	static __u8 b[512];
+	const int steered[] = { XLB_STAT_ICMP_STEERED, XLB_STAT_TX, S_END };
+	const int pass[] = { XLB_STAT_PASS, S_END };
+	const int nobe[] = { XLB_STAT_DROP_NO_BACKEND, S_END };
+	struct xlb_flow_key k = flow_key(PKT(C4, V4, 46000, 80, TCP));
+	struct xlb_flow f = { .backend_id = BE_SWAP, .vip_id = 1 };
+	size_t len, q, n;
+
+	test_begin();
+	f.atime_ns = fx_now_coarse();
+	CHECK_EQ(bpf_map_update_elem(bpf_map__fd(skel->maps.xlb_conntrack),
+				     &k, &f, BPF_ANY), 0);
+	len = build_icmp_err(b, ROUTER4, V4, 80, C4, 46000, 3, 4, 40);
+	icmp_step(b, len, BE_SWAP_ADDR, 1, BE_SWAP, C4, 46000, V4, 80,
+		  steered);
+	test_end("IPv4 fragmentation needed about a VIP flow: to the "
+		 "backend in conntrack (not the table's)");
+
+	test_begin();
+	len = build_icmp_err(b, ROUTER4, V4, 80, C4, 46001, 11, 0, 40);
+	icmp_step(b, len, "198.18.0.10", 1, 11, C4, 46001, V4, 80, steered);
+	CHECK(ct_get(PKT(C4, V4, 46001, 80, TCP), &f) != 0,
+	      "an ICMP error created a conntrack entry");
+	test_end("IPv4 time exceeded, flow not in conntrack: the table's "
+		 "backend, no entry created");
+
+	test_begin();
+	len = build_icmp_err(b, ROUTER6, V6, 80, C6, 46002, 2, 0, 60);
+	icmp_step(b, len, "2001:db8::10", 3, 31, C6, 46002, V6, 80, steered);
+	len = build_icmp_err(b, ROUTER6, V6, 80, C6, 46003, 1, 4, 60);
+	icmp_step(b, len, "2001:db8::10", 3, 31, C6, 46003, V6, 80, steered);
+	test_end("ICMPv6 packet too big and unreachable about a VIP flow: to "
+		 "its backend");
+
+	test_begin();
+	n = 0;
+	for (q = 0; q < 40; q++, n++) {
+		int ok = q >= 24;
+
+		len = build_icmp_err(b, ROUTER4, V4, 80, C4, 46000, 3, 4, q);
+		icmp_step(b, len, ok ? BE_SWAP_ADDR : NULL, 1, BE_SWAP, C4,
+			  46000, V4, 80, ok ? steered : pass);
+		if (test_failed_checks)
+			break;
+	}
+	for (q = 0; q < 60; q++, n++) {
+		int ok = q >= 44;
+
+		len = build_icmp_err(b, ROUTER6, V6, 80, C6, 46002, 2, 0, q);
+		icmp_step(b, len, ok ? "2001:db8::10" : NULL, 3, 31, C6,
+			  46002, V6, 80, ok ? steered : pass);
+		if (test_failed_checks)
+			break;
+	}
+	CHECK_EQ(n, 100);
+	test_end("ICMP errors quoting 0..59 bytes: without the ports to the "
+		 "kernel untouched, with them steered");
+
+	test_begin();
+	len = build_icmp_err(b, ROUTER4, "198.18.0.1", 22, C4, 46000, 3, 4,
+			     40);
+	icmp_step(b, len, NULL, 0, 0, C4, 46000, "198.18.0.1", 22, pass);
+	len = build_icmp_err(b, ROUTER4, V4, 9999, C4, 46000, 3, 4, 40);
+	icmp_step(b, len, NULL, 0, 0, C4, 46000, V4, 9999, pass);
+	len = build_icmp_err(b, ROUTER4, V4, 80, C4, 46000, 5, 0, 40);
+	icmp_step(b, len, NULL, 0, 0, C4, 46000, V4, 80, pass);
+	len = build_icmp_err(b, ROUTER6, V6, 80, C6, 46002, 128, 0, 60);
+	icmp_step(b, len, NULL, 0, 0, C6, 46002, V6, 80, pass);
+	len = build_icmp_err(b, ROUTER4, "198.18.50.3", 82, C4, 46000, 3, 4,
+			     40);
+	icmp_step(b, len, NULL, 0, 0, C4, 46000, "198.18.50.3", 82, nobe);
+	test_end("ICMP about no VIP, redirects and echo go to the kernel; "
+		 "about a VIP with an empty table: dropped");
+}
+
+/* --- SYN-flood guard ---------------------------------------------------- */
+
+static int cfg_flood(__u32 rate)
+{
+	int fd = bpf_map__fd(skel->maps.xlb_cfg);
+	struct xlb_config c;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, &c))
+		return -errno;
+	c.flood_rate = rate;
+	return bpf_map_update_elem(fd, &zero, &c, BPF_ANY);
+}
+
+#define FLOOD_EST	1000
+#define FLOOD_SYNS	(CT_TEST_ENTRIES / 2)
+
+/* Established flows C4-ish 198.18.101.x:port -> V4:80. */
+static const struct fx_pkt *est_pkt(__u32 i, __u8 flags, char *addr)
+{
+	static struct fx_pkt p;
+
+	snprintf(addr, 32, "198.18.101.%u", i / 250);
+	p = (struct fx_pkt){ addr, V4, 20000 + i % 250, 80, TCP, flags };
+	return &p;
+}
+
+static int flood_run(__u32 base, __u32 n, int fd)
+{
+	__u32 i;
+
+	/* Source 198.19.X.Y, port Z: x = base + i = Z << 16 | X << 8 | Y.
+	 * The frame is rebuilt each time: XDP_TX rewrites it. */
+	for (i = 0; i < n; i++) {
+		__u32 x = base + i;
+		size_t len = fx_build(PKT("198.19.0.0", V4, 1, 80, TCP, TF_SYN),
+				      inbuf);
+
+		inbuf[14 + 14] = x >> 8;
+		inbuf[14 + 15] = x;
+		inbuf[14 + 20 + 0] = x >> 24;
+		inbuf[14 + 20 + 1] = x >> 16;
+		fx_run(fd, inbuf, len, &run);
+		if (run.err || run.ret != XDP_TX)
+			return -1;
+	}
+	return 0;
+}
+
+/* Entries of the FLOOD_EST established flows still in conntrack. */
+static __u32 est_present(void)
+{
+	struct xlb_flow f;
+	char addr[32];
+	__u32 i, n = 0;
+
+	for (i = 0; i < FLOOD_EST; i++)
+		n += !ct_get(est_pkt(i, 0, addr), &f);
+	return n;
+}
+
+static void test_flood(void)
+{
+	__u64 before[XLB_STAT_MAX], after[XLB_STAT_MAX];
+	int ctfd = bpf_map__fd(skel->maps.xlb_conntrack);
+	struct xlb_flow_key k = {};
+	struct xlb_flow f = { .backend_id = 11, .vip_id = 1 };
+	__u32 i, n_on, n_off, fill_err = 0;
+	__u64 t0, windows, inserted;
+	char addr[32];
+	cpu_set_t cpus;
+
+	/* Per-CPU windows: stay on one CPU so the counts are exact. */
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+
+	test_begin();
+	/* Fill conntrack with old entries, then FLOOD_EST flows that
+	 * carry traffic (the recently used ones an LRU keeps). */
+	k.family = XLB_AF_INET;
+	k.proto = IPPROTO_TCP;
+	k.dport = htons(80);
+	fx_addr(V4, k.dst);
+	for (i = 0; i < CT_TEST_ENTRIES; i++) {
+		k.src[0] = htonl(0xc6130000u | (i >> 8));	/* 198.19/16 */
+		k.sport = htons(i & 0xff);
+		k.src[1] = htonl(i);
+		fill_err |= bpf_map_update_elem(ctfd, &k, &f, BPF_ANY) != 0;
+	}
+	CHECK_EQ(fill_err, 0);
+	CHECK_EQ(cfg_flood(100), 0);
+	CHECK_EQ(rate_set(XLB_RATE_FLOWS, fx_now_coarse(), 0), 0);
+	for (i = 0; i < FLOOD_EST; i++) {
+		fx_run(prog_fd, inbuf, fx_build(est_pkt(i, TF_ACK, addr),
+						inbuf), &run);
+		if (run.ret != XDP_TX)
+			break;
+		/* Below the rate: every window starts afresh. */
+		CHECK_EQ(rate_set(XLB_RATE_FLOWS, fx_now_coarse(), 0), 0);
+	}
+	CHECK_EQ(est_present(), FLOOD_EST);
+
+	/* The flood: FLOOD_SYNS new SYNs, 100 inserted a window (one
+	 * window, or a few on a loaded machine). */
+	t0 = fx_now_coarse();
+	CHECK_EQ(rate_set(XLB_RATE_FLOWS, t0, 0), 0);
+	fx_stats(skel, before);
+	CHECK_EQ(flood_run(0x10000, FLOOD_SYNS, prog_fd), 0);
+	fx_stats(skel, after);
+	windows = (fx_now_coarse() - t0) / XLB_RATE_WINDOW_NS + 1;
+	inserted = FLOOD_SYNS - (after[XLB_STAT_FLOOD] -
+				 before[XLB_STAT_FLOOD]);
+	printf("# flood: %u SYNs in %llu window(s), %llu inserted\n",
+	       FLOOD_SYNS, (unsigned long long)windows,
+	       (unsigned long long)inserted);
+	CHECK_EQ(after[XLB_STAT_TX] - before[XLB_STAT_TX], FLOOD_SYNS);
+	CHECK(inserted >= 100 && inserted <= 100 * windows,
+	      "%llu inserted in %llu windows", (unsigned long long)inserted,
+	      (unsigned long long)windows);
+	n_on = est_present();
+	CHECK_EQ(n_on, FLOOD_EST);
+	test_end("flood guard on (100/s): a SYN flood of half the conntrack "
+		 "size inserts 100, every established flow stays");
+
+	test_begin();
+	/* Below the rate again (next window): new flows are inserted. */
+	CHECK_EQ(rate_set(XLB_RATE_FLOWS, fx_now_coarse() - 1100000000ull,
+			  1000000), 0);
+	step_pkt(PKT(C4, V4, 46100, 80, TCP, TF_SYN), XDP_TX, 1, 11,
+		 XLB_STAT_CT_MISS_SYN, XLB_STAT_TX, 1);
+	CHECK_EQ(ct_get(PKT(C4, V4, 46100, 80, TCP), &f), 0);
+	/* Over it: forwarded by the table, not inserted, counted. */
+	CHECK_EQ(rate_set(XLB_RATE_FLOWS, fx_now_coarse(), 100), 0);
+	{
+		struct step s = { PKT(C4, V4, 46101, 80, TCP, TF_SYN), NULL,
+				  XDP_TX, 1, 11,
+				  { XLB_STAT_CT_MISS_SYN, XLB_STAT_FLOOD,
+				    XLB_STAT_TX, S_END }, 1 };
+
+		do_step(&s);
+	}
+	CHECK(ct_get(PKT(C4, V4, 46101, 80, TCP), &f) != 0,
+	      "inserted above the rate");
+	test_end("flood guard: above the rate forwarded by the table and "
+		 "counted, not inserted; resumes in the next window");
+
+	test_begin();
+	CHECK_EQ(cfg_flood(0), 0);
+	fx_stats(skel, before);
+	CHECK_EQ(flood_run(0x800000, FLOOD_SYNS, prog_fd), 0);
+	CHECK_EQ(flood_run(0x900000, FLOOD_SYNS, prog_fd), 0);
+	fx_stats(skel, after);
+	CHECK_EQ(after[XLB_STAT_FLOOD] - before[XLB_STAT_FLOOD], 0);
+	n_off = est_present();
+	printf("# established flows left: guard on %u, off %u of %u\n",
+	       n_on, n_off, FLOOD_EST);
+	CHECK(n_off < FLOOD_EST / 2, "without the guard %u of %u stayed",
+	      n_off, FLOOD_EST);
+	test_end("flood guard off: the same flood (twice) evicts "
+		 "established flows from the LRU");
+	CPU_ZERO(&cpus);
+	for (i = 0; i < (__u32)libbpf_num_possible_cpus(); i++)
+		CPU_SET(i, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+}
+
 /* --- truncation at every offset ------------------------------------------ */
 
 static void test_truncation(void)
@@ -1534,6 +1965,9 @@ int main(void)
 	test_vip_filter();
 	test_encap_src_unset();
 	test_nexthop_cache();
+	test_icmp_rate();
+	test_icmp_steer();
+	test_flood();
 	test_truncation();
 	test_fuzz();
 	xlb_bpf__destroy(skel);
