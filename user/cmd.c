@@ -20,6 +20,7 @@
 #define CONNTRACK_MIN		1024
 #define CONNTRACK_MAX		(1ull << 26)
 #define TABLE_SIZE_MIN		2
+#define FLOOD_RATE_MAX		100000000	/* new flows a second per CPU */
 /* Words are quoted into messages with this many bytes at most. */
 #define QUOTE_MAX		40
 
@@ -293,10 +294,15 @@ static int opt_mode(struct cmd_parser *p, struct cmd *c)
 		c->mode = XLB_MODE_IPIP;
 		return 0;
 	}
-	if (!strcmp(w, "gue") || !strcmp(w, "l2"))
-		seterr(p, "mode '%s' is not supported yet; expected: ipip", w);
-	else
-		seterr(p, "unknown mode '%s'; expected: ipip", Q(w));
+	if (!strcmp(w, "gue")) {
+		c->mode = XLB_MODE_GUE;
+		return 0;
+	}
+	if (!strcmp(w, "l2")) {
+		c->mode = XLB_MODE_L2;
+		return 0;
+	}
+	seterr(p, "unknown mode '%s'; expected: ipip gue l2", Q(w));
 	return -EINVAL;
 }
 
@@ -439,6 +445,17 @@ static int h_hash_seed(struct cmd_parser *p, struct cmd *c)
 	return p_uint(p, "hash-seed", 0, 0xffffffffull, &c->num) ?: p_end(p);
 }
 
+static int h_flood_rate(struct cmd_parser *p, struct cmd *c)
+{
+	return p_uint(p, "flood-rate", 0, FLOOD_RATE_MAX, &c->num) ?:
+	       p_end(p);
+}
+
+static int h_gue_port(struct cmd_parser *p, struct cmd *c)
+{
+	return p_uint(p, "gue-port", 1, 65535, &c->num) ?: p_end(p);
+}
+
 static int h_encap_source(struct cmd_parser *p, struct cmd *c)
 {
 	return p_addr(p, &c->addr) ?: p_end(p);
@@ -527,7 +544,8 @@ static int h_stats_file(struct cmd_parser *p, struct cmd *c)
 
 static const struct cmd_node vip_nodes[] = {
 	{ .word = "add", .verb = CMD_VIP_ADD, .ctx = CFG | RUN,
-	  .args = "PROTO ADDR:PORT [sticky] [mode ipip]", .parse = h_vip_add,
+	  .args = "PROTO ADDR:PORT [sticky] [mode ipip|gue|l2]",
+	  .parse = h_vip_add,
 	  .help = "add a VIP (sticky: pick by client address only)" },
 	{ .word = "del", .verb = CMD_VIP_DEL, .ctx = RUN,
 	  .args = "PROTO ADDR:PORT", .parse = h_vip,
@@ -586,6 +604,10 @@ static const struct cmd_node top_nodes[] = {
 	  .args = "N", .parse = h_table_size },
 	{ .word = "udp-timeout", .verb = CMD_UDP_TIMEOUT, .ctx = CFG,
 	  .args = "DURATION", .parse = h_udp_timeout },
+	{ .word = "flood-rate", .verb = CMD_FLOOD_RATE, .ctx = CFG,
+	  .args = "N", .parse = h_flood_rate },
+	{ .word = "gue-port", .verb = CMD_GUE_PORT, .ctx = CFG,
+	  .args = "N", .parse = h_gue_port },
 	{ 0 },
 };
 

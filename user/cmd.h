@@ -37,6 +37,8 @@ enum cmd_verb {
 	CMD_TABLE_SIZE,		/* table-size N (prime) */
 	CMD_UDP_TIMEOUT,	/* udp-timeout DURATION */
 	CMD_STATS_FILE,		/* stats FILE [interval DURATION] */
+	CMD_FLOOD_RATE,		/* flood-rate N (0: off) */
+	CMD_GUE_PORT,		/* gue-port N */
 	CMD__MAX
 };
 

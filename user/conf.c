@@ -39,6 +39,8 @@ void conf_init(struct conf *c)
 	c->table_size = XLB_RING_SIZE_DEFAULT;
 	c->udp_timeout_ms = XLB_UDP_TIMEOUT_NS_DEFAULT / 1000000;
 	c->stats_interval_ms = CMD_STATS_INTERVAL_DEFAULT_MS;
+	c->flood_rate = 0;
+	c->gue_port = XLB_GUE_PORT_DEFAULT;
 }
 
 void conf_free(struct conf *c)
@@ -260,7 +262,9 @@ static int apply(struct conf *c, const struct cmd *cmd, unsigned int flags,
 			       XLB_MAX_BACKENDS - 1);
 			return -ENOSPC;
 		}
-		if (!(flags & APPLY_F_DEFER_ENCAP) &&
+		/* l2 forwards the client's packet as it is: no outer
+		 * header, no source needed. */
+		if (!(flags & APPLY_F_DEFER_ENCAP) && v->mode != XLB_MODE_L2 &&
 		    !has_encap(c, cmd->addr.family)) {
 			seterr(err, errlen, "no %s encap-source for backend %s",
 			       family_str(cmd->addr.family), an);
@@ -337,6 +341,12 @@ static int apply(struct conf *c, const struct cmd *cmd, unsigned int flags,
 			 cmd->path);
 		c->stats_interval_ms = cmd->duration_ms;
 		return 0;
+	case CMD_FLOOD_RATE:
+		c->flood_rate = cmd->num;
+		return 0;
+	case CMD_GUE_PORT:
+		c->gue_port = cmd->num;
+		return 0;
 	default:
 		seterr(err, errlen, "not a configuration change");
 		return -EOPNOTSUPP;
@@ -359,6 +369,8 @@ static bool is_setting(enum cmd_verb verb)
 	case CMD_TABLE_SIZE:
 	case CMD_UDP_TIMEOUT:
 	case CMD_STATS_FILE:
+	case CMD_FLOOD_RATE:
+	case CMD_GUE_PORT:
 		return true;
 	default:
 		return false;
@@ -456,7 +468,9 @@ int conf_parse_text(const char *name, const char *text, struct conf *c,
 			seterr(err, errlen, "%s:%u: %s", name, line, msg);
 			goto out;
 		}
-		if (cmd.verb == CMD_BACKEND_ADD) {
+		if (cmd.verb == CMD_BACKEND_ADD &&
+		    conf_vip_find(c, cmd.proto, &cmd.vip, cmd.port)->mode !=
+		    XLB_MODE_L2) {
 			bes[n_bes].line = line;
 			bes[n_bes].addr = cmd.addr;
 			n_bes++;
@@ -572,15 +586,22 @@ int conf_write(const struct conf *c, FILE *f, bool objects_only)
 			fprintf(f, "stats %s interval %s\n", c->stats_path,
 				duration_str(c->stats_interval_ms, d,
 					     sizeof(d)));
+		/* Written when set, so older files round-trip unchanged. */
+		if (c->flood_rate)
+			fprintf(f, "flood-rate %u\n", c->flood_rate);
+		if (c->gue_port != XLB_GUE_PORT_DEFAULT)
+			fprintf(f, "gue-port %u\n", c->gue_port);
 	}
 	for (i = 0; i < c->n_vips; i++) {
 		const struct conf_vip *v = &c->vips[i];
 		const char *pr = proto_str(v->proto);
 
 		addr_port_str(&v->addr, v->port, vp, sizeof(vp));
-		fprintf(f, "%svip add %s %s%s mode ipip\n",
+		fprintf(f, "%svip add %s %s%s mode %s\n",
 			i || !objects_only ? "\n" : "", pr, vp,
-			v->flags & XLB_VIP_F_STICKY ? " sticky" : "");
+			v->flags & XLB_VIP_F_STICKY ? " sticky" : "",
+			v->mode == XLB_MODE_GUE ? "gue" :
+			v->mode == XLB_MODE_L2 ? "l2" : "ipip");
 		for (j = 0; j < v->n_be; j++) {
 			const struct conf_backend *be = &v->be[j];
 
@@ -637,6 +658,7 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 	    a->udp_timeout_ms != b->udp_timeout_ms ||
 	    strcmp(a->stats_path, b->stats_path) ||
 	    a->stats_interval_ms != b->stats_interval_ms ||
+	    a->flood_rate != b->flood_rate || a->gue_port != b->gue_port ||
 	    a->n_vips != b->n_vips)
 		return false;
 	for (i = 0; i < a->n_vips; i++) {

@@ -39,6 +39,8 @@ struct conf {
 	__u64 udp_timeout_ms;
 	char stats_path[PATH_MAX];	/* "": no stats file */
 	__u64 stats_interval_ms;
+	__u32 flood_rate;	/* new flows a second per CPU; 0: no guard */
+	__u16 gue_port;		/* host order */
 	struct conf_vip *vips;
 	size_t n_vips, cap_vips;
 };

@@ -127,7 +127,8 @@ static int cfg_write(struct daemon *d, const struct conf *c)
 	if (s6.family)
 		memcpy(cfg.encap_src6, s6.a, sizeof(cfg.encap_src6));
 	cfg.udp_timeout_ns = c->udp_timeout_ms * 1000000ull;
-	cfg.gue_port = htons(XLB_GUE_PORT_DEFAULT);
+	cfg.gue_port = htons(c->gue_port);
+	cfg.flood_rate = c->flood_rate;
 	err = maps_cfg_write(&d->maps, &cfg);
 	if (err)
 		log_err("writing xlb_cfg: %s", strerror(-err));
@@ -333,8 +334,63 @@ static bool cfg_differs(const struct conf *a, const struct conf *b)
 {
 	return a->hash_seed != b->hash_seed ||
 	       a->udp_timeout_ms != b->udp_timeout_ms ||
+	       a->flood_rate != b->flood_rate || a->gue_port != b->gue_port ||
 	       addr_cmp(&a->encap_src4, &b->encap_src4) ||
 	       addr_cmp(&a->encap_src6, &b->encap_src6);
+}
+
+/*
+ * An l2 VIP's frames reach a backend by its MAC alone, so every backend
+ * must be directly connected through the LB interface. Checked here, at
+ * apply time, because it depends on the routes of the running host (the
+ * config parser cannot know them): a config load, reload or runtime
+ * command that breaks it is refused as a whole.
+ */
+static int l2_check(struct daemon *d, const struct conf *c, char *err,
+		    size_t errlen)
+{
+	char vn[ADDR_STRLEN + 8], bn[ADDR_STRLEN], vb[ADDR_STRLEN + 8];
+	char on[IF_NAMESIZE];
+	int ifindex = if_nametoindex(c->iface), oif, ret;
+	struct ip_addr via;
+	size_t i, j;
+
+	for (i = 0; i < c->n_vips; i++) {
+		const struct conf_vip *v = &c->vips[i];
+
+		if (v->mode != XLB_MODE_L2)
+			continue;
+		for (j = 0; j < v->n_be && d->neigh; j++) {
+			ret = neigh_onlink(d->neigh, &v->be[j].addr, ifindex,
+					   &oif, &via);
+			if (!ret)
+				continue;
+			addr_port_str(&v->addr, v->port, vn, sizeof(vn));
+			addr_str(&v->be[j].addr, bn, sizeof(bn));
+			if (ret != -EHOSTUNREACH) {
+				snprintf(err, errlen, "backend %s of l2 VIP %s: "
+					 "route lookup: %s", bn, vn,
+					 strerror(-ret));
+				return -EINVAL;
+			}
+			if (!if_indextoname(oif, on))
+				snprintf(on, sizeof(on), "%d", oif);
+			vb[0] = '\0';
+			if (addr_cmp(&via, &v->be[j].addr)) {
+				char gw[ADDR_STRLEN];
+
+				snprintf(vb, sizeof(vb), "via %s ",
+					 addr_str(&via, gw, sizeof(gw)));
+			}
+			snprintf(err, errlen, "backend %s of l2 VIP %s is not "
+				 "on the segment of %s (its route goes %sdev "
+				 "%s); mode l2 needs backends directly "
+				 "connected to %s", bn, vn, c->iface, vb, on,
+				 c->iface);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -347,6 +403,11 @@ static int commit(struct daemon *d, struct conf *nc, __u64 hash, char *err,
 {
 	int ret;
 
+	ret = l2_check(d, nc, err, errlen);
+	if (ret) {
+		conf_free(nc);
+		return ret;
+	}
 	ret = state_write(d->state_path, nc, hash);
 	if (ret) {
 		snprintf(err, errlen, "saving the state to %s: %s",

@@ -163,6 +163,18 @@ static int route_nexthop(struct neigh *n, const struct ip_addr *dst,
 	return *ifindex ? 0 : -ENETUNREACH;
 }
 
+int neigh_onlink(struct neigh *n, const struct ip_addr *dst, int ifindex,
+		 int *oif, struct ip_addr *via)
+{
+	int err = route_nexthop(n, dst, oif, via);
+
+	if (err)
+		return err;
+	if (*oif != ifindex || addr_cmp(via, dst))
+		return -EHOSTUNREACH;
+	return 0;
+}
+
 static int neigh_msg(struct neigh *n, int type, int flags, int ifindex,
 		     const struct ip_addr *a)
 {

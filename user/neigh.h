@@ -29,6 +29,16 @@ int neigh_sync(struct neigh *n, const struct ip_addr *addrs, size_t cnt,
 /* Number of managed entries held. */
 size_t neigh_count(const struct neigh *n);
 
+/*
+ * Is dst directly connected through ifindex (its route has no gateway
+ * and leaves by ifindex)? 0 if so, -EHOSTUNREACH if not (*oif and *via
+ * then say where the route goes: via is dst itself when on-link
+ * elsewhere), or another -errno from the lookup (-ENETUNREACH: no
+ * route).
+ */
+int neigh_onlink(struct neigh *n, const struct ip_addr *dst, int ifindex,
+		 int *oif, struct ip_addr *via);
+
 /* Set net.ipv{4,6}.conf.IFACE.forwarding to 1. 0 or -errno. */
 int neigh_forwarding_on(const char *iface);
 

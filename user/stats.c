@@ -43,7 +43,8 @@ static const struct {
 	{ XLB_STAT_DROP_FIB,		"drop",		"fib" },
 	{ XLB_STAT_DROP_NO_NEIGH,	"drop",		"no_neigh" },
 	{ XLB_STAT_DROP_ENCAP,		"drop",		"encap" },
-	{ XLB_STAT_FRAGMENT,		"drop",		"fragment" },
+	{ XLB_STAT_DROP_FRAG,		"drop",		"fragment" },
+	{ XLB_STAT_ICMP_SENT,		"tx",		NULL },
 };
 
 static const char *const actions[] = { "pass", "tx", "redirect", "drop" };

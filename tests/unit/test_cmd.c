@@ -222,7 +222,8 @@ static const struct bad_case bad_cases[] = {
 	{ RUN, "", "missing command; expected one of: vip backend status "
 	  "flows save stats shutdown" },
 	{ CFG, "", "missing command; expected one of: vip backend stats "
-	  "interface hash-seed encap-source conntrack-size table-size udp-timeout" },
+	  "interface hash-seed encap-source conntrack-size table-size "
+	  "udp-timeout flood-rate gue-port" },
 	{ RUN, "vips", "unknown word 'vips'; expected one of: vip backend "
 	  "status flows save stats shutdown" },
 	{ RUN, "vip", "missing word after 'vip'; expected one of: add del "
@@ -240,23 +241,26 @@ static const struct bad_case bad_cases[] = {
 	{ RUN, "table-size 7", "'table-size' is only allowed in the config "
 	  "file" },
 	{ RUN, "vip add", "missing PROTO; usage: vip add PROTO ADDR:PORT "
-	  "[sticky] [mode ipip]" },
+	  "[sticky] [mode ipip|gue|l2]" },
 	{ RUN, "vip add sctp 198.18.0.100:80", "bad protocol 'sctp'; expected "
 	  "one of: tcp udp" },
 	{ RUN, "vip add tcp", "missing ADDR:PORT; usage: vip add PROTO "
-	  "ADDR:PORT [sticky] [mode ipip]" },
+	  "ADDR:PORT [sticky] [mode ipip|gue|l2]" },
 	{ RUN, "vip add tcp 198.18.0.100", "bad VIP '198.18.0.100'; expected "
 	  "ADDR:PORT, e.g. 198.18.0.100:80 or [2001:db8::1]:443" },
 	{ RUN, "vip add tcp 2001:db8::1:443", "bad VIP '2001:db8::1:443'; "
 	  "expected ADDR:PORT, e.g. 198.18.0.100:80 or [2001:db8::1]:443" },
-	{ RUN, "vip add tcp 198.18.0.100:80 mode gue", "mode 'gue' is not "
-	  "supported yet; expected: ipip" },
-	{ RUN, "vip add tcp 198.18.0.100:80 mode l2", "mode 'l2' is not "
-	  "supported yet; expected: ipip" },
 	{ RUN, "vip add tcp 198.18.0.100:80 mode dsr", "unknown mode 'dsr'; "
-	  "expected: ipip" },
+	  "expected: ipip gue l2" },
+	{ CFG, "flood-rate -1", "bad flood-rate '-1'; expected a number "
+	  "0..100000000" },
+	{ CFG, "gue-port 0", "bad gue-port '0'; expected a number 1..65535" },
+	{ CFG, "gue-port 65536", "bad gue-port '65536'; expected a number "
+	  "1..65535" },
+	{ RUN, "gue-port 7000", "'gue-port' is only allowed in the config "
+	  "file" },
 	{ RUN, "vip add tcp 198.18.0.100:80 mode", "missing MODE; usage: vip "
-	  "add PROTO ADDR:PORT [sticky] [mode ipip]" },
+	  "add PROTO ADDR:PORT [sticky] [mode ipip|gue|l2]" },
 	{ RUN, "vip add tcp 198.18.0.100:80 sticky sticky",
 	  "'sticky' given twice" },
 	{ RUN, "vip add tcp 198.18.0.100:80 stiky", "unknown word 'stiky'; "
@@ -384,7 +388,7 @@ static void test_usage(void **state)
 {
 	(void)state;
 	assert_string_equal(cmd_usage(),
-		"  vip add PROTO ADDR:PORT [sticky] [mode ipip]\n"
+		"  vip add PROTO ADDR:PORT [sticky] [mode ipip|gue|l2]\n"
 		"      add a VIP (sticky: pick by client address only)\n"
 		"  vip del PROTO ADDR:PORT\n"
 		"      remove a VIP and its backends\n"

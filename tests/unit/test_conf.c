@@ -190,6 +190,60 @@ static void test_write_exact(void **state)
 	conf_free(&c);
 }
 
+/* Modes, the flood guard and the GUE port round-trip. */
+static void test_modes_write(void **state)
+{
+	static const char text[] =
+		"interface eth1\n"
+		"hash-seed 0\n"
+		"encap-source 198.18.0.2\n"
+		"conntrack-size 4194304\n"
+		"table-size 65537\n"
+		"udp-timeout 30s\n"
+		"flood-rate 5000\n"
+		"gue-port 7777\n"
+		"\n"
+		"vip add tcp 198.18.0.100:80 mode gue\n"
+		"backend add tcp 198.18.0.100:80 198.18.0.11 weight 100\n"
+		"\n"
+		"vip add udp 198.18.0.100:53 sticky mode l2\n"
+		"backend add udp 198.18.0.100:53 198.18.0.12 weight 100\n"
+		"\n"
+		"vip add tcp [2001:db8::100]:80 mode ipip\n";
+	struct conf c, d;
+	char *s;
+
+	(void)state;
+	parse_ok(text, &c);
+	assert_int_equal(c.flood_rate, 5000);
+	assert_int_equal(c.gue_port, 7777);
+	assert_int_equal(c.vips[0].mode, XLB_MODE_GUE);
+	assert_int_equal(c.vips[1].mode, XLB_MODE_L2);
+	assert_int_equal(c.vips[2].mode, XLB_MODE_IPIP);
+	s = write_str(&c, false);
+	assert_string_equal(s, text);
+	parse_ok(s, &d);
+	assert_true(conf_equal(&c, &d));
+	d.vips[0].mode = XLB_MODE_IPIP;
+	assert_false(conf_equal(&c, &d));
+	free(s);
+	conf_free(&d);
+	conf_free(&c);
+	/* An l2 VIP's backends need no encap-source. */
+	parse_ok("interface eth1\nvip add tcp 198.18.0.100:80 mode l2\n"
+		 "backend add tcp 198.18.0.100:80 198.18.0.11\n", &c);
+	conf_free(&c);
+	/* Defaults: no guard, port 6080, neither written. */
+	parse_ok("interface eth1\n", &c);
+	assert_int_equal(c.flood_rate, 0);
+	assert_int_equal(c.gue_port, XLB_GUE_PORT_DEFAULT);
+	s = write_str(&c, false);
+	assert_null(strstr(s, "flood-rate"));
+	assert_null(strstr(s, "gue-port"));
+	free(s);
+	conf_free(&c);
+}
+
 /* Encap sources may follow the backends that need them. */
 static void test_encap_later(void **state)
 {
@@ -227,7 +281,7 @@ static const struct bad_file bad_files[] = {
 	{ "interface eth0\nfrontend x\n", -EINVAL,
 	  "t.conf:2: unknown word 'frontend'; expected one of: vip backend "
 	  "stats interface hash-seed encap-source conntrack-size table-size "
-	  "udp-timeout" },
+	  "udp-timeout flood-rate gue-port" },
 	{ "interface eth0\nstats /a.prom\n\nstats /b.prom interval 1s\n",
 	  -EINVAL, "t.conf:4: 'stats' already set on line 2" },
 	{ "interface eth0\nstats\n", -EINVAL, "t.conf:2: missing FILE; "
@@ -264,8 +318,10 @@ static const struct bad_file bad_files[] = {
 	{ HEAD BE "198.18.0.11\n" BE "198.18.0.12\n" BE "198.18.0.13\n"
 	  "table-size 3\n", -EINVAL, "t.conf:7: table-size 3 is too small: "
 	  "VIP tcp 198.18.0.100:80 has 3 backends" },
-	{ "interface eth0\nvip add tcp 198.18.0.100:80 mode gue\n", -EINVAL,
-	  "t.conf:2: mode 'gue' is not supported yet; expected: ipip" },
+	{ "interface eth0\nvip add tcp 198.18.0.100:80 mode vxlan\n", -EINVAL,
+	  "t.conf:2: unknown mode 'vxlan'; expected: ipip gue l2" },
+	{ "interface eth0\nflood-rate 10\nflood-rate 20\n", -EINVAL,
+	  "t.conf:3: 'flood-rate' already set on line 2" },
 	{ "interface eth0\nvip add tcp 198.18.0.100:80 a b c d e f g h i j k l "
 	  "m n o p q r s t u v w x y z 1 2 3 4\n", -EINVAL,
 	  "t.conf:2: too many words (limit 32)" },
@@ -755,6 +811,7 @@ int main(void)
 		cmocka_unit_test(test_parse_sample),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_write_exact),
+		cmocka_unit_test(test_modes_write),
 		cmocka_unit_test(test_encap_later),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_long_line),
