@@ -326,11 +326,11 @@ static void test_local_check(void **state)
 
 	(void)state;
 	run_xlbctl("{\"ok\":true}", true, &r, "vip", "add", "tcp",
-		   "198.18.0.100:80", "mode", "gue", NULL);
+		   "198.18.0.100:80", "mode", "dsr", NULL);
 	assert_false(r.connected);
 	assert_int_equal(r.rc, 1);
-	assert_string_equal(r.errs, "xlbctl: mode 'gue' is not supported "
-			    "yet; expected: ipip\n");
+	assert_string_equal(r.errs, "xlbctl: unknown mode 'dsr'; expected: "
+			    "ipip gue l2\n");
 	run_xlbctl("{\"ok\":true}", true, &r, "vips", NULL);
 	assert_false(r.connected);
 	assert_int_equal(r.rc, 1);
