@@ -4,7 +4,8 @@
 # The xlb namespace lab: a flat L2 network of namespaces joined by a bridge.
 # The e2e tests and `make demo` use this script; there is no other copy.
 #
-#   scripts/lab.sh up [--lb2] [--no-vip]   build the lab, start the servers
+#   scripts/lab.sh up [--lb2] [--no-vip] [--mtu N]
+#                                          build the lab, start the servers
 #   scripts/lab.sh down                    remove everything (idempotent)
 #   scripts/lab.sh status                  show what exists
 #   scripts/lab.sh vip-to HOST             move the VIPs to HOST's eth0
@@ -29,6 +30,9 @@
 # backends' veths (both ends) have MTU 1600 while the client keeps 1500.
 # A backend's replies go straight to the client, so its routes into the
 # lab subnet carry mtu 1500: no reply is larger than the client accepts.
+# --mtu N gives the load balancers' and backends' links MTU N instead:
+# with 1500 the encapsulated path is smaller than the client's packets,
+# which is what path MTU discovery through the balancer is tested with.
 #
 # bpffs: `ip netns exec` gives each command a fresh sysfs, so a bpffs
 # mounted inside it dies with the command. The lab mounts one bpffs of its
@@ -274,7 +278,14 @@ do_up() {
 		case $1 in
 		--lb2) lb2=1 ;;
 		--no-vip) vip=0 ;;
-		*) die "up: unknown option '$1'; expected: --lb2 --no-vip" ;;
+		--mtu)
+			[[ ${2:-} =~ ^[0-9]+$ ]] && [ "$2" -ge 1280 ] &&
+				[ "$2" -le 9000 ] ||
+				die "up: --mtu needs a number 1280..9000"
+			LB_MTU=$2
+			shift ;;
+		*) die "up: unknown option '$1'; expected: --lb2 --no-vip" \
+			"--mtu N" ;;
 		esac
 		shift
 	done
