@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * IPIP-family encapsulation: grow the headroom by one outer IP header,
- * rewrite Ethernet (keeping a VLAN tag) and write the outer header in
- * front of the untouched inner packet.
+ * Encapsulation: grow the headroom by one outer IP header (and, for GUE,
+ * a UDP and a GUE header; see include/xlb.h), rewrite Ethernet (keeping
+ * a VLAN tag) and write the outer headers in front of the untouched
+ * inner packet. And the L2 mode's plain MAC rewrite.
  */
 #ifndef XLB_ENCAP_H
 #define XLB_ENCAP_H
@@ -24,6 +25,8 @@
 #ifndef IPPROTO_IPV6
 #define IPPROTO_IPV6	41
 #endif
+
+#define XLB_GUE_LEN	(sizeof(struct udphdr) + XLB_GUE_HDR_LEN)
 
 /* Packet stores may be unaligned (the verifier allows it where the CPU
  * does); word copies keep clang from emitting one store per byte. */
@@ -50,8 +53,10 @@ static __always_inline void *encap_grow(struct xdp_md *ctx,
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
 	eth = data;
-	/* Bounds for the largest header we write: VLAN + IPv6. */
-	if (data + sizeof(*eth) + 4 + sizeof(struct ipv6hdr) > data_end)
+	/* Bounds for the largest headers we write: VLAN + IPv6 + GUE. The
+	 * frame is longer: the inner packet follows. */
+	if (data + sizeof(*eth) + 4 + sizeof(struct ipv6hdr) + XLB_GUE_LEN >
+	    data_end)
 		return NULL;
 	mac_copy(eth->h_dest, nh->dmac);
 	mac_copy(eth->h_source, nh->smac);
@@ -67,32 +72,54 @@ static __always_inline void *encap_grow(struct xdp_md *ctx,
 	return eth + 1;
 }
 
+/* The UDP and GUE headers after an outer IP header. */
+static __always_inline void gue_write(void *p, const struct xlb_pkt *pkt,
+				      __be16 port, __u32 hash)
+{
+	struct udphdr *uh = p;
+	__u8 *g = (void *)(uh + 1);
+
+	uh->source = bpf_htons(XLB_GUE_SPORT_BASE | (hash & 0x3fff));
+	uh->dest = port;
+	uh->len = bpf_htons(pkt->l3_len + XLB_GUE_LEN);
+	uh->check = 0;
+	*(__u32 *)g = 0;
+	g[1] = pkt->key.family == XLB_AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
+}
+
+/* gue_port 0: IPIP; else GUE to that port, hash picks the source port. */
 static __always_inline int encap_ipv4(struct xdp_md *ctx,
 				      const struct xlb_pkt *pkt,
 				      const struct xlb_nexthop *nh,
-				      __be32 saddr, __be32 daddr)
+				      __be32 saddr, __be32 daddr,
+				      __be16 gue_port, __u32 hash)
 {
+	int glen = gue_port ? XLB_GUE_LEN : 0;
 	struct iphdr hdr = {}, *outer;
 
 	hdr.version = 4;
 	hdr.ihl = 5;
 	hdr.tos = pkt->tos;
-	hdr.tot_len = bpf_htons(pkt->l3_len + sizeof(hdr));
+	hdr.tot_len = bpf_htons(pkt->l3_len + sizeof(hdr) + glen);
 	/* The inner IPv4 id stays unique per inner source for packets that
 	 * may be fragmented; with DF set it does not matter. */
 	hdr.id = pkt->key.family == XLB_AF_INET ? pkt->ip_id : 0;
 	hdr.frag_off = pkt->df ? bpf_htons(IP_DF) : 0;
 	hdr.ttl = XLB_OUTER_TTL;
-	hdr.protocol = pkt->key.family == XLB_AF_INET ? IPPROTO_IPIP :
+	hdr.protocol = gue_port ? IPPROTO_UDP :
+		       pkt->key.family == XLB_AF_INET ? IPPROTO_IPIP :
 							IPPROTO_IPV6;
 	hdr.saddr = saddr;
 	hdr.daddr = daddr;
 	hdr.check = csum_ipv4_hdr(&hdr);
 
-	outer = encap_grow(ctx, pkt, nh, sizeof(hdr), bpf_htons(ETH_P_IP));
+	outer = encap_grow(ctx, pkt, nh, sizeof(hdr) + glen,
+			   bpf_htons(ETH_P_IP));
 	if (!outer)
 		return -1;
 	*outer = hdr;
+	if (gue_port)
+		gue_write(outer + 1, pkt, gue_port, hash);
 	return 0;
 }
 
@@ -100,8 +127,9 @@ static __always_inline int encap_ipv6(struct xdp_md *ctx,
 				      const struct xlb_pkt *pkt,
 				      const struct xlb_nexthop *nh,
 				      const __be32 *saddr, const __be32 *daddr,
-				      __u32 flow_hash)
+				      __be16 gue_port, __u32 flow_hash)
 {
+	int glen = gue_port ? XLB_GUE_LEN : 0;
 	struct ipv6hdr hdr = {}, *outer;
 
 	hdr.version = 6;
@@ -109,17 +137,39 @@ static __always_inline int encap_ipv6(struct xdp_md *ctx,
 	hdr.flow_lbl[0] = (pkt->tos << 4) | ((flow_hash >> 16) & 0x0f);
 	hdr.flow_lbl[1] = flow_hash >> 8;
 	hdr.flow_lbl[2] = flow_hash;
-	hdr.payload_len = bpf_htons(pkt->l3_len);
-	hdr.nexthdr = pkt->key.family == XLB_AF_INET ? IPPROTO_IPIP :
+	hdr.payload_len = bpf_htons(pkt->l3_len + glen);
+	hdr.nexthdr = gue_port ? IPPROTO_UDP :
+		      pkt->key.family == XLB_AF_INET ? IPPROTO_IPIP :
 						       IPPROTO_IPV6;
 	hdr.hop_limit = XLB_OUTER_TTL;
 	__builtin_memcpy(&hdr.saddr, saddr, 16);
 	__builtin_memcpy(&hdr.daddr, daddr, 16);
 
-	outer = encap_grow(ctx, pkt, nh, sizeof(hdr), bpf_htons(ETH_P_IPV6));
+	outer = encap_grow(ctx, pkt, nh, sizeof(hdr) + glen,
+			   bpf_htons(ETH_P_IPV6));
 	if (!outer)
 		return -1;
 	*outer = hdr;
+	if (gue_port)
+		gue_write(outer + 1, pkt, gue_port, flow_hash);
+	return 0;
+}
+
+/*
+ * L2 mode (direct routing): the frame goes to the backend's MAC as it
+ * came, IP untouched; the backend holds the VIP on lo.
+ */
+static __always_inline int l2_rewrite(struct xdp_md *ctx,
+				      const struct xlb_nexthop *nh)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > data_end)
+		return -1;
+	mac_copy(eth->h_dest, nh->dmac);
+	mac_copy(eth->h_source, nh->smac);
 	return 0;
 }
 

@@ -592,9 +592,11 @@ int xlb_main(struct xdp_md *ctx)
 	}
 
 forward:
-	if (mode != XLB_MODE_IPIP)
+	if (mode == XLB_MODE_L2) {
+		outer_len = 0;
+	} else if (mode != XLB_MODE_IPIP && mode != XLB_MODE_GUE) {
 		return verdict(XLB_STAT_DROP_ENCAP, XDP_DROP, bytes);
-	if (be->family == XLB_AF_INET) {
+	} else if (be->family == XLB_AF_INET) {
 		if (!cfg->encap_src4)
 			return verdict(XLB_STAT_DROP_ENCAP, XDP_DROP, bytes);
 		outer_len = sizeof(struct iphdr);
@@ -605,6 +607,11 @@ forward:
 		outer_len = sizeof(struct ipv6hdr);
 	} else {
 		return verdict(XLB_STAT_DROP_ENCAP, XDP_DROP, bytes);
+	}
+	if (mode == XLB_MODE_GUE) {
+		if (!cfg->gue_port)
+			return verdict(XLB_STAT_DROP_ENCAP, XDP_DROP, bytes);
+		outer_len += XLB_GUE_LEN;
 	}
 
 	rc = nexthop_get(ctx, be_id, be, cfg, now, &nh);
@@ -636,15 +643,23 @@ forward:
 		}
 	}
 
-	if (be->family == XLB_AF_INET) {
-		rc = encap_ipv4(ctx, &pkt, nh, cfg->encap_src4, be->addr[0]);
-	} else {
-		/* A later fragment has no ports: the first one's hash. */
-		if (kind != 2)
-			hash = xlb_hash_flow(&pkt.key, cfg->hash_seed);
-		rc = encap_ipv6(ctx, &pkt, nh, cfg->encap_src6, be->addr,
+	/* A later fragment has no ports: it takes the first one's hash.
+	 * Only IPv6 outer headers (flow label) and GUE (source port) use
+	 * it. */
+	if (kind != 2 && (mode == XLB_MODE_GUE ||
+			  (mode == XLB_MODE_IPIP &&
+			   be->family == XLB_AF_INET6)))
+		hash = xlb_hash_flow(&pkt.key, cfg->hash_seed);
+	if (mode == XLB_MODE_L2)
+		rc = l2_rewrite(ctx, nh);
+	else if (be->family == XLB_AF_INET)
+		rc = encap_ipv4(ctx, &pkt, nh, cfg->encap_src4, be->addr[0],
+				mode == XLB_MODE_GUE ? cfg->gue_port : 0,
 				hash);
-	}
+	else
+		rc = encap_ipv6(ctx, &pkt, nh, cfg->encap_src6, be->addr,
+				mode == XLB_MODE_GUE ? cfg->gue_port : 0,
+				hash);
 	if (rc)
 		return verdict(XLB_STAT_DROP_ENCAP, XDP_DROP, bytes);
 

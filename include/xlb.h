@@ -43,6 +43,18 @@
 /* Outer header defaults. */
 #define XLB_OUTER_TTL		64
 #define XLB_GUE_PORT_DEFAULT	6080
+/*
+ * GUE (draft-ietf-intarea-gue), variant 0: outer IP, UDP to the GUE port,
+ * then a 4-byte header (version 0, C 0, Hlen 0, Proto/ctype = the inner
+ * IP protocol: 4 or 41, flags 0) and the client's packet. The UDP source
+ * port is XLB_GUE_SPORT_BASE plus 14 bits of the flow hash, so the
+ * backends' NICs spread flows over their queues; the UDP checksum is
+ * zero (RFC 768 for IPv4; for IPv6 as RFC 6935/6936 allow for tunnels:
+ * the inner packet carries its own checksum and xlb-decap accepts only
+ * its own addresses and port).
+ */
+#define XLB_GUE_HDR_LEN		4
+#define XLB_GUE_SPORT_BASE	0xc000
 
 /* struct xlb_vip.mode: how packets reach the backends. */
 #define XLB_MODE_IPIP		0	/* IPIP, IP6IP6, IP6-in-IP4, IP4-in-IP6 */

@@ -69,6 +69,16 @@ static const struct vip_def vips[] = {
 	/* Its backend's route has MTU 1400 (RT_MTU_ADDR, main()). */
 	{ 14, "198.18.50.5", TCP, 80, 0, XLB_MODE_IPIP, 7, { 141 },
 	  { "198.18.0.14" } },
+	{ 15, "2001:db8:50::2", TCP, 80, 0, XLB_MODE_GUE, 7, { 151 },
+	  { "2001:db8::10" } },
+	{ 16, "198.18.50.6", TCP, 80, 0, XLB_MODE_L2, 7, { 161 },
+	  { "198.18.0.12" } },
+	{ 17, "198.18.50.6", UDP, 53, 0, XLB_MODE_L2, 7, { 171 },
+	  { "198.18.1.10" } },
+	{ 18, "2001:db8:50::3", TCP, 80, 0, XLB_MODE_L2, 7, { 181 },
+	  { "2001:db8::10" } },
+	{ 19, "198.18.50.3", UDP, 83, 0, XLB_MODE_GUE, 7, { 191 },
+	  { "2001:db8:1::10" } },
 };
 #define NVIPS	(sizeof(vips) / sizeof(vips[0]))
 
@@ -159,6 +169,7 @@ static struct xlb_flow_key flow_key(const struct fx_pkt *p)
  * is the flow whose hash labels an IPv6 outer header.
  */
 struct inner_desc {
+	__u8 mode;		/* XLB_MODE_* of the VIP */
 	size_t l2;
 	__u16 vlan_tci;
 	int inner6;
@@ -175,7 +186,9 @@ static size_t expect_encap_raw(const __u8 *in, size_t in_len,
 {
 	const struct fx_neigh *n = fx_neigh_find(be);
 	int outer6 = fx_family(be) == XLB_AF_INET6;
-	size_t off = 12;
+	int gue = d->mode == XLB_MODE_GUE;
+	size_t off = 12, glen = gue ? 12 : 0;
+	__u32 hash = xlb_hash_flow(&d->k, FX_HASH_SEED);
 	__be32 src[4], dst[4];
 	__u8 *h;
 
@@ -183,6 +196,11 @@ static size_t expect_encap_raw(const __u8 *in, size_t in_len,
 		return 0;
 	memcpy(out, n->mac, 6);
 	memcpy(out + 6, strcmp(n->dev, FX_IF_LB) ? fx_far_mac : fx_lb_mac, 6);
+	if (d->mode == XLB_MODE_L2) {
+		/* Direct routing: only the MAC addresses change. */
+		memcpy(out + 12, in + 12, in_len - 12);
+		return in_len;
+	}
 	if (d->vlan_tci) {
 		out[off++] = 0x81;
 		out[off++] = 0x00;
@@ -194,7 +212,7 @@ static size_t expect_encap_raw(const __u8 *in, size_t in_len,
 	h = out + off;
 	fx_addr(be, dst);
 	if (!outer6) {
-		size_t tot = d->inner_len + 20;
+		size_t tot = d->inner_len + 20 + glen;
 
 		fx_addr(FX_ENCAP_SRC4, src);
 		h[0] = 0x45;
@@ -206,7 +224,7 @@ static size_t expect_encap_raw(const __u8 *in, size_t in_len,
 		h[6] = d->df ? 0x40 : 0;
 		h[7] = 0;
 		h[8] = 64;
-		h[9] = d->inner6 ? 41 : 4;
+		h[9] = gue ? 17 : d->inner6 ? 41 : 4;
 		h[10] = h[11] = 0;
 		memcpy(h + 12, src, 4);
 		memcpy(h + 16, dst, 4);
@@ -225,24 +243,45 @@ static size_t expect_encap_raw(const __u8 *in, size_t in_len,
 		h[1] = (d->tos & 0x0f) << 4 | label >> 16;
 		h[2] = label >> 8;
 		h[3] = label;
-		h[4] = d->inner_len >> 8;
-		h[5] = d->inner_len;
-		h[6] = d->inner6 ? 41 : 4;
+		h[4] = (d->inner_len + glen) >> 8;
+		h[5] = d->inner_len + glen;
+		h[6] = gue ? 17 : d->inner6 ? 41 : 4;
 		h[7] = 64;
 		memcpy(h + 8, src, 16);
 		memcpy(h + 24, dst, 16);
 		off += 40;
+	}
+	if (gue) {
+		/* UDP: source from the flow hash, GUE port, no checksum;
+		 * GUE variant 0: Proto/ctype = the inner protocol. */
+		__u16 sport = 0xc000 | (hash & 0x3fff);
+		size_t ulen = d->inner_len + 12;
+
+		h = out + off;
+		h[0] = sport >> 8;
+		h[1] = sport;
+		h[2] = XLB_GUE_PORT_DEFAULT >> 8;
+		h[3] = XLB_GUE_PORT_DEFAULT & 0xff;
+		h[4] = ulen >> 8;
+		h[5] = ulen;
+		h[6] = h[7] = 0;
+		h[8] = 0;
+		h[9] = d->inner6 ? 41 : 4;
+		h[10] = h[11] = 0;
+		off += 12;
 	}
 	memcpy(out + off, in + d->l2, in_len - d->l2);
 	return off + in_len - d->l2;
 }
 
 static size_t expect_encap(const __u8 *in, size_t in_len,
-			   const struct fx_pkt *p, const char *be, __u8 *out)
+			   const struct fx_pkt *p, const char *be, __u8 mode,
+			   __u8 *out)
 {
 	int inner6 = fx_family(p->dst) == XLB_AF_INET6;
 	size_t l4_len = (p->proto == IPPROTO_TCP ? 20 : 8) + p->payload;
 	struct inner_desc d = {
+		.mode = mode,
 		.l2 = p->vlan_tci ? 18 : 14,
 		.vlan_tci = p->vlan_tci,
 		.inner6 = inner6,
@@ -419,8 +458,11 @@ static void do_step(const struct step *s)
 			}
 		}
 	} else if (s->verdict == XDP_TX || s->verdict == XDP_REDIRECT) {
+		const struct vip_def *vd = vip_by_id(s->vip_id);
 		size_t elen = expect_encap(inbuf, len, s->pkt,
-					   be_addr(s->be_id), expbuf);
+					   be_addr(s->be_id),
+					   vd ? vd->mode : XLB_MODE_IPIP,
+					   expbuf);
 
 		CHECK(elen, "backend %u has no known neighbour", s->be_id);
 		CHECK_EQ(run.out_len, elen);
@@ -788,10 +830,48 @@ static const struct tcase cases[] = {
 	  { PKT(C4, "198.18.50.3", 40000, 82, TCP, TF_SYN), NULL,
 	    XDP_DROP, 0, 0, ST(XLB_STAT_CT_MISS_SYN,
 			       XLB_STAT_DROP_NO_BACKEND) }, 0 },
-	{ "VIP in GUE mode (not yet supported): encap drop",
-	  { PKT(C4, "198.18.50.3", 40000, 83, TCP, TF_SYN), NULL,
-	    XDP_DROP, 0, 0, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_DROP_ENCAP) },
+	{ "GUE VIP, IPv4 backend: outer IPv4, UDP to 6080, GUE proto 4",
+	  { PKT(C4, "198.18.50.3", 40000, 83, TCP, TF_SYN, .payload = 9),
+	    NULL, XDP_TX, 11, 111, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_TX), 1 },
+	  1 },
+	{ "GUE VIP, second packet of the flow: same source port",
+	  { PKT(C4, "198.18.50.3", 40000, 83, TCP, TF_ACK, .payload = 99),
+	    NULL, XDP_TX, 11, 111, ST(XLB_STAT_CT_HIT, XLB_STAT_TX), 0 }, 1 },
+	{ "GUE VIP, IPv6 backend: outer IPv6, flow label, GUE proto 41",
+	  { PKT(C6, "2001:db8:50::2", 40000, 80, TCP, TF_SYN, .tos = 0x28),
+	    NULL, XDP_TX, 15, 151, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_TX), 1 },
 	  0 },
+	{ "GUE VIP, IPv4 client to an IPv6 backend behind xbpf2: redirect",
+	  { PKT(C4, "198.18.50.3", 5000, 83, UDP, .payload = 30), NULL,
+	    XDP_REDIRECT, 19, 191, ST(XLB_STAT_CT_MISS_SYN,
+				      XLB_STAT_REDIRECT), 1 }, 0 },
+	{ "GUE VIP: inner 1468 bytes fit the 1500 MTU",
+	  { PKT(C4, "198.18.50.3", 40001, 83, TCP, TF_SYN, .payload = 1428),
+	    NULL, XDP_TX, 11, 111, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_TX), 1 },
+	  1 },
+	{ "GUE VIP: inner 1469 bytes, fragmentation needed with MTU 1468",
+	  { PKT(C4, "198.18.50.3", 40002, 83, TCP, TF_SYN, .payload = 1429),
+	    NULL, XDP_TX, 0, 0, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_ICMP_SENT),
+	    0, 1468 }, 0 },
+	{ "L2 VIP: only the MAC addresses change, XDP_TX",
+	  { PKT(C4, "198.18.50.6", 40000, 80, TCP, TF_SYN, .payload = 5),
+	    NULL, XDP_TX, 16, 161, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_TX), 1 },
+	  0 },
+	{ "L2 VIP, VLAN-tagged: tag kept",
+	  { PKT(C4, "198.18.50.6", 40001, 80, TCP, TF_SYN, .vlan_tci = 12),
+	    NULL, XDP_TX, 16, 161, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_TX), 1 },
+	  0 },
+	{ "L2 VIP: a 1500-byte packet fits (no encapsulation cost)",
+	  { PKT(C4, "198.18.50.6", 40002, 80, TCP, TF_ACK, .payload = 1460),
+	    NULL, XDP_TX, 16, 161, ST(XLB_STAT_CT_MISS_NONSYN, XLB_STAT_TX),
+	    1 }, 0 },
+	{ "L2 VIP, backend behind xbpf2: redirect with that link's MACs",
+	  { PKT(C4, "198.18.50.6", 5000, 53, UDP, .payload = 12), NULL,
+	    XDP_REDIRECT, 17, 171, ST(XLB_STAT_CT_MISS_SYN,
+				      XLB_STAT_REDIRECT), 1 }, 0 },
+	{ "L2 IPv6 VIP: MAC rewrite",
+	  { PKT(C6, "2001:db8:50::3", 40000, 80, TCP, TF_SYN), NULL,
+	    XDP_TX, 18, 181, ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_TX), 1 }, 0 },
 };
 
 static void run_table(void)
@@ -1771,6 +1851,7 @@ static int valid_icmp_reply(const __u8 *f, size_t len)
 static int valid_encap(const __u8 *f, size_t len, __u32 verdict)
 {
 	const struct fx_neigh *n = NULL;
+	__u8 proto;
 	size_t l2 = 14, i, inner_len;
 	__be32 src[4];
 	const __u8 *h;
@@ -1796,6 +1877,13 @@ static int valid_encap(const __u8 *f, size_t len, __u32 verdict)
 	if (!v6 && !(f[l2 - 2] == 0x08 && f[l2 - 1] == 0x00))
 		return 0;
 	h = f + l2;
+	/* L2 mode: the client's own packet, to a VIP. */
+	if (!v6 && len >= l2 + 20 && l2 + (h[2] << 8 | h[3]) <= len &&
+	    valid_inner(0, h, h[2] << 8 | h[3]))
+		return 1;
+	if (v6 && len >= l2 + 40 && l2 + 40 + (h[4] << 8 | h[5]) <= len &&
+	    valid_inner(1, h, 40 + (h[4] << 8 | h[5])))
+		return 1;
 	if (!v6) {
 		if (len < l2 + 20 || h[0] != 0x45 || h[8] != 64 ||
 		    fx_csum(h, 20, 0) != 0)
@@ -1806,19 +1894,33 @@ static int valid_encap(const __u8 *f, size_t len, __u32 verdict)
 		inner_len = (h[2] << 8 | h[3]) - 20;
 		if (l2 + 20 + inner_len > len)
 			return 0;
-		if (h[9] != 4 && h[9] != 41)
+		h += 20;
+		proto = h[-11];
+	} else {
+		if (len < l2 + 40 || h[0] >> 4 != 6 || h[7] != 64)
 			return 0;
-		return valid_inner(h[9] == 41, h + 20, inner_len);
+		fx_addr(FX_ENCAP_SRC6, src);
+		if (memcmp(h + 8, src, 16))
+			return 0;
+		inner_len = h[4] << 8 | h[5];
+		if (l2 + 40 + inner_len > len)
+			return 0;
+		proto = h[6];
+		h += 40;
 	}
-	if (len < l2 + 40 || h[0] >> 4 != 6 || h[7] != 64)
+	if (proto == IPPROTO_UDP) {
+		/* GUE: to the GUE port, variant 0, proto 4 or 41. */
+		if (inner_len < 12 || (h[2] << 8 | h[3]) != XLB_GUE_PORT_DEFAULT ||
+		    (size_t)(h[4] << 8 | h[5]) != inner_len || h[8] != 0 ||
+		    h[10] || h[11] || (h[0] & 0xc0) != 0xc0)
+			return 0;
+		proto = h[9];
+		h += 12;
+		inner_len -= 12;
+	}
+	if (proto != 4 && proto != 41)
 		return 0;
-	fx_addr(FX_ENCAP_SRC6, src);
-	if (memcmp(h + 8, src, 16))
-		return 0;
-	inner_len = h[4] << 8 | h[5];
-	if (l2 + 40 + inner_len > len || (h[6] != 4 && h[6] != 41))
-		return 0;
-	return valid_inner(h[6] == 41, h + 40, inner_len);
+	return valid_inner(proto == 41, h, inner_len);
 }
 
 #define FUZZ_FRAMES	1000000
@@ -1835,6 +1937,10 @@ static void test_fuzz(void)
 		{ C6, V6, 45000, 53, UDP, .ext_hdrs = 2 },
 		{ C6, V6, 45000, 8080, TCP, TF_FIN, .vlan_tci = 3 },
 		{ C4, "198.18.0.1", 45000, 22, TCP, TF_SYN },
+		{ C4, "198.18.50.3", 45000, 83, TCP, TF_SYN, .payload = 5 },
+		{ C6, "2001:db8:50::2", 45000, 80, TCP, TF_ACK },
+		{ C4, "198.18.50.6", 45000, 80, TCP, TF_SYN, .payload = 3 },
+		{ C6, "2001:db8:50::3", 45000, 80, TCP, TF_ACK },
 	};
 	const size_t nseeds = sizeof(seeds) / sizeof(seeds[0]);
 	__u64 seed = 0x9e3779b97f4a7c15ull, n, counts[8] = {};
