@@ -17,6 +17,7 @@
 #include <linux/in.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/udp.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "xlb.h"
@@ -39,6 +40,12 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xlb_ctr);	/* packets and bytes */
 } xlb_decap_stats SEC(".maps");
+
+/*
+ * The GUE port, network order; xlb-decap sets it before loading (0: no
+ * GUE). UDP to another port is ordinary traffic and passes.
+ */
+const volatile __be16 gue_port = 0;
 
 static __always_inline int count(__u32 idx, __u64 bytes, int verdict)
 {
@@ -68,9 +75,10 @@ static __always_inline int strip(struct xdp_md *ctx, __u32 l2len, __u32 olen,
 	__be16 new_proto;
 
 	/* Masks restate bounds the verifier cannot carry through the caller's
-	 * branches: l2len is 14 or 18, olen 20..60. */
+	 * branches: l2len is 14 or 18, olen 20..72 (IPv4 with options and
+	 * GUE's 12 bytes). */
 	l2len &= 0x1f;
-	olen &= 0x3f;
+	olen &= 0x7f;
 	if (inner == IPPROTO_IPIP) {
 		struct iphdr *in = data + l2len + olen;
 
@@ -121,6 +129,36 @@ malformed:
 	return count(XLB_DECAP_STAT_MALFORMED, len, XDP_DROP);
 }
 
+#define GUE_LEN		(sizeof(struct udphdr) + XLB_GUE_HDR_LEN)
+#define GUE_NOT_OURS	-2
+
+/*
+ * UDP at off, ulen bytes of outer payload: GUE_NOT_OURS if not to the
+ * GUE port, -1 if GUE but not what xlb sends (another version, control
+ * messages, optional fields, an inner protocol other than IPv4/IPv6, a
+ * UDP length that disagrees), else the inner protocol (4 or 41).
+ */
+static __always_inline int gue_inner(void *data, void *end, __u32 off,
+				     __u32 ulen)
+{
+	struct udphdr *uh = data + (off & 0x7f);
+	__u8 *g = (void *)(uh + 1);
+
+	/* A UDP header too short to have a port is the kernel's to judge. */
+	if ((void *)(uh + 1) > end || uh->dest != gue_port)
+		return GUE_NOT_OURS;
+	if ((void *)(g + XLB_GUE_HDR_LEN) > end)
+		return -1;
+	if (ulen < GUE_LEN || bpf_ntohs(uh->len) != ulen)
+		return -1;
+	/* Version 0, C 0, Hlen 0: no options; flags 0. */
+	if (g[0] || g[2] || g[3])
+		return -1;
+	if (g[1] != IPPROTO_IPIP && g[1] != IPPROTO_IPV6)
+		return -1;
+	return g[1];
+}
+
 SEC("xdp")
 int xlb_decap(struct xdp_md *ctx)
 {
@@ -145,9 +183,9 @@ int xlb_decap(struct xdp_md *ctx)
 	}
 
 	/*
-	 * Only IP-in-IP is recognised. GUE (outer UDP to the GUE port, the
-	 * GUE header, then the inner packet) belongs in each family's branch
-	 * below, next to the protocol check, when the load balancer gains it.
+	 * IP-in-IP, and GUE (include/xlb.h): outer UDP to the GUE port, the
+	 * 4-byte variant 0 header, then the inner packet. The UDP checksum
+	 * is not checked (xlb sends none; the inner packet has its own).
 	 */
 	if (proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *ip = data + l2len;
@@ -156,7 +194,8 @@ int xlb_decap(struct xdp_md *ctx)
 		if ((void *)(ip + 1) > end)
 			goto pass;
 		if (ip->protocol != IPPROTO_IPIP &&
-		    ip->protocol != IPPROTO_IPV6)
+		    ip->protocol != IPPROTO_IPV6 &&
+		    (ip->protocol != IPPROTO_UDP || !gue_port))
 			goto pass;
 		key.family = XLB_AF_INET;
 		key.addr[0] = ip->daddr;
@@ -173,6 +212,18 @@ int xlb_decap(struct xdp_md *ctx)
 		if (ip->version != 4 || olen < sizeof(*ip) || tot < olen ||
 		    l2len + tot > len)
 			return count(XLB_DECAP_STAT_MALFORMED, len, XDP_DROP);
+		if (ip->protocol == IPPROTO_UDP) {
+			int inner = gue_inner(data, end, l2len + olen,
+					      tot - olen);
+
+			if (inner == GUE_NOT_OURS)
+				goto pass;
+			if (inner < 0)
+				return count(XLB_DECAP_STAT_MALFORMED, len,
+					     XDP_DROP);
+			return strip(ctx, l2len, olen + GUE_LEN,
+				     tot - olen - GUE_LEN, inner);
+		}
 		return strip(ctx, l2len, olen, tot - olen,
 			     ip->protocol == IPPROTO_IPIP ? IPPROTO_IPIP :
 							    IPPROTO_IPV6);
@@ -186,7 +237,8 @@ int xlb_decap(struct xdp_md *ctx)
 		/* Extension headers between the outer and inner header are not
 		 * something the load balancer sends: such packets pass. */
 		if (ip6->nexthdr != IPPROTO_IPIP &&
-		    ip6->nexthdr != IPPROTO_IPV6)
+		    ip6->nexthdr != IPPROTO_IPV6 &&
+		    (ip6->nexthdr != IPPROTO_UDP || !gue_port))
 			goto pass;
 		key.family = XLB_AF_INET6;
 		__builtin_memcpy(key.addr, &ip6->daddr, sizeof(key.addr));
@@ -195,6 +247,18 @@ int xlb_decap(struct xdp_md *ctx)
 		plen = bpf_ntohs(ip6->payload_len);
 		if (ip6->version != 6 || l2len + sizeof(*ip6) + plen > len)
 			return count(XLB_DECAP_STAT_MALFORMED, len, XDP_DROP);
+		if (ip6->nexthdr == IPPROTO_UDP) {
+			int inner = gue_inner(data, end, l2len + sizeof(*ip6),
+					      plen);
+
+			if (inner == GUE_NOT_OURS)
+				goto pass;
+			if (inner < 0)
+				return count(XLB_DECAP_STAT_MALFORMED, len,
+					     XDP_DROP);
+			return strip(ctx, l2len, sizeof(*ip6) + GUE_LEN,
+				     plen - GUE_LEN, inner);
+		}
 		return strip(ctx, l2len, sizeof(*ip6), plen,
 			     ip6->nexthdr == IPPROTO_IPIP ? IPPROTO_IPIP :
 							    IPPROTO_IPV6);

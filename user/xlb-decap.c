@@ -3,7 +3,7 @@
  * xlb-decap: attach, detach and inspect the backend-side decapsulation
  * program (bpf/decap.bpf.c) on one interface.
  *
- *   xlb-decap attach IFACE [generic]
+ *   xlb-decap attach IFACE [generic] [gue-port N]
  *   xlb-decap detach IFACE
  *   xlb-decap status IFACE
  *
@@ -44,12 +44,13 @@ static const char *const stat_names[XLB_DECAP_STAT_MAX] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: xlb-decap attach IFACE [generic]\n"
+		"usage: xlb-decap attach IFACE [generic] [gue-port N]\n"
 		"       xlb-decap detach IFACE\n"
 		"       xlb-decap status IFACE\n"
-		"attach decapsulates IP-in-IP tunnels addressed to IFACE's\n"
-		"addresses (taken at attach time); status exits 0 when\n"
-		"attached, 1 when not.\n");
+		"attach decapsulates IP-in-IP and GUE tunnels (UDP to\n"
+		"gue-port, default %d, as xlbd's gue-port) addressed to\n"
+		"IFACE's addresses (taken at attach time); status exits 0\n"
+		"when attached, 1 when not.\n", XLB_GUE_PORT_DEFAULT);
 }
 
 /* The libraries' own messages only with XLB_DEBUG set: ours say enough. */
@@ -223,15 +224,33 @@ static int do_attach(const char *ifname, int ifindex, int argc, char **argv)
 	struct xdp_multiprog *mp;
 	struct xdp_program *prog;
 	struct decap_bpf *skel;
-	char list[1024];
-	int err, n, mounted;
+	unsigned long port = XLB_GUE_PORT_DEFAULT;
+	char list[1024], *e;
+	int err, n, mounted, i;
 
-	if (argc == 1 && !strcmp(argv[0], "generic")) {
-		mode = XDP_MODE_SKB;
-	} else if (argc) {
-		fprintf(stderr, "xlb-decap: unknown word '%s'; expected: "
-			"generic\n", argv[0]);
-		return 1;
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "generic")) {
+			mode = XDP_MODE_SKB;
+		} else if (!strcmp(argv[i], "gue-port")) {
+			if (i + 1 == argc) {
+				fprintf(stderr, "xlb-decap: missing N after "
+					"'gue-port'\n");
+				return 1;
+			}
+			errno = 0;
+			port = strtoul(argv[++i], &e, 10);
+			if (errno || *e || e == argv[i] || !port ||
+			    port > 65535) {
+				fprintf(stderr, "xlb-decap: bad gue-port '%s'; "
+					"expected a number 1..65535\n",
+					argv[i]);
+				return 1;
+			}
+		} else {
+			fprintf(stderr, "xlb-decap: unknown word '%s'; "
+				"expected: generic gue-port\n", argv[i]);
+			return 1;
+		}
 	}
 	mounted = ensure_bpffs();
 	if (mounted < 0) {
@@ -253,6 +272,7 @@ static int do_attach(const char *ifname, int ifindex, int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
+	skel->rodata->gue_port = htons(port);
 	prog = xdp_program__from_bpf_obj(skel->obj, "xdp");
 	err = libxdp_get_error(prog);
 	if (err) {

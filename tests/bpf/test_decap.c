@@ -171,6 +171,31 @@ static void tunnel(struct frame *f, int vlan, int oaf, int iaf,
 	put_inner(f, iaf);
 }
 
+#define GUE_PORT	6080
+
+/* A GUE tunnel frame (include/xlb.h) to dport with GUE byte 0 g0 and
+ * Proto/ctype gproto (0: the inner family's). */
+static void tunnel_gue(struct frame *f, int vlan, int oaf, int iaf,
+		       __u16 dport, __u8 g0, __u8 gproto)
+{
+	size_t ulen = 8 + 4 + inner_len(iaf);
+
+	f->len = 0;
+	put_eth(f, vlan, oaf == 4 ? ETH_P_IP : ETH_P_IPV6);
+	if (oaf == 4)
+		put_ip4(f, IPPROTO_UDP, "198.18.0.2", our4, ulen, 0, 0x4000);
+	else
+		put_ip6(f, IPPROTO_UDP, "2001:db8::2", our6, ulen);
+	put16(f, 0xc123);
+	put16(f, dport);
+	put16(f, ulen);
+	put16(f, 0);
+	put8(f, g0);
+	put8(f, gproto ? gproto : iaf == 4 ? IPPROTO_IPIP : IPPROTO_IPV6);
+	put16(f, 0);
+	put_inner(f, iaf);
+}
+
 /* What the kernel must receive for a tunnel frame: same L2, inner packet. */
 static void decapsulated(struct frame *f, int vlan, int iaf)
 {
@@ -504,6 +529,84 @@ out:
 	test_end("corrupted tunnel frames: never aborted, never half-stripped");
 }
 
+static void test_gue(void)
+{
+	static const int afs[2] = { 4, 6 };
+	struct frame in, exp;
+	char name[96];
+	size_t cut, l3;
+	int vlan, o, i, n, bad;
+
+	for (vlan = 0; vlan < 2; vlan++) {
+		for (o = 0; o < 2; o++) {
+			for (i = 0; i < 2; i++) {
+				test_begin();
+				tunnel_gue(&in, vlan, afs[o], afs[i], GUE_PORT,
+					   0, 0);
+				decapsulated(&exp, vlan, afs[i]);
+				expect(&in, XDP_PASS, &exp,
+				       XLB_DECAP_STAT_DECAP);
+				snprintf(name, sizeof(name),
+					 "GUE: %s in UDP/%s%s: outer headers "
+					 "stripped", af_name(afs[i]),
+					 af_name(afs[o]),
+					 vlan ? ", VLAN tag kept" : "");
+				test_end(name);
+			}
+		}
+	}
+
+	test_begin();
+	for (o = 0; o < 2; o++) {
+		/* Ordinary UDP to this host: untouched. */
+		tunnel_gue(&in, 0, afs[o], 4, 53, 0, 0);
+		expect(&in, XDP_PASS, &in, XLB_DECAP_STAT_PASS);
+	}
+	test_end("UDP to another port than the GUE port passes untouched");
+
+	test_begin();
+	for (o = 0; o < 2; o++) {
+		tunnel_gue(&in, 0, afs[o], 4, GUE_PORT, 0x40, 0);
+		expect(&in, XDP_DROP, NULL, XLB_DECAP_STAT_MALFORMED);
+		tunnel_gue(&in, 0, afs[o], 4, GUE_PORT, 0x80, 0);
+		expect(&in, XDP_DROP, NULL, XLB_DECAP_STAT_MALFORMED);
+		tunnel_gue(&in, 0, afs[o], 4, GUE_PORT, 0x01, 0);
+		expect(&in, XDP_DROP, NULL, XLB_DECAP_STAT_MALFORMED);
+		tunnel_gue(&in, 0, afs[o], 4, GUE_PORT, 0, IPPROTO_TCP);
+		expect(&in, XDP_DROP, NULL, XLB_DECAP_STAT_MALFORMED);
+		/* UDP length one more than the datagram */
+		tunnel_gue(&in, 0, afs[o], 4, GUE_PORT, 0, 0);
+		l3 = 14 + (afs[o] == 4 ? 20 : 40);
+		in.b[l3 + 5]++;
+		expect(&in, XDP_DROP, NULL, XLB_DECAP_STAT_MALFORMED);
+	}
+	test_end("GUE version 1, control, options, a non-IP inner protocol or "
+		 "a wrong UDP length: dropped as malformed");
+
+	/* Every cut of a GUE frame: the outer length check catches it
+	 * (malformed) or, without a whole outer header, it passes. */
+	test_begin();
+	n = 0;
+	bad = 0;
+	for (o = 0; o < 2; o++) {
+		struct frame full;
+
+		tunnel_gue(&full, 0, afs[o], afs[o], GUE_PORT, 0, 0);
+		l3 = 14 + (afs[o] == 4 ? 20 : 40);
+		for (cut = 14; cut < full.len && !bad; cut++, n++) {
+			in = full;
+			in.len = cut;
+			expect(&in, cut < l3 ? XDP_PASS : XDP_DROP, NULL,
+			       cut < l3 ? XLB_DECAP_STAT_PASS :
+					  XLB_DECAP_STAT_MALFORMED);
+			bad = test_failed_checks;
+		}
+	}
+	snprintf(name, sizeof(name), "GUE frames cut at each of %d offsets: "
+		 "pass without an outer header, else malformed", n);
+	test_end(name);
+}
+
 static int add_addr(int af, const char *s)
 {
 	struct xlb_addr_key k;
@@ -522,7 +625,14 @@ int main(void)
 	int err;
 
 	ncpus = libbpf_num_possible_cpus();
-	skel = decap_bpf__open_and_load();
+	skel = decap_bpf__open();
+	if (skel) {
+		skel->rodata->gue_port = htons(GUE_PORT);
+		if (decap_bpf__load(skel)) {
+			decap_bpf__destroy(skel);
+			skel = NULL;
+		}
+	}
 	if (!skel || ncpus <= 0) {
 		printf("not ok 1 - load decap.bpf.o: %s\n", strerror(errno));
 		return 1;
@@ -544,6 +654,7 @@ int main(void)
 	test_malformed();
 	test_truncated();
 	test_corrupted();
+	test_gue();
 
 	decap_bpf__destroy(skel);
 	return test_exit();
