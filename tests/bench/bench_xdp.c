@@ -57,6 +57,15 @@
  *    single runs; new flows get a fresh source address and port from
  *    userspace each run.
  *
+ *    The forwarding modes and the too-big reply are timed this way too:
+ *    xdp_gue_ns (GUE encapsulation of an established flow), xdp_l2_ns
+ *    (L2 MAC rewrite of an established flow) and xdp_icmp_toobig_ns (a
+ *    1500-byte packet of an established flow answered with
+ *    "fragmentation needed"; the per-CPU reply window is reset between
+ *    runs, outside the timed part, so the rate limit never bites).
+ *    Compare them with xdp_established_single_ns (IPIP) and
+ *    xdp_single_floor_ns.
+ *
  * 4. xdp_*_prog_ns time the program alone on frames it does not modify
  *    (non-live, one repeat = 100000 run): the pass path and the empty
  *    program, and xdp_pass_over_floor_prog their ratio.
@@ -84,6 +93,11 @@
 /* VIP 2: every slot of its table is BE_LIVE2, at the same address. */
 #define VIP2_PORT	81
 #define BE_LIVE2	(NBACKENDS + 2)
+/* VIPs 3 (GUE) and 4 (L2): every slot one backend, on the LB's link. */
+#define VIP_GUE_PORT	82
+#define VIP_L2_PORT	83
+#define BE_GUE		(NBACKENDS + 3)
+#define BE_L2		(NBACKENDS + 4)
 
 static struct xlb_bpf *skel;
 static int xlb_fd, floor_pass_fd, floor_tx_fd, encap_floor_fd, peer_fd;
@@ -92,6 +106,10 @@ static __u8 tmpl_syn[256], tmpl_ack[256], tmpl_pass[256];
 static __u8 tmpl_syn2[256], tmpl_ack2[256];
 static int flowgen_fd, flowgen_ctr_fd, flowgen_jmp_fd;
 static size_t tmpl_len;
+static __u8 tmpl_gue[256], tmpl_l2[256], tmpl_big[2048];
+/* bench_single(): frame length if not tmpl_len, a hook before each run */
+static size_t single_len;
+static void (*single_prep)(void);
 static __u64 rng_state = 0x2545f4914f6cdd1dull;
 
 static __u64 rng(void)
@@ -532,7 +550,10 @@ static int bench_single(const char *name, enum path p, int fd,
 	fx_stats(skel, before);
 	for (b = 0; b < RUNS; b++) {
 		for (i = 0; i < BATCH; i++) {
-			fx_run(fd, frame(p, fixed, seq++), tmpl_len, r);
+			if (single_prep)
+				single_prep();
+			fx_run(fd, frame(p, fixed, seq++),
+			       single_len ? single_len : tmpl_len, r);
 			if (r->err || r->ret != want_ret) {
 				fprintf(stderr, "bench_xdp: %s: err %d "
 					"verdict %u, expected %u\n", name,
@@ -593,10 +614,67 @@ static int bench_repeat(const char *name, int fd, const __u8 *f, int live,
 	return 0;
 }
 
+/* A fresh too-big reply window on this CPU (the bench runs on CPU 0). */
+static void icmp_window_reset(void)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	struct xlb_rate r[ncpu];
+	__u32 idx = XLB_RATE_ICMP;
+
+	memset(r, 0, sizeof(r));
+	for (i = 0; i < ncpu; i++)
+		r[i].window_ns = fx_now_coarse();
+	bpf_map_update_elem(bpf_map__fd(skel->maps.xlb_rates), &idx, r,
+			    BPF_ANY);
+}
+
+/* VIPs 3 and 4 and their backends, and one packet of each flow so the
+ * timed runs find it in conntrack. */
+static int setup_modes(void)
+{
+	__u32 id;
+	int err;
+
+	err = fx_vip_add(skel, 3, VIP_ADDR, IPPROTO_TCP, VIP_GUE_PORT, 0,
+			 XLB_RING_SIZE_DEFAULT, XLB_MODE_GUE);
+	if (!err)
+		err = fx_vip_add(skel, 4, VIP_ADDR, IPPROTO_TCP, VIP_L2_PORT, 0,
+				 XLB_RING_SIZE_DEFAULT, XLB_MODE_L2);
+	if (!err)
+		err = fx_backend_set(skel, BE_GUE, 3, "198.18.0.100",
+				     XLB_BE_F_VALID);
+	if (!err)
+		err = fx_backend_set(skel, BE_L2, 4, "198.18.0.101",
+				     XLB_BE_F_VALID);
+	id = BE_GUE;
+	if (!err)
+		err = fx_ring_set(skel, 3, &id, 1, XLB_RING_SIZE_DEFAULT);
+	id = BE_L2;
+	if (!err)
+		err = fx_ring_set(skel, 4, &id, 1, XLB_RING_SIZE_DEFAULT);
+	return err;
+}
+
+static int warm(const __u8 *f, size_t len, __u32 want)
+{
+	struct fx_run *r = malloc(sizeof(*r));
+	int err = 0;
+
+	if (!r)
+		return -ENOMEM;
+	fx_run(xlb_fd, f, len, r);
+	if (r->err || r->ret != want)
+		err = -EPROTO;
+	free(r);
+	return err;
+}
+
 int main(void)
 {
 	double floor_ns, tx_floor, est, pass, sfloor, sest, cold, nf, miss;
 	double pfloor, ppass, spass, gen_floor, snf, smiss, encap_floor;
+	double gue, l2, toobig;
+	size_t big_len;
 	struct fx_pkt p = { "198.19.0.0", VIP_ADDR, 10000, VIP_PORT,
 			    IPPROTO_TCP, 0x10, .payload = 64,
 			    .dmac = lb_mac };
@@ -658,6 +736,8 @@ int main(void)
 	if (!err)
 		err = setup_backends();
 	if (!err)
+		err = setup_modes();
+	if (!err)
 		err = flowgen_load();
 	if (!err)
 		err = fill_conntrack();
@@ -678,6 +758,15 @@ int main(void)
 	p.dst = "198.18.0.1";	/* the LB itself: not a VIP */
 	p.dport = VIP_PORT;
 	fx_build(&p, tmpl_pass);
+	p.dst = VIP_ADDR;
+	p.src = "198.18.202.0";
+	p.dport = VIP_GUE_PORT;
+	fx_build(&p, tmpl_gue);
+	p.dport = VIP_L2_PORT;
+	fx_build(&p, tmpl_l2);
+	p.dport = VIP_PORT;
+	p.payload = 1460;	/* a 1500-byte packet: 20 too many for IPIP */
+	big_len = fx_build(&p, tmpl_big);
 	/* The src MAC of self_restoring_setup(): encapsulation source, then
 	 * the first half of the backend address. */
 	{
@@ -693,6 +782,16 @@ int main(void)
 	frame_set_macs(tmpl_pass, src_mac);
 	frame_set_macs(tmpl_syn2, src_mac);
 	frame_set_macs(tmpl_ack2, src_mac);
+	frame_set_macs(tmpl_gue, src_mac);
+	frame_set_macs(tmpl_l2, src_mac);
+	frame_set_macs(tmpl_big, src_mac);
+	if (warm(tmpl_gue, tmpl_len, XDP_TX) ||
+	    warm(tmpl_l2, tmpl_len, XDP_TX) ||
+	    warm(tmpl_big, big_len, XDP_TX)) {
+		fprintf(stderr, "bench_xdp: GUE, L2 or too-big frame not "
+			"forwarded as expected\n");
+		return 1;
+	}
 
 	/* Method 1: live frames. */
 	err = self_restoring_check(tmpl_ack);
@@ -735,6 +834,21 @@ int main(void)
 		err = bench_single("xdp_pass_single_ns", P_FIXED, xlb_fd,
 				   tmpl_pass, XDP_PASS, XLB_STAT_PASS, -1,
 				   &spass);
+	if (!err)
+		err = bench_single("xdp_gue_ns", P_FIXED, xlb_fd, tmpl_gue,
+				   XDP_TX, XLB_STAT_CT_HIT, XLB_STAT_TX, &gue);
+	if (!err)
+		err = bench_single("xdp_l2_ns", P_FIXED, xlb_fd, tmpl_l2,
+				   XDP_TX, XLB_STAT_CT_HIT, XLB_STAT_TX, &l2);
+	if (!err) {
+		single_len = big_len;
+		single_prep = icmp_window_reset;
+		err = bench_single("xdp_icmp_toobig_ns", P_FIXED, xlb_fd,
+				   tmpl_big, XDP_TX, XLB_STAT_CT_HIT,
+				   XLB_STAT_ICMP_SENT, &toobig);
+		single_len = 0;
+		single_prep = NULL;
+	}
 
 	/* Method 2: live frames with fresh tuples. */
 	if (!err)
