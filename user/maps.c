@@ -478,6 +478,34 @@ int maps_global_ctr(struct maps *m, __u32 idx, struct xlb_ctr *sum)
 	return percpu_sum(m, m->skel->maps.xlb_stats, idx, sum);
 }
 
+int maps_flood_state(struct maps *m, __u32 rate, __u64 now_ns, bool *active,
+		     __u64 *held)
+{
+	struct xlb_rate *r = calloc(m->ncpus, sizeof(*r));
+	__u32 key = XLB_RATE_FLOWS;
+	struct xlb_ctr c;
+	int i, err;
+
+	if (!r)
+		return -ENOMEM;
+	*active = false;
+	err = percpu_sum(m, m->skel->maps.xlb_stats, XLB_STAT_FLOOD, &c);
+	if (err)
+		goto out;
+	*held = c.packets;
+	if (bpf_map_lookup_elem(map_fd(m->skel->maps.xlb_rates), &key, r)) {
+		err = -errno;
+		goto out;
+	}
+	for (i = 0; i < m->ncpus && rate; i++)
+		if (now_ns - r[i].window_ns < XLB_RATE_WINDOW_NS &&
+		    r[i].count > rate)
+			*active = true;
+out:
+	free(r);
+	return err;
+}
+
 /* One entry at a time: kernels or maps without batch lookups. */
 static int ct_walk_slow(int fd,
 			int (*cb)(void *arg, const struct xlb_flow_key *k,

@@ -66,6 +66,15 @@ int maps_backends_walk(struct maps *m,
 int maps_vip_ctr(struct maps *m, __u32 vip_id, struct xlb_ctr *sum);
 int maps_backend_ctr(struct maps *m, __u32 be_id, struct xlb_ctr *sum);
 int maps_global_ctr(struct maps *m, __u32 idx, struct xlb_ctr *sum);
+/*
+ * The SYN-flood guard for the stats file: *active when some CPU's current
+ * window (started less than XLB_RATE_WINDOW_NS before now_ns, the data
+ * path's CLOCK_MONOTONIC_COARSE) counted more than rate new flows; *held
+ * the flows it kept out of conntrack so far (XLB_STAT_FLOOD). 0 or
+ * -errno.
+ */
+int maps_flood_state(struct maps *m, __u32 rate, __u64 now_ns, bool *active,
+		     __u64 *held);
 
 /* Walk conntrack; cb as above. */
 int maps_ct_walk(struct maps *m,

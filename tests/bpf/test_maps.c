@@ -236,6 +236,51 @@ static void test_percpu_sum(void)
 	test_end("per-CPU counters are summed over every CPU");
 }
 
+static void test_flood_state(void)
+{
+	struct xlb_rate *r;
+	struct xlb_ctr *c;
+	__u32 key = XLB_RATE_FLOWS, idx = XLB_STAT_FLOOD;
+	__u64 now = 50ull * 1000000000ull, held = 1;
+	bool active = true;
+	struct maps m;
+	int i;
+
+	test_begin();
+	CHECK_EQ(maps_open(&m, pins, 65536), 0);
+	CHECK_EQ(maps_load(&m), 0);
+	r = calloc(m.ncpus, sizeof(*r));
+	c = calloc(m.ncpus, sizeof(*c));
+	CHECK_EQ(maps_flood_state(&m, 100, now, &active, &held), 0);
+	CHECK(!active && held == 0, "fresh maps: active %d held %llu", active,
+	      (unsigned long long)held);
+	for (i = 0; i < m.ncpus; i++)
+		c[i].packets = 7;
+	CHECK_EQ(bpf_map_update_elem(bpf_map__fd(m.skel->maps.xlb_stats),
+				     &idx, c, 0), 0);
+	/* The last CPU over the rate in the current window. */
+	r[m.ncpus - 1].window_ns = now - 500000000ull;
+	r[m.ncpus - 1].count = 101;
+	CHECK_EQ(bpf_map_update_elem(bpf_map__fd(m.skel->maps.xlb_rates),
+				     &key, r, 0), 0);
+	CHECK_EQ(maps_flood_state(&m, 100, now, &active, &held), 0);
+	CHECK(active, "over the rate in the window: not active");
+	CHECK_EQ(held, 7ull * m.ncpus);
+	/* At the rate, an old window, or no guard: not active. */
+	CHECK_EQ(maps_flood_state(&m, 101, now, &active, &held), 0);
+	CHECK(!active, "at the rate: active");
+	CHECK_EQ(maps_flood_state(&m, 100, now + 600000000ull, &active,
+				  &held), 0);
+	CHECK(!active, "window over: active");
+	CHECK_EQ(maps_flood_state(&m, 0, now, &active, &held), 0);
+	CHECK(!active, "guard off: active");
+	free(r);
+	free(c);
+	maps_close(&m);
+	test_end("flood state: active while a CPU's current window is over "
+		 "the rate; flows held summed");
+}
+
 static bool match_one(void *arg, __u32 id)
 {
 	(void)arg;
@@ -428,6 +473,7 @@ int main(void)
 	test_pin_and_reuse();
 	test_apply_and_recover();
 	test_percpu_sum();
+	test_flood_state();
 	test_ct_purge();
 	test_vip_filter();
 	test_ctr_zero();
