@@ -41,11 +41,13 @@ struct xlb_icmp_hdr {
  * Rewrite the frame into the reply. mtu is what the client must use: the
  * path's MTU less the encapsulation. The reply comes from the VIP (the
  * address the client sent to) to the client, Ethernet addresses swapped,
- * a VLAN tag kept. Returns 0 or -1 (frame unchanged only if -1 comes
- * before the first adjust; the caller drops either way).
+ * a VLAN tag kept. frame_len is the frame's length as it came. Returns 0
+ * or -1 (frame unchanged only if -1 comes before the first adjust; the
+ * caller drops either way).
  */
 static __always_inline int icmp_too_big(struct xdp_md *ctx,
-					const struct xlb_pkt *pkt, __u32 mtu)
+					const struct xlb_pkt *pkt, __u32 mtu,
+					__u64 frame_len)
 {
 	int v6 = pkt->key.family == XLB_AF_INET6;
 	int hdr = (v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr)) +
@@ -128,8 +130,11 @@ static __always_inline int icmp_too_big(struct xdp_md *ctx,
 		*(struct ipv6hdr *)l3 = ip;
 		*(struct xlb_icmp_hdr *)(l3 + sizeof(ip)) = ih;
 	}
+	/* From the length as it came, not from the pointers: 32-bit
+	 * codegen (-mcpu=v3) would subtract them in 32 bits, which the
+	 * verifier refuses. */
 	len = l2 + hdr + XLB_ICMP_QUOTE;
-	if (bpf_xdp_adjust_tail(ctx, (int)len - (int)(data_end - data)))
+	if (bpf_xdp_adjust_tail(ctx, (int)len - (int)(frame_len + hdr)))
 		return -1;
 	return 0;
 }

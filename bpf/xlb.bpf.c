@@ -636,7 +636,8 @@ forward:
 					now))
 				return verdict(XLB_STAT_ICMP_RATELIMIT,
 					       XDP_DROP, bytes);
-			if (icmp_too_big(ctx, &pkt, nh->mtu - outer_len))
+			if (icmp_too_big(ctx, &pkt, nh->mtu - outer_len,
+					 bytes))
 				return verdict(XLB_STAT_DROP_TOO_BIG, XDP_DROP,
 					       bytes);
 			return verdict(XLB_STAT_ICMP_SENT, XDP_TX, bytes);
