@@ -908,6 +908,11 @@ int daemon_stats_fill(struct daemon *d, struct daemon_stats *ds)
 	}
 	s->ct_entries = d->stats_ct_entries;
 	s->ct_capacity = d->maps.ct_size;
+	/* The data path's clock: CLOCK_MONOTONIC (coarse there). */
+	err = maps_flood_state(&d->maps, d->conf.flood_rate, now_ns(),
+			       &s->flood_active, &s->flood_syns);
+	if (err)
+		goto fail;
 	s->version = XLB_VERSION;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	s->time_ms = (__u64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
