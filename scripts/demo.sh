@@ -64,9 +64,11 @@ interrupted() {
 TTY=0
 [ -t 1 ] && TTY=1
 
-step() {
+STEP=0
+step() {	# TITLE: the lab is step 0, the others count from 1
 	echo
-	echo "== $*"
+	echo "== $STEP. $*"
+	STEP=$((STEP + 1))
 }
 
 say() {
@@ -232,7 +234,7 @@ counts() {	# FILE
 do_balance() {
 	local v f c ok=0 row
 
-	step "1. Balance: $N new connections to each VIP, from the client"
+	step "Balance: $N new connections to each VIP, from the client"
 	for v in "$LAB_VIP4" "$LAB_VIP6"; do
 		f=$LAB_RUN/balance.${v//:/_}
 		in_ns client "$PY" "$TRAFFIC" count "$v" "$f" $N
@@ -265,7 +267,7 @@ do_drain() {
 	local i best='' bestn=-1 b n r after name vip=$LAB_VIP4:80 kabad=0
 	local ondrained done_n f
 
-	step "2. Drain a backend under load"
+	step "Drain a backend under load"
 	# Six long keep-alive connections ...
 	for i in 1 2 3 4 5 6; do
 		rm -f "$LAB_RUN/ka$i"
@@ -348,7 +350,7 @@ do_drain() {
 do_health() {
 	local vip=$LAB_VIP4:80 pid r n after failed line
 
-	step "3. A backend dies: the health checks take it out"
+	step "A backend dies: the health checks take it out"
 	say "every backend is checked with GET / every 200 ms;" \
 	    "2 failures take it out, 2 successes bring it back"
 	rm -f "$LAB_RUN/hload" "$LAB_RUN"/hload.*
@@ -405,7 +407,7 @@ do_health() {
 do_failover() {
 	local vip=$LAB_VIP4 g ka1 ka bound=$((3 * ADV + 100))
 
-	step "4. Failover: the active load balancer's link is cut"
+	step "Failover: the active load balancer's link is cut"
 	say "lb1 is VRRP master (priority 200) and holds the VIPs; lb2 is" \
 	    "backup (100); adverts every ${ADV} ms"
 	rm -f "$LAB_RUN"/fo.* "$LAB_RUN"/foka*
@@ -469,7 +471,7 @@ do_stats() {
 	local f=$LAB_RUN/lb1.prom v6="[$LAB_VIP6]:80" i b n want got=""
 	local l='proto="tcp",vip="'"$v6"'"'
 
-	step "5. The stats file (Prometheus text, for node_exporter)"
+	step "The stats file (Prometheus text, for node_exporter)"
 	say "lb1 writes $f every second (config: stats FILE interval 1s);" \
 	    "an excerpt:"
 	grep -E '^xlb_(backend_new_flows_total|vip_new_flows_total)\{.*\[' \
@@ -536,7 +538,7 @@ main() {
 	echo "xlb demo: a client, two xlb load balancers, three backends in" \
 	     "network namespaces '$LAB_PREFIX-*'"
 	echo "(Ctrl-C stops it and removes everything)"
-	step "0. Lab and daemons"
+	step "Lab and daemons"
 	LAB_OWNED=1
 	# With VRRP, xlbd puts the VIPs on the master; else the lab on lb1.
 	local upopt=(--lb2)
