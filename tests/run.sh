@@ -7,6 +7,9 @@
 # failure, so a crash is never silent. Usage: tests/run.sh [PATTERN]
 set -u
 cd "$(dirname "$0")/.."
+# The suites use the distribution's tools (python3 with scapy, ip, nft):
+# a per-user python3 shim earlier in PATH starts slowly and lacks scapy.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 B=build
 pat=${1:-}
 pass=0
