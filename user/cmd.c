@@ -537,6 +537,238 @@ static int h_stats_file(struct cmd_parser *p, struct cmd *c)
 	return P_OPTIONS(p, c, opts);
 }
 
+/* ---- health checks and load agents --------------------------------- */
+
+#define HEALTH_COUNT_MAX	100	/* rise/fall */
+#define HEALTH_IV_MIN_MS	10
+#define HEALTH_IV_MAX_MS	(3600ull * 1000)
+
+static int p_ms(struct cmd_parser *p, const char *what, __u32 *ms)
+{
+	__u64 v;
+	int err = p_duration(p, what, &v);
+
+	if (err)
+		return err;
+	if (v < HEALTH_IV_MIN_MS || v > HEALTH_IV_MAX_MS) {
+		seterr(p, "bad %s '%s'; expected 10ms..1h", what,
+		       Q(p->argv[p->i - 1]));
+		return -EINVAL;
+	}
+	*ms = v;
+	return 0;
+}
+
+/* A word of printable bytes that fits buf (NUL included). */
+static int p_text(struct cmd_parser *p, const char *what, char *buf,
+		  size_t len)
+{
+	const char *w = next(p, what);
+	size_t i;
+
+	if (!w)
+		return -EINVAL;
+	for (i = 0; w[i]; i++)
+		if ((unsigned char)w[i] <= 0x20 || (unsigned char)w[i] >= 0x7f)
+			break;
+	if (w[i] || i >= len || !i) {
+		seterr(p, "bad %s '%s'; expected 1..%zu printable characters",
+		       what, Q(w), len - 1);
+		return -EINVAL;
+	}
+	memcpy(buf, w, i + 1);
+	return 0;
+}
+
+static int opt_hc_port(struct cmd_parser *p, struct cmd *c)
+{
+	__u64 v;
+	int err = p_uint(p, "port", 1, 65535, &v);
+
+	c->check.port = v;
+	return err;
+}
+
+static int opt_hc_interval(struct cmd_parser *p, struct cmd *c)
+{
+	return p_ms(p, "interval", &c->check.interval_ms);
+}
+
+static int opt_hc_timeout(struct cmd_parser *p, struct cmd *c)
+{
+	return p_ms(p, "timeout", &c->check.timeout_ms);
+}
+
+static int opt_hc_rise(struct cmd_parser *p, struct cmd *c)
+{
+	__u64 v;
+	int err = p_uint(p, "rise", 1, HEALTH_COUNT_MAX, &v);
+
+	c->check.rise = v;
+	return err;
+}
+
+static int opt_hc_fall(struct cmd_parser *p, struct cmd *c)
+{
+	__u64 v;
+	int err = p_uint(p, "fall", 1, HEALTH_COUNT_MAX, &v);
+
+	c->check.fall = v;
+	return err;
+}
+
+static int opt_hc_fail_closed(struct cmd_parser *p, struct cmd *c)
+{
+	(void)p;
+	c->fail_closed = true;
+	return 0;
+}
+
+static int opt_http_path(struct cmd_parser *p, struct cmd *c)
+{
+	int err = p_text(p, "path", c->check.path, sizeof(c->check.path));
+
+	if (!err && c->check.path[0] != '/') {
+		seterr(p, "bad path '%s'; expected one starting with '/'",
+		       Q(c->check.path));
+		return -EINVAL;
+	}
+	return err;
+}
+
+static int opt_http_expect(struct cmd_parser *p, struct cmd *c)
+{
+	__u64 v;
+	int err = p_uint(p, "status code", 100, 599, &v);
+
+	c->check.expect_code = v;
+	return err;
+}
+
+static int opt_http_host(struct cmd_parser *p, struct cmd *c)
+{
+	return p_text(p, "host", c->check.host, sizeof(c->check.host));
+}
+
+static int opt_udp_send(struct cmd_parser *p, struct cmd *c)
+{
+	return p_text(p, "send string", c->check.send,
+		      sizeof(c->check.send));
+}
+
+static int opt_udp_expect(struct cmd_parser *p, struct cmd *c)
+{
+	return p_text(p, "expect string", c->check.expect,
+		      sizeof(c->check.expect));
+}
+
+#define HC_COMMON_OPTS \
+	{ "port", opt_hc_port }, { "interval", opt_hc_interval }, \
+	{ "timeout", opt_hc_timeout }, { "rise", opt_hc_rise }, \
+	{ "fall", opt_hc_fall }, { "fail-closed", opt_hc_fail_closed }
+
+static int h_health(struct cmd_parser *p, struct cmd *c)
+{
+	static const struct cmd_opt tcp_opts[] = { HC_COMMON_OPTS };
+	static const struct cmd_opt http_opts[] = {
+		HC_COMMON_OPTS, { "path", opt_http_path },
+		{ "expect", opt_http_expect }, { "host", opt_http_host },
+	};
+	static const struct cmd_opt udp_opts[] = {
+		HC_COMMON_OPTS, { "send", opt_udp_send },
+		{ "expect", opt_udp_expect },
+	};
+	const char *w;
+	__u32 iv;
+	int err;
+
+	err = p_proto(p, &c->proto) ?: p_vip(p, c, "VIP:PORT");
+	if (err)
+		return err;
+	w = next(p, "CHECK");
+	if (!w)
+		return -EINVAL;
+	if (!strcmp(w, "none")) {
+		c->check.kind = HEALTH_NONE;
+		return p_end(p);
+	} else if (!strcmp(w, "tcp")) {
+		c->check.kind = HEALTH_TCP;
+		err = P_OPTIONS(p, c, tcp_opts);
+	} else if (!strcmp(w, "http")) {
+		c->check.kind = HEALTH_HTTP;
+		err = P_OPTIONS(p, c, http_opts);
+	} else if (!strcmp(w, "udp")) {
+		c->check.kind = HEALTH_UDP;
+		err = P_OPTIONS(p, c, udp_opts);
+	} else {
+		seterr(p, "bad check '%s'; expected one of: tcp http udp none",
+		       Q(w));
+		return -EINVAL;
+	}
+	if (err)
+		return err;
+	iv = c->check.interval_ms ? c->check.interval_ms :
+	     HEALTH_INTERVAL_MS_DEFAULT;
+	if (c->check.timeout_ms > iv) {
+		seterr(p, "timeout %ums is longer than the interval %ums",
+		       c->check.timeout_ms, iv);
+		return -EINVAL;
+	}
+	if (c->check.send[0] && !c->check.expect[0]) {
+		seterr(p, "'send' needs 'expect' (what the reply must "
+		       "contain)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int opt_agent_port(struct cmd_parser *p, struct cmd *c)
+{
+	__u64 v;
+	int err = p_uint(p, "port", 1, 65535, &v);
+
+	c->agent.port = v;
+	return err;
+}
+
+static int opt_agent_interval(struct cmd_parser *p, struct cmd *c)
+{
+	return p_ms(p, "interval", &c->agent.interval_ms);
+}
+
+static int opt_agent_timeout(struct cmd_parser *p, struct cmd *c)
+{
+	return p_ms(p, "timeout", &c->agent.timeout_ms);
+}
+
+static int h_agent(struct cmd_parser *p, struct cmd *c)
+{
+	static const struct cmd_opt opts[] = {
+		{ "port", opt_agent_port },
+		{ "interval", opt_agent_interval },
+		{ "timeout", opt_agent_timeout },
+	};
+	__u32 iv;
+	int err;
+
+	err = p_proto(p, &c->proto) ?: p_vip(p, c, "VIP:PORT") ?:
+	      P_OPTIONS(p, c, opts);
+	if (err)
+		return err;
+	if (!c->agent.port) {
+		seterr(p, "missing 'port N'; usage: %s %s", p->path, p->args);
+		return -EINVAL;
+	}
+	iv = c->agent.interval_ms ? c->agent.interval_ms :
+	     HEALTH_INTERVAL_MS_DEFAULT;
+	if (c->agent.timeout_ms > iv) {
+		seterr(p, "timeout %ums is longer than the interval %ums",
+		       c->agent.timeout_ms, iv);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* ---- the tables ----------------------------------------------------- */
 
 #define CFG	CMD_CTX_CONFIG
@@ -575,9 +807,41 @@ static const struct cmd_node backend_nodes[] = {
 	{ 0 },
 };
 
+#define HEALTH_ARGS	"PROTO VIP:PORT CHECK [port N] [interval DURATION] " \
+			"[timeout DURATION] [rise N] [fall N] [fail-closed]"
+#define AGENT_ARGS	"PROTO VIP:PORT port N [interval DURATION] " \
+			"[timeout DURATION]"
+
+static const struct cmd_node health_nodes[] = {
+	{ .word = "set", .verb = CMD_HEALTH_SET, .ctx = RUN,
+	  .args = HEALTH_ARGS, .parse = h_health,
+	  .help = "set a VIP's backend check; CHECK: tcp | http [path P] "
+		  "[expect CODE] [host H] | udp [send S expect S] | none" },
+	{ .word = "show", .verb = CMD_HEALTH_SHOW, .ctx = RUN,
+	  .args = "[PROTO VIP:PORT]", .parse = h_flows,
+	  .help = "health of every backend, of all VIPs or of one" },
+	{ 0 },
+};
+
+static const struct cmd_node agent_nodes[] = {
+	{ .word = "set", .verb = CMD_AGENT_SET, .ctx = RUN,
+	  .args = AGENT_ARGS, .parse = h_agent,
+	  .help = "ask each backend's load agent on port N for its weight" },
+	{ .word = "del", .verb = CMD_AGENT_DEL, .ctx = RUN,
+	  .args = "PROTO VIP:PORT", .parse = h_vip,
+	  .help = "stop asking the load agents; configured weights again" },
+	{ 0 },
+};
+
 static const struct cmd_node top_nodes[] = {
 	{ .word = "vip", .sub = vip_nodes },
 	{ .word = "backend", .sub = backend_nodes },
+	/* In a config file "health"/"agent" are statements themselves; at
+	 * runtime they lead to set/show/del. */
+	{ .word = "health", .verb = CMD_HEALTH_SET, .ctx = CFG,
+	  .args = HEALTH_ARGS, .parse = h_health, .sub = health_nodes },
+	{ .word = "agent", .verb = CMD_AGENT_SET, .ctx = CFG,
+	  .args = AGENT_ARGS, .parse = h_agent, .sub = agent_nodes },
 	{ .word = "status", .verb = CMD_STATUS, .ctx = RUN, .args = "",
 	  .parse = h_none,
 	  .help = "VIPs and backends with state and counters" },
@@ -611,9 +875,10 @@ static const struct cmd_node top_nodes[] = {
 	{ 0 },
 };
 
+/* A node is a leaf where its own ctx allows, a group elsewhere. */
 static unsigned int node_ctx(const struct cmd_node *n)
 {
-	unsigned int ctx = 0;
+	unsigned int ctx = n->ctx;
 
 	if (!n->sub)
 		return n->ctx;
@@ -681,7 +946,7 @@ int cmd_parse(int argc, char *const *argv, unsigned int ctx, struct cmd *out,
 				       "file", path);
 			return -EINVAL;
 		}
-		if (!n->sub)
+		if (!n->sub || (n->parse && (n->ctx & ctx)))
 			break;
 		nodes = n->sub;
 	}
@@ -746,7 +1011,7 @@ static void usage_add(char *buf, size_t len, size_t *off, const char *pfx,
 
 const char *cmd_usage(void)
 {
-	static char buf[2048];
+	static char buf[4096];
 	size_t off = 0;
 
 	if (!buf[0])
@@ -764,6 +1029,9 @@ bool cmd_is_mutation(enum cmd_verb verb)
 	case CMD_BACKEND_DRAIN:
 	case CMD_BACKEND_UNDRAIN:
 	case CMD_BACKEND_DEL:
+	case CMD_HEALTH_SET:
+	case CMD_AGENT_SET:
+	case CMD_AGENT_DEL:
 	case CMD_INTERFACE:
 	case CMD_HASH_SEED:
 	case CMD_ENCAP_SOURCE:

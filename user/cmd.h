@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <net/if.h>
 #include "addr.h"
+#include "health.h"
 
 enum cmd_verb {
 	CMD_NONE = 0,
@@ -22,6 +23,11 @@ enum cmd_verb {
 	CMD_BACKEND_DRAIN,	/* backend drain PROTO VIP:PORT ADDR [timeout D] */
 	CMD_BACKEND_UNDRAIN,	/* backend undrain PROTO VIP:PORT ADDR */
 	CMD_BACKEND_DEL,	/* backend del PROTO VIP:PORT ADDR [force] */
+	CMD_HEALTH_SET,		/* health PROTO VIP:PORT CHECK [options]
+				 * (runtime: health set ...) */
+	CMD_AGENT_SET,		/* agent PROTO VIP:PORT port N [interval D]
+				 * [timeout D] (runtime: agent set ...) */
+	CMD_AGENT_DEL,		/* agent del PROTO VIP:PORT */
 	/* queries and actions: runtime only */
 	CMD_VIP_LIST,		/* vip list */
 	CMD_STATUS,		/* status */
@@ -29,6 +35,7 @@ enum cmd_verb {
 	CMD_SAVE,		/* save */
 	CMD_SHUTDOWN,		/* shutdown: detach the data path, exit */
 	CMD_STATS,		/* stats: the stats file's text, now */
+	CMD_HEALTH_SHOW,	/* health show [PROTO VIP:PORT] */
 	/* daemon statements: config file only */
 	CMD_INTERFACE,		/* interface IFACE [generic] */
 	CMD_HASH_SEED,		/* hash-seed N */
@@ -63,6 +70,9 @@ struct cmd {
 	bool generic;		/* interface ... generic */
 	char iface[IF_NAMESIZE];
 	char path[PATH_MAX];	/* stats FILE: absolute, printable */
+	struct health_check check;	/* health: kind NONE removes it */
+	bool fail_closed;	/* health ... fail-closed */
+	struct health_agent agent;	/* agent set */
 };
 
 /* stats FILE [interval DURATION]: the interval's bounds and default. */

@@ -189,6 +189,9 @@ static int apply(struct conf *c, const struct cmd *cmd, unsigned int flags,
 	case CMD_BACKEND_DRAIN:
 	case CMD_BACKEND_UNDRAIN:
 	case CMD_BACKEND_DEL:
+	case CMD_HEALTH_SET:
+	case CMD_AGENT_SET:
+	case CMD_AGENT_DEL:
 		vip_name(cmd->proto, &cmd->vip, cmd->port, vn, sizeof(vn));
 		addr_str(&cmd->addr, an, sizeof(an));
 		v = conf_vip_find(c, cmd->proto, &cmd->vip, cmd->port);
@@ -198,7 +201,8 @@ static int apply(struct conf *c, const struct cmd *cmd, unsigned int flags,
 			seterr(err, errlen, "no such VIP %s", vn);
 			return -ENOENT;
 		}
-		if (cmd->verb == CMD_VIP_DEL)
+		if (cmd->verb == CMD_VIP_DEL || cmd->verb == CMD_HEALTH_SET ||
+		    cmd->verb == CMD_AGENT_SET || cmd->verb == CMD_AGENT_DEL)
 			break;
 		be = conf_backend_find(v, &cmd->addr);
 		if (cmd->verb == CMD_BACKEND_ADD)
@@ -302,6 +306,29 @@ static int apply(struct conf *c, const struct cmd *cmd, unsigned int flags,
 		i = be - v->be;
 		memmove(be, be + 1, (v->n_be - i - 1) * sizeof(*be));
 		v->n_be--;
+		return 0;
+	case CMD_HEALTH_SET:
+		if (health_check_valid(&cmd->check)) {
+			seterr(err, errlen, "bad health check for VIP %s", vn);
+			return -EINVAL;
+		}
+		v->check = cmd->check;
+		v->fail_closed = cmd->check.kind != HEALTH_NONE &&
+				 cmd->fail_closed;
+		return 0;
+	case CMD_AGENT_SET:
+		if (!cmd->agent.port) {
+			seterr(err, errlen, "agent of VIP %s: no port", vn);
+			return -EINVAL;
+		}
+		v->agent = cmd->agent;
+		return 0;
+	case CMD_AGENT_DEL:
+		if (!v->agent.port) {
+			seterr(err, errlen, "VIP %s has no agent", vn);
+			return -ENOENT;
+		}
+		memset(&v->agent, 0, sizeof(v->agent));
 		return 0;
 	case CMD_INTERFACE:
 		snprintf(c->iface, sizeof(c->iface), "%s", cmd->iface);
@@ -562,6 +589,68 @@ fail:
 	return ret;
 }
 
+static const char *check_kind_str(int kind)
+{
+	switch (kind) {
+	case HEALTH_TCP:
+		return "tcp";
+	case HEALTH_HTTP:
+		return "http";
+	case HEALTH_UDP:
+		return "udp";
+	default:
+		return "none";
+	}
+}
+
+/* Only what differs from the defaults, so defaults can change later. */
+static void write_health(const struct conf_vip *v, const char *pr,
+			 const char *vp, FILE *f)
+{
+	const struct health_check *hc = &v->check;
+	const struct health_agent *ag = &v->agent;
+	char d[32];
+
+	if (hc->kind != HEALTH_NONE) {
+		fprintf(f, "health %s %s %s", pr, vp, check_kind_str(hc->kind));
+		if (hc->port)
+			fprintf(f, " port %u", hc->port);
+		if (hc->interval_ms)
+			fprintf(f, " interval %s",
+				duration_str(hc->interval_ms, d, sizeof(d)));
+		if (hc->timeout_ms)
+			fprintf(f, " timeout %s",
+				duration_str(hc->timeout_ms, d, sizeof(d)));
+		if (hc->rise)
+			fprintf(f, " rise %u", hc->rise);
+		if (hc->fall)
+			fprintf(f, " fall %u", hc->fall);
+		if (hc->path[0])
+			fprintf(f, " path %s", hc->path);
+		if (hc->expect_code)
+			fprintf(f, " expect %u", hc->expect_code);
+		if (hc->host[0])
+			fprintf(f, " host %s", hc->host);
+		if (hc->send[0])
+			fprintf(f, " send %s", hc->send);
+		if (hc->expect[0])
+			fprintf(f, " expect %s", hc->expect);
+		if (v->fail_closed)
+			fputs(" fail-closed", f);
+		fputc('\n', f);
+	}
+	if (ag->port) {
+		fprintf(f, "agent %s %s port %u", pr, vp, ag->port);
+		if (ag->interval_ms)
+			fprintf(f, " interval %s",
+				duration_str(ag->interval_ms, d, sizeof(d)));
+		if (ag->timeout_ms)
+			fprintf(f, " timeout %s",
+				duration_str(ag->timeout_ms, d, sizeof(d)));
+		fputc('\n', f);
+	}
+}
+
 int conf_write(const struct conf *c, FILE *f, bool objects_only)
 {
 	char a[ADDR_STRLEN], vp[ADDR_STRLEN], d[32];
@@ -617,6 +706,7 @@ int conf_write(const struct conf *c, FILE *f, bool objects_only)
 						     sizeof(d)));
 			fputc('\n', f);
 		}
+		write_health(v, pr, vp, f);
 	}
 	fflush(f);
 	return ferror(f) ? -EIO : 0;
@@ -631,7 +721,10 @@ static bool vip_equal(const struct conf_vip *a, const struct conf_vip *b)
 {
 	size_t i;
 
-	if (a->mode != b->mode || a->flags != b->flags || a->n_be != b->n_be)
+	if (a->mode != b->mode || a->flags != b->flags || a->n_be != b->n_be ||
+	    a->fail_closed != b->fail_closed ||
+	    memcmp(&a->check, &b->check, sizeof(a->check)) ||
+	    memcmp(&a->agent, &b->agent, sizeof(a->agent)))
 		return false;
 	for (i = 0; i < a->n_be; i++) {
 		const struct conf_backend *x = &a->be[i];

@@ -26,6 +26,9 @@ struct conf_vip {
 	struct ip_addr addr;
 	struct conf_backend *be;
 	size_t n_be, cap_be;
+	struct health_check check;	/* kind HEALTH_NONE: no check */
+	bool fail_closed;	/* every backend down: empty table */
+	struct health_agent agent;	/* port 0: no agent */
 };
 
 struct conf {
@@ -60,6 +63,8 @@ int conf_copy(struct conf *dst, const struct conf *src);
  * Queries (status, save...) are not applied here: -EOPNOTSUPP.
  * Drain on a draining backend only changes its timeout; undrain of one
  * that is not draining is -EINVAL; vip del removes the VIP's backends.
+ * health replaces the VIP's check (none removes it), agent sets its load
+ * agent; agent del on a VIP without one is -ENOENT.
  */
 int conf_apply(struct conf *c, const struct cmd *cmd, char *err,
 	       size_t errlen);

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* epoll loop with fd callbacks and a sorted list of one-shot timers. */
+/*
+ * epoll loop with fd callbacks and a sorted list of one-shot timers.
+ * Watches are indexed by fd: health probes add, change and remove
+ * thousands of fds per second, so finding one must not walk a list.
+ */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
@@ -11,7 +16,7 @@ struct ev_watch {
 	int fd;
 	ev_fd_cb cb;
 	void *arg;
-	struct ev_watch *next;
+	struct ev_watch *next;	/* on the dead list */
 	bool dead;
 };
 
@@ -25,7 +30,9 @@ struct ev_timer {
 struct ev_loop {
 	int epfd;
 	bool stop;
-	struct ev_watch *watches;
+	struct ev_watch **by_fd;	/* live watches */
+	size_t n_fd;
+	struct ev_watch *dead;		/* deleted, freed after the batch */
 	struct ev_timer *timers;	/* sorted by due_ms */
 };
 
@@ -56,29 +63,25 @@ struct ev_loop *ev_loop_new(void)
 
 static void ev_reap(struct ev_loop *loop)
 {
-	struct ev_watch **pp = &loop->watches, *w;
+	struct ev_watch *w;
 
-	while ((w = *pp)) {
-		if (w->dead) {
-			*pp = w->next;
-			free(w);
-		} else {
-			pp = &w->next;
-		}
+	while ((w = loop->dead)) {
+		loop->dead = w->next;
+		free(w);
 	}
 }
 
 void ev_loop_free(struct ev_loop *loop)
 {
 	struct ev_timer *t;
-	struct ev_watch *w;
+	size_t i;
 
 	if (!loop)
 		return;
-	while ((w = loop->watches)) {
-		loop->watches = w->next;
-		free(w);
-	}
+	ev_reap(loop);
+	for (i = 0; i < loop->n_fd; i++)
+		free(loop->by_fd[i]);
+	free(loop->by_fd);
 	while ((t = loop->timers)) {
 		loop->timers = t->next;
 		free(t);
@@ -87,13 +90,39 @@ void ev_loop_free(struct ev_loop *loop)
 	free(loop);
 }
 
+static int ev_index_reserve(struct ev_loop *loop, int fd)
+{
+	size_t n = loop->n_fd ? loop->n_fd : 64;
+	struct ev_watch **nb;
+
+	if ((size_t)fd < loop->n_fd)
+		return 0;
+	while (n <= (size_t)fd)
+		n *= 2;
+	nb = realloc(loop->by_fd, n * sizeof(*nb));
+	if (!nb)
+		return -ENOMEM;
+	memset(nb + loop->n_fd, 0, (n - loop->n_fd) * sizeof(*nb));
+	loop->by_fd = nb;
+	loop->n_fd = n;
+	return 0;
+}
+
 int ev_fd_add(struct ev_loop *loop, int fd, uint32_t events, ev_fd_cb cb,
 	      void *arg)
 {
 	struct epoll_event ev = { .events = events };
-	struct ev_watch *w = calloc(1, sizeof(*w));
+	struct ev_watch *w;
 	int err;
 
+	if (fd < 0)
+		return -EBADF;
+	err = ev_index_reserve(loop, fd);
+	if (err)
+		return err;
+	if (loop->by_fd[fd])
+		return -EEXIST;
+	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
 	w->fd = fd;
@@ -105,19 +134,15 @@ int ev_fd_add(struct ev_loop *loop, int fd, uint32_t events, ev_fd_cb cb,
 		free(w);
 		return err;
 	}
-	w->next = loop->watches;
-	loop->watches = w;
+	loop->by_fd[fd] = w;
 	return 0;
 }
 
 static struct ev_watch *ev_find(struct ev_loop *loop, int fd)
 {
-	struct ev_watch *w;
-
-	for (w = loop->watches; w; w = w->next)
-		if (w->fd == fd && !w->dead)
-			return w;
-	return NULL;
+	if (fd < 0 || (size_t)fd >= loop->n_fd)
+		return NULL;
+	return loop->by_fd[fd];
 }
 
 int ev_fd_mod(struct ev_loop *loop, int fd, uint32_t events)
@@ -140,8 +165,12 @@ void ev_fd_del(struct ev_loop *loop, int fd)
 	if (!w)
 		return;
 	epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
-	/* Freed after the current batch: events for it may still be queued. */
+	/* Freed after the current batch: events for it may still be queued,
+	 * and the fd number may be reused before then. */
+	loop->by_fd[fd] = NULL;
 	w->dead = true;
+	w->next = loop->dead;
+	loop->dead = w;
 }
 
 struct ev_timer *ev_timer_add(struct ev_loop *loop, uint64_t ms,
@@ -196,7 +225,7 @@ static void ev_run_timers(struct ev_loop *loop)
 
 int ev_loop_run(struct ev_loop *loop)
 {
-	struct epoll_event evs[32];
+	struct epoll_event evs[64];
 	int n, i, timeout;
 	uint64_t now;
 
@@ -208,7 +237,7 @@ int ev_loop_run(struct ev_loop *loop)
 			timeout = loop->timers->due_ms > now ?
 				  (int)(loop->timers->due_ms - now) : 0;
 		}
-		n = epoll_wait(loop->epfd, evs, 32, timeout);
+		n = epoll_wait(loop->epfd, evs, 64, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
