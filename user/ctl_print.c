@@ -136,9 +136,22 @@ static int print_vips(struct json_object *data, FILE *f)
 	return err;
 }
 
+/* A VIP whose backends are all down says so before anything else. */
+static void print_vip_health(struct json_object *v, FILE *f)
+{
+	const char *h = F(v, "health");
+
+	if (!strcmp(h, "fail-open"))
+		fprintf(f, "  !! every backend is down: failing open, the "
+			"last table is kept\n");
+	else if (!strcmp(h, "fail-closed"))
+		fprintf(f, "  !! every backend is down: fail-closed, packets "
+			"are dropped\n");
+}
+
 static int print_status(struct json_object *data, FILE *f)
 {
-	struct table t = { .ncols = 6, .align = "llrrrr", .indent = "  " };
+	struct table t = { .ncols = 8, .align = "llrrlrrr", .indent = "  " };
 	struct json_object *a = array(data, "vips");
 	size_t i, j, n = a ? json_object_array_length(a) : 0;
 	int err = 0;
@@ -155,18 +168,95 @@ static int print_status(struct json_object *data, FILE *f)
 		fprintf(f, "\nVIP %s %s  mode %s  sticky %s  packets %s  "
 			"bytes %s\n", F(v, "proto"), F(v, "vip"), F(v, "mode"),
 			F(v, "sticky"), F(v, "packets"), F(v, "bytes"));
+		print_vip_health(v, f);
 		if (!nb) {
 			fputs("  no backends\n", f);
 			continue;
 		}
-		err = table_row(&t, "BACKEND", "STATE", "WEIGHT", "FLOWS",
-				"PACKETS", "BYTES");
+		err = table_row(&t, "BACKEND", "STATE", "WEIGHT", "EFFECTIVE",
+				"HEALTH", "FLOWS", "PACKETS", "BYTES");
 		for (j = 0; j < nb && !err; j++) {
 			struct json_object *e = json_object_array_get_idx(b, j);
 
 			err = table_row(&t, F(e, "addr"), F(e, "state"),
-					F(e, "weight"), F(e, "flows"),
+					F(e, "weight"),
+					F(e, "effective_weight"),
+					F(e, "health"), F(e, "flows"),
 					F(e, "packets"), F(e, "bytes"));
+		}
+		table_print(&t, f);
+	}
+	return err;
+}
+
+/* "1.2s ago" from milliseconds, "never" without a change. */
+static const char *ago(struct json_object *o, char *buf, size_t len)
+{
+	struct json_object *v;
+	__u64 ms;
+
+	if (!json_object_object_get_ex(o, "changed_ago_ms", &v) ||
+	    !json_object_is_type(v, json_type_int)) {
+		snprintf(buf, len, "never");
+		return buf;
+	}
+	ms = json_object_get_uint64(v);
+	if (ms < 10000)
+		snprintf(buf, len, "%llu.%llus ago",
+			 (unsigned long long)ms / 1000,
+			 (unsigned long long)ms % 1000 / 100);
+	else
+		snprintf(buf, len, "%llus ago", (unsigned long long)ms / 1000);
+	return buf;
+}
+
+static int print_health(struct json_object *data, FILE *f)
+{
+	struct table t = { .ncols = 8, .align = "llrlrlll", .indent = "  " };
+	struct json_object *a = array(data, "vips"), *c;
+	size_t i, j, n = a ? json_object_array_length(a) : 0;
+	char lat[CELL_MAX], when[CELL_MAX];
+	int err = 0;
+
+	if (!n)
+		fputs("no VIPs\n", f);
+	for (i = 0; i < n && !err; i++) {
+		struct json_object *v = json_object_array_get_idx(a, i);
+		struct json_object *b = array(v, "backends");
+		size_t nb = b ? json_object_array_length(b) : 0;
+
+		fprintf(f, "%sVIP %s %s  health %s  up %s of %zu\n",
+			i ? "\n" : "", F(v, "proto"), F(v, "vip"),
+			F(v, "health"), F(v, "backends_up"), nb);
+		if (json_object_object_get_ex(v, "check", &c) &&
+		    strcmp(F(c, "kind"), "none"))
+			fprintf(f, "  check %s port %s interval %sms timeout "
+				"%sms rise %s fall %s, all down: %s\n",
+				F(c, "kind"), F(c, "port"), F(c, "interval_ms"),
+				F(c, "timeout_ms"), F(c, "rise"), F(c, "fall"),
+				F(c, "all_down"));
+		else
+			fputs("  no check\n", f);
+		if (json_object_object_get_ex(v, "agent", &c))
+			fprintf(f, "  agent port %s interval %sms\n",
+				F(c, "port"), F(c, "interval_ms"));
+		print_vip_health(v, f);
+		if (!nb)
+			continue;
+		err = table_row(&t, "BACKEND", "HEALTH", "IN_ROW",
+				"LAST_CHECK", "LATENCY", "CHANGED", "WEIGHT",
+				"AGENT");
+		for (j = 0; j < nb && !err; j++) {
+			struct json_object *e = json_object_array_get_idx(b, j);
+			char w[CELL_MAX];
+
+			snprintf(lat, sizeof(lat), "%sms", F(e, "latency_ms"));
+			snprintf(w, sizeof(w), "%s/%s",
+				 F(e, "effective_weight"), F(e, "weight"));
+			err = table_row(&t, F(e, "addr"), F(e, "health"),
+					F(e, "consecutive"), F(e, "last_check"),
+					lat, ago(e, when, sizeof(when)), w,
+					F(e, "agent"));
 		}
 		table_print(&t, f);
 	}
@@ -226,6 +316,9 @@ int ctl_print(enum cmd_verb verb, struct json_object *data, FILE *f)
 		if (json_object_object_get_ex(data, "text", &v) &&
 		    json_object_is_type(v, json_type_string))
 			fputs(json_object_get_string(v), f);
+		break;
+	case CMD_HEALTH_SHOW:
+		err = print_health(data, f);
 		break;
 	case CMD_SAVE:
 		if (json_object_object_get_ex(data, "config", &v) &&

@@ -20,6 +20,7 @@
 #include "ctl_proto.h"
 #include "daemon.h"
 #include "evloop.h"
+#include "health.h"
 #include "log.h"
 #include "neigh.h"
 #include "state.h"
@@ -258,6 +259,422 @@ static __u32 *live_flows(struct daemon *d)
 	return live_flows_count(d, NULL);
 }
 
+/* --- health checks ------------------------------------------------------- */
+
+/* What a backend id's health target watches (the copy health.c holds). */
+struct daemon_hc {
+	struct health_target t;
+	__u32 gen;
+};
+
+enum { VIP_FAIL_NONE, VIP_FAIL_OPEN, VIP_FAIL_CLOSED };
+
+static void purge_timer_cb(struct ev_loop *loop, void *arg);
+
+static bool vip_watched(const struct conf_vip *cv)
+{
+	return cv->check.kind != HEALTH_NONE || cv->agent.port;
+}
+
+/* Does be have slots in its VIP's table? */
+static bool be_in_table(const struct lb_be *be)
+{
+	return !be->down && be->weight &&
+	       !(be->flags & (XLB_BE_F_DRAINING | XLB_BE_F_DOWN));
+}
+
+/* The target of backend be of VIP vip_id, if it is that backend's. */
+static const struct daemon_hc *hc_of(const struct daemon *d, __u32 vip_id,
+				     const struct lb_be *be)
+{
+	const struct daemon_hc *hc = d->hc ? d->hc[be->id] : NULL;
+
+	if (!hc || hc->t.group != vip_id || addr_cmp(&hc->t.addr, &be->addr))
+		return NULL;
+	return hc;
+}
+
+/* Backends of v that are up and down by their checks (unknown: neither). */
+static void vip_counts(const struct daemon *d, const struct lb_vip *v,
+		       __u32 *up, __u32 *down)
+{
+	struct health_status st;
+	size_t i;
+
+	*up = *down = 0;
+	for (i = 0; i < v->n_be; i++) {
+		if (!hc_of(d, v->id, &v->be[i]) ||
+		    health_get(d->health, v->be[i].id, &st))
+			continue;
+		*up += st.state == HEALTH_UP;
+		*down += st.state == HEALTH_DOWN;
+	}
+}
+
+/*
+ * lb_apply()'s health overlay: down backends leave the table, agents'
+ * shares scale weights. With every checked backend down a VIP fails open:
+ * each backend keeps the state it has in the running table, so the last
+ * table stays; fail-closed lets them all go.
+ */
+static void health_overlay(void *arg, const struct conf_vip *cv,
+			   const struct lb_vip *cur, struct lb_vip *v)
+{
+	struct daemon *d = arg;
+	struct health_status st;
+	__u32 up, down;
+	bool hold;
+	size_t i;
+
+	if (!vip_watched(cv)) {
+		for (i = 0; i < v->n_be; i++)
+			v->be[i].down = false;
+		return;
+	}
+	vip_counts(d, v, &up, &down);
+	hold = !cv->fail_closed && !up && down;
+	for (i = 0; i < v->n_be; i++) {
+		struct lb_be *be = &v->be[i];
+		const struct lb_be *cb = cur ? lb_be_find(cur, &be->addr) :
+					 NULL;
+		const struct daemon_hc *hc = hc_of(d, v->id, be);
+
+		if (!hc || health_get(d->health, be->id, &st)) {
+			/* Not watched yet: one in the table stays (it starts
+			 * UP), a new one waits for its first check. */
+			be->down = cb ? cb->down :
+				   cv->check.kind != HEALTH_NONE;
+			continue;
+		}
+		if (hold)
+			be->down = cb ? cb->down : true;
+		else
+			be->down = st.state != HEALTH_UP;
+		if (!cv->agent.port || !be->weight)
+			continue;
+		/* The damped weight, unless the operator changed the
+		 * configured one since (never damped). */
+		be->weight = hc->t.weight == be->weight ? st.weight :
+			     health_weight_of(be->weight, st.agent_pct);
+	}
+}
+
+static const char *be_name(struct daemon *d, __u32 id, char *buf,
+			   size_t len)
+{
+	const struct lb_vip *v = NULL;
+	const struct lb_be *be = lb_be_by_id(&d->lb, id, &v);
+	char a[ADDR_STRLEN], vp[ADDR_STRLEN];
+
+	if (!be)
+		snprintf(buf, len, "backend id %u", id);
+	else
+		snprintf(buf, len, "backend %s of %s %s",
+			 addr_str(&be->addr, a, sizeof(a)),
+			 proto_name(v->proto),
+			 addr_port_str(&v->addr, v->port, vp, sizeof(vp)));
+	return buf;
+}
+
+/* Every change is logged; state and weight changes re-apply. */
+static void health_event(void *ctx, const struct health_event *ev)
+{
+	struct daemon *d = ctx;
+	char name[160], res[128];
+
+	be_name(d, ev->id, name, sizeof(name));
+	health_result_str(&ev->result, res, sizeof(res));
+	switch (ev->type) {
+	case HEALTH_EV_STATE:
+		log_msg(ev->new_state == HEALTH_DOWN ? LOG_LVL_WARN :
+			LOG_LVL_INFO, "%s: %s -> %s (%s%s, %u in a row, "
+			"%u ms)", name, health_state_str(ev->old_state),
+			health_state_str(ev->new_state),
+			ev->agent ? "load agent: " : "", res, ev->consecutive,
+			ev->latency_ms);
+		d->health_dirty = true;
+		break;
+	case HEALTH_EV_WEIGHT:
+		log_info("%s: effective weight %u -> %u (load agent)", name,
+			 ev->old_weight, ev->new_weight);
+		d->health_dirty = true;
+		break;
+	case HEALTH_EV_AGENT_ERROR:
+		log_warn("%s: load agent: %s%s%s%s", name, res,
+			 ev->line ? " '" : "", ev->line ? ev->line : "",
+			 ev->line ? "'" : "");
+		break;
+	case HEALTH_EV_LOCAL_ERROR:
+		log_err("%s: cannot probe it from here: %s", name, res);
+		break;
+	}
+}
+
+/*
+ * After every apply: say loudly when a VIP starts or stops failing
+ * open/closed, and queue the conntrack entries of backends that went
+ * down for removal (the data path re-picks them already; this frees
+ * the entries).
+ */
+static void health_review(struct daemon *d)
+{
+	__u8 fail[XLB_MAX_VIPS] = { 0 };
+	char vp[ADDR_STRLEN];
+	bool purge = false;
+	size_t i, j;
+
+	for (i = 0; i < d->lb.n_vips; i++) {
+		const struct lb_vip *v = &d->lb.vips[i];
+		const struct conf_vip *cv = conf_vip_find(&d->conf, v->proto,
+							  &v->addr, v->port);
+		__u32 up = 0, down = 0, in = 0;
+
+		if (cv && vip_watched(cv))
+			vip_counts(d, v, &up, &down);
+		if (!up && down)
+			fail[v->id] = cv->fail_closed ? VIP_FAIL_CLOSED :
+					VIP_FAIL_OPEN;
+		for (j = 0; j < v->n_be; j++) {
+			const struct lb_be *be = &v->be[j];
+
+			in += be_in_table(be);
+			if (be->down && !d->be_down[be->id]) {
+				d->purge_pending[be->id] = 1;
+				purge = true;
+			} else if (!be->down) {
+				d->purge_pending[be->id] = 0;
+				d->purge_active[be->id] = 0;
+			}
+			d->be_down[be->id] = be->down;
+		}
+		if (fail[v->id] == d->vip_fail[v->id])
+			continue;
+		addr_port_str(&v->addr, v->port, vp, sizeof(vp));
+		if (fail[v->id] == VIP_FAIL_OPEN)
+			log_err("%s %s: EVERY BACKEND IS DOWN (%u): failing "
+				"open, keeping the last table (%u backend%s "
+				"in it)", proto_name(v->proto), vp, down, in,
+				in == 1 ? "" : "s");
+		else if (fail[v->id] == VIP_FAIL_CLOSED)
+			log_err("%s %s: EVERY BACKEND IS DOWN (%u): "
+				"fail-closed, the table is empty and packets "
+				"are dropped", proto_name(v->proto), vp, down);
+		else
+			log_warn("%s %s: %u backend%s up again: no longer "
+				 "failing %s", proto_name(v->proto), vp, up,
+				 up == 1 ? "" : "s",
+				 d->vip_fail[v->id] == VIP_FAIL_OPEN ?
+				 "open" : "closed");
+	}
+	memcpy(d->vip_fail, fail, sizeof(fail));
+	if (purge && !d->purge_timer)
+		d->purge_timer = ev_timer_add(d->loop, PURGE_TICK_MS,
+					      purge_timer_cb, d);
+}
+
+/* Health changed: the same apply path as any change, with the model as
+ * it is. */
+static void health_apply(struct daemon *d)
+{
+	char err[512];
+
+	d->health_dirty = false;
+	if (lb_apply(&d->lb, &d->conf, err, sizeof(err)))
+		log_err("applying health changes: %s", err);
+	health_review(d);
+}
+
+static void health_timer_cb(struct ev_loop *loop, void *arg);
+
+static void health_rearm(struct daemon *d)
+{
+	__u64 due = health_next_deadline(d->health), now;
+
+	if (due == d->health_due)
+		return;
+	if (d->health_timer)
+		ev_timer_cancel(d->loop, d->health_timer);
+	d->health_timer = NULL;
+	d->health_due = UINT64_MAX;
+	if (due == UINT64_MAX)
+		return;
+	now = ev_now_ms();
+	d->health_timer = ev_timer_add(d->loop, due > now ? due - now : 0,
+				       health_timer_cb, d);
+	if (d->health_timer)
+		d->health_due = due;
+	else
+		log_err("health checks: arming a timer: out of memory");
+}
+
+static void health_after(struct daemon *d)
+{
+	if (d->health_dirty)
+		health_apply(d);
+	health_rearm(d);
+}
+
+static void health_timer_cb(struct ev_loop *loop, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)loop;
+	d->health_timer = NULL;
+	d->health_due = UINT64_MAX;
+	health_tick(d->health, ev_now_ms());
+	health_after(d);
+}
+
+static void health_fd_cb(struct ev_loop *loop, int fd, uint32_t events,
+			 void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)loop;
+	health_io(d->health, fd, events, ev_now_ms());
+	health_after(d);
+}
+
+static int hops_fd_add(void *ctx, int fd, uint32_t events)
+{
+	struct daemon *d = ctx;
+
+	return ev_fd_add(d->loop, fd, events, health_fd_cb, d);
+}
+
+static int hops_fd_mod(void *ctx, int fd, uint32_t events)
+{
+	struct daemon *d = ctx;
+
+	return ev_fd_mod(d->loop, fd, events);
+}
+
+static void hops_fd_del(void *ctx, int fd)
+{
+	struct daemon *d = ctx;
+
+	ev_fd_del(d->loop, fd);
+}
+
+static int health_open(struct daemon *d)
+{
+	struct health_ops ops = {
+		.fd_add = hops_fd_add,
+		.fd_mod = hops_fd_mod,
+		.fd_del = hops_fd_del,
+		.event = health_event,
+		.ctx = d,
+	};
+	struct health_params par = {
+		.seed = now_ns() ^ ((__u64)getpid() << 32),
+	};
+
+	d->health_due = UINT64_MAX;
+	d->hc = calloc(XLB_MAX_BACKENDS, sizeof(*d->hc));
+	d->be_down = calloc(XLB_MAX_BACKENDS, 1);
+	if (!d->hc || !d->be_down)
+		return -ENOMEM;
+	d->health = health_new(&ops, &par);
+	if (!d->health)
+		return -errno;
+	d->lb.health = health_overlay;
+	d->lb.health_arg = d;
+	return 0;
+}
+
+static void health_close(struct daemon *d)
+{
+	size_t i;
+
+	health_free(d->health);
+	d->health = NULL;
+	for (i = 0; d->hc && i < XLB_MAX_BACKENDS; i++)
+		free(d->hc[i]);
+	free(d->hc);
+	d->hc = NULL;
+	free(d->be_down);
+	d->be_down = NULL;
+}
+
+/*
+ * Make the health targets match the running model: one per backend of a
+ * VIP with a check or an agent, keyed by backend id. A backend in the
+ * table now starts UP (a restart or a check just configured must not
+ * empty a VIP), a new one UNKNOWN. Changed settings go through
+ * health_update (state and counters stay).
+ */
+static void health_sync(struct daemon *d)
+{
+	__u32 gen = ++d->hc_gen;
+	__u64 now = ev_now_ms();
+	char name[160];
+	size_t i, j;
+	int ret;
+
+	for (i = 0; i < d->lb.n_vips; i++) {
+		const struct lb_vip *v = &d->lb.vips[i];
+		const struct conf_vip *cv = conf_vip_find(&d->conf, v->proto,
+							  &v->addr, v->port);
+
+		if (!cv || !vip_watched(cv))
+			continue;
+		for (j = 0; j < v->n_be; j++) {
+			const struct lb_be *be = &v->be[j];
+			const struct conf_backend *cb;
+			struct daemon_hc *hc = d->hc[be->id];
+			struct health_target t = { 0 };
+
+			cb = conf_backend_find(cv, &be->addr);
+			t.id = be->id;
+			t.group = v->id;
+			t.addr = be->addr;
+			t.port = v->port;
+			t.weight = cb && cb->weight ? cb->weight : 1;
+			t.initial = be->down ? HEALTH_UNKNOWN : HEALTH_UP;
+			t.check = cv->check;
+			t.agent = cv->agent;
+			if (hc && (hc->t.group != t.group ||
+				   addr_cmp(&hc->t.addr, &t.addr))) {
+				health_del(d->health, be->id);
+				free(hc);
+				d->hc[be->id] = hc = NULL;
+			}
+			if (hc) {
+				t.initial = hc->t.initial;
+				hc->gen = gen;
+				if (!memcmp(&t, &hc->t, sizeof(t)))
+					continue;
+				ret = health_update(d->health, &t, now);
+				if (!ret)
+					hc->t = t;
+			} else {
+				hc = calloc(1, sizeof(*hc));
+				ret = hc ? health_add(d->health, &t, now) :
+				      -ENOMEM;
+				if (!ret) {
+					hc->t = t;
+					hc->gen = gen;
+					d->hc[be->id] = hc;
+				} else {
+					free(hc);
+				}
+			}
+			if (ret)
+				log_err("health checks of %s: %s",
+					be_name(d, be->id, name, sizeof(name)),
+					strerror(-ret));
+		}
+	}
+	for (i = 1; i < XLB_MAX_BACKENDS; i++) {
+		if (!d->hc[i] || d->hc[i]->gen == gen)
+			continue;
+		health_del(d->health, i);
+		free(d->hc[i]);
+		d->hc[i] = NULL;
+	}
+	health_rearm(d);
+}
+
 /* --- committing a new model -------------------------------------------- */
 
 static void drain_timer_cb(struct ev_loop *loop, void *arg);
@@ -328,6 +745,14 @@ static void post_apply(struct daemon *d)
 	if (n_ids && !d->purge_timer)
 		d->purge_timer = ev_timer_add(d->loop, PURGE_TICK_MS,
 					      purge_timer_cb, d);
+
+	/* Health targets follow the model; their first results may
+	 * already change the table. */
+	health_sync(d);
+	if (d->health_dirty)
+		health_apply(d);
+	else
+		health_review(d);
 }
 
 static bool cfg_differs(const struct conf *a, const struct conf *b)
@@ -594,6 +1019,198 @@ static struct json_object *q_vip_list(struct daemon *d)
 	return data;
 }
 
+/* Health fields of one backend, for status and health show. */
+static void jadd_be_health(struct daemon *d, struct json_object *o,
+			   const struct conf_vip *cv, const struct lb_vip *lv,
+			   const struct lb_be *be, bool full)
+{
+	const struct daemon_hc *hc = lv && be ? hc_of(d, lv->id, be) : NULL;
+	struct health_status st;
+	char buf[128];
+	__u64 now, ago;
+	time_t at;
+	struct tm tm;
+
+	jadd_u64(o, "effective_weight", be ? be->weight : 0);
+	json_object_object_add(o, "in_table", json_object_new_boolean(
+			       be && be_in_table(be)));
+	if (!hc || health_get(d->health, be->id, &st)) {
+		jadd_str(o, "health", "unchecked");
+		return;
+	}
+	jadd_str(o, "health", health_state_str(st.state));
+	jadd_str(o, "last_check", health_result_str(&st.last, buf,
+						    sizeof(buf)));
+	jadd_u64(o, "latency_ms", st.last_latency_ms);
+	jadd_u64(o, "consecutive", st.consecutive);
+	if (st.last_change_ms) {
+		now = ev_now_ms();
+		ago = now > st.last_change_ms ? now - st.last_change_ms : 0;
+		jadd_u64(o, "changed_ago_ms", ago);
+		at = time(NULL) - (time_t)(ago / 1000);
+		gmtime_r(&at, &tm);
+		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		jadd_str(o, "changed_at", buf);
+	} else {
+		json_object_object_add(o, "changed_ago_ms", NULL);
+		json_object_object_add(o, "changed_at", NULL);
+	}
+	if (cv->agent.port) {
+		if (st.agent_down)
+			snprintf(buf, sizeof(buf), "down");
+		else if (st.agent_drain)
+			snprintf(buf, sizeof(buf), "drain");
+		else
+			snprintf(buf, sizeof(buf), "%u%%", st.agent_pct);
+		jadd_str(o, "agent", buf);
+		jadd_str(o, "agent_last", health_result_str(&st.agent_last,
+							    buf, sizeof(buf)));
+	}
+	if (!full)
+		return;
+	jadd_u64(o, "checks_ok", st.count[HEALTH_RES_OK]);
+	jadd_u64(o, "checks_failed", st.count[HEALTH_RES_FAIL]);
+	jadd_u64(o, "checks_timeout", st.count[HEALTH_RES_TIMEOUT]);
+	jadd_u64(o, "backoff", st.backoff);
+	if (cv->agent.port) {
+		jadd_u64(o, "agent_ok", st.agent_count[HEALTH_RES_OK]);
+		jadd_u64(o, "agent_failed", st.agent_count[HEALTH_RES_FAIL] +
+			 st.agent_count[HEALTH_RES_TIMEOUT]);
+	}
+}
+
+static const char *vip_health_str(const struct daemon *d,
+				  const struct conf_vip *cv,
+				  const struct lb_vip *lv)
+{
+	if (!vip_watched(cv))
+		return "unchecked";
+	if (!lv)
+		return "ok";
+	switch (d->vip_fail[lv->id]) {
+	case VIP_FAIL_OPEN:
+		return "fail-open";
+	case VIP_FAIL_CLOSED:
+		return "fail-closed";
+	default:
+		return "ok";
+	}
+}
+
+/* VIP-level health fields shared by status and health show. */
+static void jadd_vip_health(struct daemon *d, struct json_object *o,
+			    const struct conf_vip *cv, const struct lb_vip *lv)
+{
+	__u32 up = 0, down = 0;
+
+	if (lv && vip_watched(cv))
+		vip_counts(d, lv, &up, &down);
+	jadd_str(o, "health", vip_health_str(d, cv, lv));
+	jadd_u64(o, "backends_up", vip_watched(cv) ? up : cv->n_be);
+	jadd_u64(o, "backends_down", down);
+}
+
+static const char *check_kind_name(int kind)
+{
+	switch (kind) {
+	case HEALTH_TCP:
+		return "tcp";
+	case HEALTH_HTTP:
+		return "http";
+	case HEALTH_UDP:
+		return "udp";
+	default:
+		return "none";
+	}
+}
+
+static struct json_object *q_health(struct daemon *d, const struct cmd *cmd,
+				    char *err, size_t errlen)
+{
+	struct json_object *data, *arr;
+	char buf[ADDR_STRLEN];
+	size_t i, j;
+
+	if (cmd->has_vip &&
+	    !conf_vip_find(&d->conf, cmd->proto, &cmd->vip, cmd->port)) {
+		snprintf(err, errlen, "no such VIP");
+		return NULL;
+	}
+	data = json_object_new_object();
+	arr = json_object_new_array();
+	for (i = 0; i < d->conf.n_vips; i++) {
+		const struct conf_vip *v = &d->conf.vips[i];
+		const struct health_check *hc = &v->check;
+		const struct lb_vip *lv = lb_vip_find(&d->lb, v->proto,
+						      &v->addr, v->port);
+		struct json_object *o, *c, *bes;
+		__u32 iv;
+
+		if (cmd->has_vip && (cmd->proto != v->proto ||
+				     cmd->port != v->port ||
+				     addr_cmp(&cmd->vip, &v->addr)))
+			continue;
+		o = json_object_new_object();
+		jadd_str(o, "proto", proto_name(v->proto));
+		jadd_str(o, "vip", addr_port_str(&v->addr, v->port, buf,
+						 sizeof(buf)));
+		jadd_vip_health(d, o, v, lv);
+		c = json_object_new_object();
+		jadd_str(c, "kind", check_kind_name(hc->kind));
+		if (hc->kind != HEALTH_NONE) {
+			iv = hc->interval_ms ? hc->interval_ms :
+			     HEALTH_INTERVAL_MS_DEFAULT;
+			jadd_u64(c, "port", hc->port ? hc->port : v->port);
+			jadd_u64(c, "interval_ms", iv);
+			jadd_u64(c, "timeout_ms", hc->timeout_ms ?
+				 hc->timeout_ms : iv / 2);
+			jadd_u64(c, "rise", hc->rise ? hc->rise :
+				 HEALTH_RISE_DEFAULT);
+			jadd_u64(c, "fall", hc->fall ? hc->fall :
+				 HEALTH_FALL_DEFAULT);
+			jadd_str(c, "all_down", v->fail_closed ?
+				 "fail-closed" : "fail-open");
+		}
+		if (hc->kind == HEALTH_HTTP) {
+			jadd_str(c, "path", hc->path[0] ? hc->path : "/");
+			jadd_u64(c, "expect", hc->expect_code ?
+				 hc->expect_code : HEALTH_EXPECT_DEFAULT);
+		}
+		if (hc->kind == HEALTH_UDP && hc->send[0]) {
+			jadd_str(c, "send", hc->send);
+			jadd_str(c, "expect", hc->expect);
+		}
+		json_object_object_add(o, "check", c);
+		if (v->agent.port) {
+			c = json_object_new_object();
+			iv = v->agent.interval_ms ? v->agent.interval_ms :
+			     HEALTH_INTERVAL_MS_DEFAULT;
+			jadd_u64(c, "port", v->agent.port);
+			jadd_u64(c, "interval_ms", iv);
+			jadd_u64(c, "timeout_ms", v->agent.timeout_ms ?
+				 v->agent.timeout_ms : iv / 2);
+			json_object_object_add(o, "agent", c);
+		}
+		bes = json_object_new_array();
+		for (j = 0; j < v->n_be; j++) {
+			const struct conf_backend *b = &v->be[j];
+			const struct lb_be *lb = lv ? lb_be_find(lv, &b->addr) :
+						      NULL;
+			struct json_object *bo = json_object_new_object();
+
+			jadd_str(bo, "addr", addr_str(&b->addr, buf,
+						      sizeof(buf)));
+			jadd_u64(bo, "weight", b->weight);
+			jadd_be_health(d, bo, v, lv, lb, true);
+			json_object_array_add(bes, bo);
+		}
+		json_object_object_add(o, "backends", bes);
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(data, "vips", arr);
+	return data;
+}
+
 static struct json_object *q_status(struct daemon *d, char *err,
 				    size_t errlen)
 {
@@ -630,6 +1247,7 @@ static struct json_object *q_status(struct daemon *d, char *err,
 			maps_vip_ctr(&d->maps, lv->id, &ctr);
 		jadd_u64(o, "packets", ctr.packets);
 		jadd_u64(o, "bytes", ctr.bytes);
+		jadd_vip_health(d, o, v, lv);
 		for (j = 0; j < v->n_be; j++) {
 			const struct conf_backend *b = &v->be[j];
 			const struct lb_be *lb = lv ? lb_be_find(lv, &b->addr) :
@@ -644,6 +1262,7 @@ static struct json_object *q_status(struct daemon *d, char *err,
 			memset(&ctr, 0, sizeof(ctr));
 			if (lb)
 				maps_backend_ctr(&d->maps, lb->id, &ctr);
+			jadd_be_health(d, bo, v, lv, lb, false);
 			jadd_u64(bo, "flows", lb ? flows[lb->id] : 0);
 			jadd_u64(bo, "packets", ctr.packets);
 			jadd_u64(bo, "bytes", ctr.bytes);
@@ -1127,6 +1746,9 @@ static char *handle(void *arg, const char *line, size_t len)
 	case CMD_FLOWS:
 		data = q_flows(d, &cmd, err, sizeof(err));
 		break;
+	case CMD_HEALTH_SHOW:
+		data = q_health(d, &cmd, err, sizeof(err));
+		break;
 	case CMD_SAVE:
 		data = q_save(d, err, sizeof(err));
 		break;
@@ -1341,6 +1963,11 @@ int daemon_start(struct daemon *d)
 		goto err;
 	d->lb_init = true;
 	d->lb.warn = lb_warn;
+	ret = health_open(d);
+	if (ret) {
+		log_err("starting health checks: %s", strerror(-ret));
+		goto err;
+	}
 	if (d->maps.pinned) {
 		ret = recover(d);
 		if (ret)
@@ -1422,6 +2049,8 @@ void daemon_stop(struct daemon *d)
 		maps_close(&d->maps);
 	if (d->sig_fd >= 0)
 		close(d->sig_fd);
+	/* Before the loop: closing probes unwatches their fds. */
+	health_close(d);
 	ev_loop_free(d->loop);
 	conf_free(&d->conf);
 	free(d->drains);

@@ -18,6 +18,8 @@ struct ev_loop;
 struct ev_timer;
 struct ctl;
 struct neigh;
+struct health;
+struct daemon_hc;
 
 struct daemon_drain {
 	__u8 proto;
@@ -66,6 +68,15 @@ struct daemon {
 	__u64 stats_ct_entries;
 	__u64 stats_ct_next_ms;
 	__u64 stats_ct_walk_ms;		/* duration of the last walk */
+	struct health *health;		/* probes of checked VIPs' backends */
+	struct daemon_hc **hc;		/* by backend id: what it watches */
+	__u32 hc_gen;
+	struct ev_timer *health_timer;
+	__u64 health_due;		/* of health_timer, UINT64_MAX: none */
+	bool health_dirty;		/* a state or weight changed */
+	__u8 *be_down;			/* by backend id, as last applied */
+	__u8 vip_fail[XLB_MAX_VIPS];	/* every backend down: 1 open, 2
+					 * closed (logged when it changes) */
 
 	bool shutdown;			/* detach the data path on exit */
 	int exit_code;

@@ -697,6 +697,12 @@ int lb_apply(struct lb *lb, const struct conf *c, char *err, size_t errlen)
 					 strerror(-ret));
 				goto rollback;
 			}
+		}
+		if (lb->health)
+			lb->health(lb->health_arg, cv, cur, v);
+		for (j = 0; j < cv->n_be; j++) {
+			struct lb_be *be = &v->be[j];
+
 			be->flags = XLB_BE_F_VALID;
 			if (cv->be[j].draining)
 				be->flags |= XLB_BE_F_DRAINING;

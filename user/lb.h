@@ -97,6 +97,17 @@ struct lb {
 	bool partial;		/* the last apply failed while publishing */
 	void (*warn)(void *arg, const char *msg);
 	void *warn_arg;
+	/*
+	 * Health overlay, asked by lb_apply() for each VIP of the new model
+	 * once its backends have ids, addresses, configured weights and the
+	 * running down state (cur: the running VIP, NULL for a new one). It
+	 * may set each backend's down and lower its weight (a load agent's
+	 * share); the tables are then built from that. NULL: lb_set_down()
+	 * alone decides.
+	 */
+	void (*health)(void *arg, const struct conf_vip *cv,
+		       const struct lb_vip *cur, struct lb_vip *v);
+	void *health_arg;
 };
 
 int lb_init(struct lb *lb, const struct lb_map_ops *ops, void *ctx);

@@ -118,6 +118,64 @@ static void test_backend(void **state)
 	assert_false(c.force);
 }
 
+static void test_health(void **state)
+{
+	struct cmd c;
+	char err[256];
+
+	(void)state;
+	/* Config form and runtime form are the same words after "set". */
+	assert_int_equal(parse("health tcp 198.18.0.100:80 http path /x "
+			       "expect 204 interval 200ms timeout 50ms rise 4 "
+			       "fall 5 port 8080 fail-closed", CFG, &c, err,
+			       sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_HEALTH_SET);
+	assert_int_equal(c.check.kind, HEALTH_HTTP);
+	assert_string_equal(c.check.path, "/x");
+	assert_int_equal(c.check.expect_code, 204);
+	assert_int_equal(c.check.interval_ms, 200);
+	assert_int_equal(c.check.timeout_ms, 50);
+	assert_int_equal(c.check.rise, 4);
+	assert_int_equal(c.check.fall, 5);
+	assert_int_equal(c.check.port, 8080);
+	assert_true(c.fail_closed);
+	assert_true(cmd_is_mutation(c.verb));
+	assert_int_equal(parse("health set udp 198.18.0.100:53 udp send ping "
+			       "expect pong", RUN, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_HEALTH_SET);
+	assert_int_equal(c.check.kind, HEALTH_UDP);
+	assert_string_equal(c.check.send, "ping");
+	assert_string_equal(c.check.expect, "pong");
+	assert_false(c.fail_closed);
+	/* Defaults stay 0: the model writes back only what was given. */
+	assert_int_equal(parse("health set tcp 198.18.0.100:80 tcp", RUN, &c,
+			       err, sizeof(err)), 0);
+	assert_int_equal(c.check.kind, HEALTH_TCP);
+	assert_int_equal(c.check.interval_ms, 0);
+	assert_int_equal(c.check.rise, 0);
+	assert_int_equal(parse("health set tcp 198.18.0.100:80 none", RUN, &c,
+			       err, sizeof(err)), 0);
+	assert_int_equal(c.check.kind, HEALTH_NONE);
+	assert_int_equal(parse("health show", RUN, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_HEALTH_SHOW);
+	assert_false(c.has_vip);
+	assert_false(cmd_is_mutation(c.verb));
+	assert_int_equal(parse("health show tcp 198.18.0.100:80", RUN, &c,
+			       err, sizeof(err)), 0);
+	assert_true(c.has_vip);
+	assert_int_equal(parse("agent tcp 198.18.0.100:80 port 4444 interval "
+			       "300ms", CFG, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_AGENT_SET);
+	assert_int_equal(c.agent.port, 4444);
+	assert_int_equal(c.agent.interval_ms, 300);
+	assert_int_equal(parse("agent set tcp 198.18.0.100:80 port 1", RUN,
+			       &c, err, sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_AGENT_SET);
+	assert_int_equal(parse("agent del tcp 198.18.0.100:80", RUN, &c, err,
+			       sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_AGENT_DEL);
+}
+
 static void test_queries(void **state)
 {
 	struct cmd c;
@@ -219,13 +277,13 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	{ RUN, "", "missing command; expected one of: vip backend status "
-	  "flows save stats shutdown" },
-	{ CFG, "", "missing command; expected one of: vip backend stats "
-	  "interface hash-seed encap-source conntrack-size table-size "
-	  "udp-timeout flood-rate gue-port" },
+	{ RUN, "", "missing command; expected one of: vip backend health "
+	  "agent status flows save stats shutdown" },
+	{ CFG, "", "missing command; expected one of: vip backend health "
+	  "agent stats interface hash-seed encap-source conntrack-size "
+	  "table-size udp-timeout flood-rate gue-port" },
 	{ RUN, "vips", "unknown word 'vips'; expected one of: vip backend "
-	  "status flows save stats shutdown" },
+	  "health agent status flows save stats shutdown" },
 	{ RUN, "vip", "missing word after 'vip'; expected one of: add del "
 	  "list" },
 	{ CFG, "vip", "missing word after 'vip'; expected one of: add" },
@@ -352,9 +410,49 @@ static const struct bad_case bad_cases[] = {
 	  "number with a unit (ms s m h), e.g. 250ms or 2s" },
 	{ CFG, "stats /x.prom interval 1s interval 2s", "'interval' given "
 	  "twice" },
+	{ RUN, "health", "missing word after 'health'; expected one of: set "
+	  "show" },
+	{ CFG, "health set tcp 198.18.0.100:80 tcp", "bad protocol 'set'; "
+	  "expected one of: tcp udp" },
+	{ RUN, "health tcp 198.18.0.100:80 tcp", "unknown word 'tcp'; "
+	  "expected one of: set show" },
+	{ CFG, "health show", "bad protocol 'show'; expected one of: tcp "
+	  "udp" },
+	{ RUN, "health set tcp 198.18.0.100:80 ping", "bad check 'ping'; "
+	  "expected one of: tcp http udp none" },
+	{ RUN, "health set tcp 198.18.0.100:80", "missing CHECK; usage: "
+	  "health set PROTO VIP:PORT CHECK [port N] [interval DURATION] "
+	  "[timeout DURATION] [rise N] [fall N] [fail-closed]" },
+	{ RUN, "health set tcp 198.18.0.100:80 tcp path /x", "unknown word "
+	  "'path'; expected one of: port interval timeout rise fall "
+	  "fail-closed" },
+	{ RUN, "health set tcp 198.18.0.100:80 http path x", "bad path 'x'; "
+	  "expected one of starting with '/'" },
+	{ RUN, "health set tcp 198.18.0.100:80 http expect 600", "bad status "
+	  "code '600'; expected a number 100..599" },
+	{ RUN, "health set tcp 198.18.0.100:80 tcp interval 5ms", "bad "
+	  "interval '5ms'; expected 10ms..1h" },
+	{ RUN, "health set tcp 198.18.0.100:80 tcp interval 100ms timeout "
+	  "200ms", "timeout 200ms is longer than the interval 100ms" },
+	{ RUN, "health set tcp 198.18.0.100:80 tcp timeout 2s", "timeout "
+	  "2000ms is longer than the interval 1000ms" },
+	{ RUN, "health set tcp 198.18.0.100:80 tcp rise 0", "bad rise '0'; "
+	  "expected a number 1..100" },
+	{ RUN, "health set tcp 198.18.0.100:80 tcp fall 3 fall 3", "'fall' "
+	  "given twice" },
+	{ RUN, "health set udp 198.18.0.100:53 udp send ping", "'send' needs "
+	  "'expect' (what the reply must contain)" },
+	{ RUN, "health set tcp 198.18.0.100:80 none rise 2", "unexpected word "
+	  "'rise'; usage: health set PROTO VIP:PORT CHECK [port N] [interval "
+	  "DURATION] [timeout DURATION] [rise N] [fall N] [fail-closed]" },
+	{ RUN, "agent set tcp 198.18.0.100:80", "missing 'port N'; usage: "
+	  "agent set PROTO VIP:PORT port N [interval DURATION] [timeout "
+	  "DURATION]" },
+	{ RUN, "agent set tcp 198.18.0.100:80 port 0", "bad port '0'; "
+	  "expected a number 1..65535" },
 	/* Bad words are quoted harmlessly and bounded. */
 	{ RUN, "vip\x01", "unknown word 'vip?'; expected one of: vip backend "
-	  "status flows save stats shutdown" },
+	  "health agent status flows save stats shutdown" },
 	{ RUN, "vip add tcp aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	  "aaaaaaa",
 	  "bad VIP 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'; expected "
@@ -404,6 +502,17 @@ static void test_usage(void **state)
 		"      put a draining backend back\n"
 		"  backend del PROTO VIP:PORT ADDR [force]\n"
 		"      remove a backend (force: even with live flows)\n"
+		"  health set PROTO VIP:PORT CHECK [port N] [interval DURATION] "
+		"[timeout DURATION] [rise N] [fall N] [fail-closed]\n"
+		"      set a VIP's backend check; CHECK: tcp | http [path P] "
+		"[expect CODE] [host H] | udp [send S expect S] | none\n"
+		"  health show [PROTO VIP:PORT]\n"
+		"      health of every backend, of all VIPs or of one\n"
+		"  agent set PROTO VIP:PORT port N [interval DURATION] "
+		"[timeout DURATION]\n"
+		"      ask each backend's load agent on port N for its weight\n"
+		"  agent del PROTO VIP:PORT\n"
+		"      stop asking the load agents; configured weights again\n"
 		"  status\n"
 		"      VIPs and backends with state and counters\n"
 		"  flows [PROTO VIP:PORT]\n"
@@ -433,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_vip_add),
 		cmocka_unit_test(test_backend),
+		cmocka_unit_test(test_health),
 		cmocka_unit_test(test_queries),
 		cmocka_unit_test(test_daemon_statements),
 		cmocka_unit_test(test_stats),

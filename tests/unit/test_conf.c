@@ -280,8 +280,8 @@ static const struct bad_file bad_files[] = {
 	  "t.conf:4: IPv4 encap-source already set on line 2" },
 	{ "interface eth0\nfrontend x\n", -EINVAL,
 	  "t.conf:2: unknown word 'frontend'; expected one of: vip backend "
-	  "stats interface hash-seed encap-source conntrack-size table-size "
-	  "udp-timeout flood-rate gue-port" },
+	  "health agent stats interface hash-seed encap-source "
+	  "conntrack-size table-size udp-timeout flood-rate gue-port" },
 	{ "interface eth0\nstats /a.prom\n\nstats /b.prom interval 1s\n",
 	  -EINVAL, "t.conf:4: 'stats' already set on line 2" },
 	{ "interface eth0\nstats\n", -EINVAL, "t.conf:2: missing FILE; "
@@ -672,6 +672,53 @@ static __u64 rnd_duration(void)
 	return (1 + rnd() % (DURATION_MAX_MS / u)) * u;
 }
 
+/* Interval 10ms..1h or default; timeout 10ms..interval or default. */
+static void rnd_timing(__u32 *iv, __u32 *to)
+{
+	__u32 i;
+
+	*iv = rnd() % 2 ? 10 + rnd() % 3599991 : 0;
+	i = *iv ? *iv : 1000;
+	*to = rnd() % 2 ? 10 + rnd() % (i - 9) : 0;
+}
+
+static void rnd_health(struct conf *c, struct cmd *cmd)
+{
+	char err[256];
+
+	memset(&cmd->check, 0, sizeof(cmd->check));
+	memset(&cmd->agent, 0, sizeof(cmd->agent));
+	cmd->verb = CMD_HEALTH_SET;
+	cmd->check.kind = 1 + rnd() % 3;
+	rnd_timing(&cmd->check.interval_ms, &cmd->check.timeout_ms);
+	cmd->check.rise = rnd() % 2 ? 1 + rnd() % 100 : 0;
+	cmd->check.fall = rnd() % 2 ? 1 + rnd() % 100 : 0;
+	cmd->check.port = rnd() % 2 ? 1 + rnd() % 65535 : 0;
+	cmd->fail_closed = rnd() & 1;
+	if (cmd->check.kind == HEALTH_HTTP) {
+		if (rnd() % 2)
+			snprintf(cmd->check.path, sizeof(cmd->check.path),
+				 "/p%u", rnd());
+		cmd->check.expect_code = rnd() % 2 ? 100 + rnd() % 500 : 0;
+		if (rnd() % 2)
+			snprintf(cmd->check.host, sizeof(cmd->check.host),
+				 "h%u.example", rnd());
+	} else if (cmd->check.kind == HEALTH_UDP && rnd() % 2) {
+		snprintf(cmd->check.expect, sizeof(cmd->check.expect), "e%u",
+			 rnd());
+		if (rnd() % 2)
+			snprintf(cmd->check.send, sizeof(cmd->check.send),
+				 "s%u", rnd());
+	}
+	assert_int_equal(conf_apply(c, cmd, err, sizeof(err)), 0);
+	if (rnd() % 2) {
+		cmd->verb = CMD_AGENT_SET;
+		cmd->agent.port = 1 + rnd() % 65535;
+		rnd_timing(&cmd->agent.interval_ms, &cmd->agent.timeout_ms);
+		assert_int_equal(conf_apply(c, cmd, err, sizeof(err)), 0);
+	}
+}
+
 static void rnd_conf(struct conf *c)
 {
 	static const __u32 primes[] = { 7, 13, 31, 251, 65537, 1048573 };
@@ -719,6 +766,8 @@ static void rnd_conf(struct conf *c)
 			assert_int_equal(conf_apply(c, &cmd, err, sizeof(err)),
 					 0);
 		}
+		if (rnd() % 2)
+			rnd_health(c, &cmd);
 	}
 }
 

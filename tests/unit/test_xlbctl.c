@@ -209,7 +209,8 @@ static void test_status(void **state)
 		   "\"mode\":\"ipip\",\"packets\":1234,\"bytes\":99999,"
 		   "\"backends\":[{\"addr\":\"198.18.0.11\","
 		   "\"state\":\"active\","
-		   "\"weight\":100,\"flows\":12,\"packets\":1000,"
+		   "\"weight\":100,\"effective_weight\":50,"
+		   "\"health\":\"up\",\"flows\":12,\"packets\":1000,"
 		   "\"bytes\":80000},{\"addr\":\"2001:db8::12\","
 		   "\"state\":\"draining\",\"weight\":5,\"flows\":0,"
 		   "\"packets\":234,\"bytes\":19999}]},{\"proto\":\"udp\","
@@ -223,9 +224,12 @@ static void test_status(void **state)
 		"\n"
 		"VIP tcp 198.18.0.100:80  mode ipip  sticky no  packets 1234  "
 		"bytes 99999\n"
-		"  BACKEND       STATE     WEIGHT  FLOWS  PACKETS  BYTES\n"
-		"  198.18.0.11   active       100     12     1000  80000\n"
-		"  2001:db8::12  draining       5      0      234  19999\n"
+		"  BACKEND       STATE     WEIGHT  EFFECTIVE  HEALTH  FLOWS  "
+		"PACKETS  BYTES\n"
+		"  198.18.0.11   active       100         50  up         12     "
+		"1000  80000\n"
+		"  2001:db8::12  draining       5          -  -           0      "
+		"234  19999\n"
 		"\n"
 		"VIP udp 198.18.0.101:53  mode ipip  sticky yes  packets 0  "
 		"bytes 0\n"
@@ -335,7 +339,8 @@ static void test_local_check(void **state)
 	assert_false(r.connected);
 	assert_int_equal(r.rc, 1);
 	assert_string_equal(r.errs, "xlbctl: unknown word 'vips'; expected "
-			    "one of: vip backend status flows save stats shutdown\n");
+			    "one of: vip backend health agent status flows "
+			    "save stats shutdown\n");
 	run_xlbctl("{\"ok\":true}", true, &r, "interface", "eth1", NULL);
 	assert_false(r.connected);
 	assert_int_equal(r.rc, 1);
