@@ -427,7 +427,7 @@ static const struct bad_case bad_cases[] = {
 	  "'path'; expected one of: port interval timeout rise fall "
 	  "fail-closed" },
 	{ RUN, "health set tcp 198.18.0.100:80 http path x", "bad path 'x'; "
-	  "expected one of starting with '/'" },
+	  "expected one starting with '/'" },
 	{ RUN, "health set tcp 198.18.0.100:80 http expect 600", "bad status "
 	  "code '600'; expected a number 100..599" },
 	{ RUN, "health set tcp 198.18.0.100:80 tcp interval 5ms", "bad "
