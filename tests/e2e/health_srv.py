@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Servers and a client for xlb's health-check e2e test (run inside the
+lab's namespaces). Every run is bounded in time.
+
+  health_srv.py serve MAXSECS SPEC...
+      One single-threaded server for every SPEC, until MAXSECS pass:
+        http:PORT:FILE   answer any request with the status code FILE
+                         holds (read per request), then close
+        hang:PORT        accept and never answer (a probe must time out)
+        agent:PORT:FILE  send FILE's first line (read per connection)
+                         and close, as a load agent does
+  health_srv.py wait SOCK VIP ADDR FIELD VALUE T0 MAXSECS [change]
+      Ask xlbd (health show, every 10 ms) until backend ADDR of VIP
+      (ADDR:PORT) has FIELD equal to VALUE (true/false, numbers and
+      strings as text); print the milliseconds since T0 (a Unix time,
+      e.g. bash's EPOCHREALTIME), or "timeout" and exit 1. With
+      "change" the time is that of the backend's last state change as
+      xlbd reports it (changed_ago_ms), so a slow poll adds nothing.
+  health_srv.py field SOCK VIP ADDR FIELD
+      Print one field of that backend (or of the VIP when ADDR is "-").
+  health_srv.py count VIP N OUT
+      N new TCP connections to VIP:80 one after another, one GET / each
+      (the lab's nginx answers with its name). OUT gets one line per
+      backend name, "NAME COUNT", and "fail COUNT"; a connect must succeed
+      within 0.9 s (a dropped SYN waits 1 s for its retransmit).
+"""
+import json
+import selectors
+import socket
+import sys
+import time
+
+
+def read_file(path, default):
+    try:
+        with open(path) as f:
+            return f.readline().strip() or default
+    except OSError:
+        return default
+
+
+def serve(maxsecs, specs):
+    sel = selectors.DefaultSelector()
+    held = []
+    for spec in specs:
+        kind, port, *rest = spec.split(":")
+        ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("0.0.0.0", int(port)))
+        ls.listen(512)
+        ls.setblocking(False)
+        sel.register(ls, selectors.EVENT_READ,
+                     ("listen", kind, rest[0] if rest else None))
+    end = time.monotonic() + maxsecs
+    while time.monotonic() < end:
+        for key, _ in sel.select(0.5):
+            what, kind, arg = key.data
+            if what == "listen":
+                try:
+                    c, _ = key.fileobj.accept()
+                except OSError:
+                    continue
+                if kind == "hang":
+                    held.append(c)
+                elif kind == "agent":
+                    line = read_file(arg, "up") + "\n"
+                    try:
+                        c.sendall(line.encode())
+                    except OSError:
+                        pass
+                    c.close()
+                else:
+                    c.setblocking(False)
+                    sel.register(c, selectors.EVENT_READ,
+                                 ("conn", kind, [arg, b""]))
+                continue
+            c = key.fileobj
+            st = arg
+            try:
+                d = c.recv(4096)
+            except OSError:
+                d = b""
+            st[1] += d
+            if d and b"\r\n\r\n" not in st[1]:
+                continue
+            sel.unregister(c)
+            if d:
+                code = read_file(st[0], "200")
+                try:
+                    c.sendall(("HTTP/1.0 %s X\r\nContent-Length: 0\r\n"
+                               "Connection: close\r\n\r\n" % code).encode())
+                except OSError:
+                    pass
+            c.close()
+
+
+def ctl(sock, argv):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(sock)
+    s.sendall(json.dumps({"argv": argv}).encode() + b"\n")
+    buf = b""
+    while not buf.endswith(b"\n"):
+        d = s.recv(65536)
+        if not d:
+            raise IOError("xlbd closed the connection")
+        buf += d
+    s.close()
+    return json.loads(buf)["data"]
+
+
+def text(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def find(sock, vip, addr):
+    for v in ctl(sock, ["health", "show"])["vips"]:
+        if v["vip"] != vip:
+            continue
+        if addr == "-":
+            return v
+        for b in v["backends"]:
+            if b["addr"] == addr:
+                return b
+    return {}
+
+
+def lookup(sock, vip, addr, field):
+    return text(find(sock, vip, addr).get(field))
+
+
+def wait(sock, vip, addr, field, value, t0, maxsecs, change):
+    end = time.time() + maxsecs
+    while time.time() < end:
+        now = time.time()
+        o = find(sock, vip, addr)
+        if text(o.get(field)) == value:
+            if change:
+                now -= (o.get("changed_ago_ms") or 0) / 1000.0
+            print("%d" % ((now - t0) * 1000))
+            return 0
+        time.sleep(0.01)
+    print("timeout")
+    return 1
+
+
+def count(vip, n, out):
+    names = {}
+    fails = 0
+    for _ in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.settimeout(0.9)
+            s.connect((vip, 80))
+            s.settimeout(3)
+            s.sendall(b"GET / HTTP/1.1\r\nHost: vip\r\n"
+                      b"Connection: close\r\n\r\n")
+            buf = b""
+            while True:
+                d = s.recv(4096)
+                if not d:
+                    break
+                buf += d
+            head, _, body = buf.partition(b"\r\n\r\n")
+            if not head.startswith(b"HTTP/1.1 200"):
+                raise IOError("bad answer")
+            name = body.decode().strip()
+            names[name] = names.get(name, 0) + 1
+        except (OSError, IOError):
+            fails += 1
+        finally:
+            s.close()
+    with open(out, "w") as f:
+        for k in sorted(names):
+            f.write("%s %d\n" % (k, names[k]))
+        f.write("fail %d\n" % fails)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "serve":
+        serve(float(sys.argv[2]), sys.argv[3:])
+    elif sys.argv[1] == "wait":
+        a = sys.argv[2:]
+        sys.exit(wait(a[0], a[1], a[2], a[3], a[4], float(a[5]),
+                      float(a[6]), len(a) > 7 and a[7] == "change"))
+    elif sys.argv[1] == "field":
+        a = sys.argv[2:]
+        print(lookup(a[0], a[1], a[2], a[3]))
+    elif sys.argv[1] == "count":
+        count(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    else:
+        sys.exit("usage: health_srv.py serve|wait|field|count ...")

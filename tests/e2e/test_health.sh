@@ -1,0 +1,242 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Health checks and load agents end to end in the namespace lab, with real
+# servers: a stopped server leaves the table within fall x interval + 200
+# ms and new connections all succeed; started again it returns; an HTTP
+# 500 marks a backend down; an agent's 50% halves a backend's share of new
+# connections; a hanging probe does not slow the others; every backend
+# down fails open (or closed when asked); a restart keeps serving
+# backends in. Intervals are 100-200 ms so the suite stays short; measured
+# times are printed. Every loop is bounded.
+set -u
+export LAB_PREFIX=wh$$
+. "$(dirname "$0")/../lib.sh"
+
+VIP=$LAB_VIP4
+IV=200			# ms, the interval of the checks on :80 and :8080
+FALL=3
+RISE=2
+N_SHARE=600		# connections per share measurement
+SRV=$(cd "$(dirname "$0")" && pwd)/health_srv.py
+
+[ "$(id -u)" -eq 0 ] || tap_bail "running as root" "e2e tests need root"
+for f in xlbd xlbctl xlb-decap pass.bpf.o xlb.bpf.o; do
+	[ -e "$XLB_BUILD/$f" ] || tap_bail "$f built" "$XLB_BUILD/$f missing"
+done
+
+lab_up || tap_bail "lab up" "scripts/lab.sh up failed"
+tap_ok "lab up: client, lb1, be1..be3"
+
+tmp=$LAB_RUN/htest
+mkdir -p "$tmp" || tap_bail "scratch directory $tmp"
+conf=$tmp/lb1.conf
+sock=$tmp/lb1.sock
+pins=$LAB_BPFFS/lb1
+log=$tmp/lb1.log
+ctl() { "$XLB_BUILD/xlbctl" -s "$sock" "$@"; }
+field() {	# VIP:PORT ADDR|- FIELD
+	python3 "$SRV" field "$sock" "$@" 2>/dev/null
+}
+wait_field() {	# VIP:PORT ADDR FIELD VALUE T0 MAXSECS [change] -> ms
+	python3 "$SRV" wait "$sock" "$@"
+}
+dump_log() {
+	sed 's/^/#   xlbd: /' "$log" | grep -v xdp_metadata | tail -${1:-15}
+}
+
+{
+	echo "interface eth0"
+	echo "encap-source 198.18.0.2"
+	echo "hash-seed 7"
+	echo "conntrack-size 65536"
+	for p in 80 8080 8081; do
+		echo "vip add tcp $VIP:$p"
+		for b in 11 12 13; do
+			echo "backend add tcp $VIP:$p 198.18.0.$b"
+		done
+	done
+	echo "health tcp $VIP:80 tcp interval ${IV}ms rise $RISE fall $FALL"
+	echo "agent tcp $VIP:80 port 4444 interval ${IV}ms"
+	echo "health tcp $VIP:8080 http path /x interval ${IV}ms rise $RISE" \
+	     "fall $FALL"
+	echo "health tcp $VIP:8081 http interval 100ms timeout 50ms rise 2" \
+	     "fall 2"
+} >"$conf"
+
+# Servers: :8080 answers the code in beN.code, :4444 is the load agent
+# saying what beN.agent holds, :8081 answers 200 except on be3, where it
+# accepts and never answers.
+echo 200 >"$tmp/ok.code"
+for i in 1 2 3; do
+	echo 200 >"$tmp/be$i.code"
+	echo up >"$tmp/be$i.agent"
+	hang=http:8081:$tmp/ok.code
+	[ $i -eq 3 ] && hang=hang:8081
+	bg_in_ns be$i python3 "$SRV" serve 120 "http:8080:$tmp/be$i.code" \
+		"agent:4444:$tmp/be$i.agent" "$hang"
+done
+echo 500 >"$tmp/be3.code"
+
+start_xlbd() {
+	bg_in_ns lb1 env LIBXDP_BPFFS="$LAB_BPFFS" "$XLB_BUILD/xlbd" -v \
+		-c "$conf" -s "$sock" -p "$pins" -S "$tmp/lb1.state" \
+		>>"$log" 2>&1
+	xlbd_pid=${LIB_PIDS[-1]}
+	wait_for "ctl vip list" 20
+}
+all_in() {	# VIP:PORT ADDR...: all in the table
+	local v=$1 a
+
+	shift
+	for a in "$@"; do
+		[ "$(field "$v" "$a" in_table)" = true ] || return 1
+	done
+}
+start_xlbd || { dump_log; tap_bail "xlbd starts"; }
+if wait_for "all_in $VIP:80 198.18.0.11 198.18.0.12 198.18.0.13" 5; then
+	tap_ok "xlbd starts; the backends of :80 pass their checks"
+else
+	dump_log
+	tap_bail "xlbd starts; the backends of :80 pass their checks"
+fi
+
+# --- an HTTP 500 marks a backend down ---------------------------------------
+tap_diag "t=${SECONDS}s"
+wait_for "[ \"\$(field $VIP:8080 198.18.0.13 last_check)\" = 'fail: http 500' ]" 5
+h3=$(field $VIP:8080 198.18.0.13 health)
+l3=$(field $VIP:8080 198.18.0.13 last_check)
+t3=$(field $VIP:8080 198.18.0.13 in_table)
+tap_check "[ '$h3' = down ] && [ '$l3' = 'fail: http 500' ] && [ '$t3' = false ] && all_in $VIP:8080 198.18.0.11 198.18.0.12" \
+	"a backend answering HTTP 500 to 'http path /x' is down and out of the table ($h3, $l3, in table $t3); the others are in"
+
+# --- agent 50% halves a backend's share ---------------------------------------
+tap_diag "t=${SECONDS}s"
+share() {	# OUT: N_SHARE new connections to :80, counted per backend
+	in_ns client python3 "$SRV" count "$VIP" $N_SHARE "$1"
+}
+cnt() {	# OUT NAME
+	awk -v n="$2" '$1 == n { print $2 }' "$1" | grep . || echo 0
+}
+# N = 600 connections from the kernel's ephemeral ports. A backend with
+# share p gets Np +- sqrt(Np(1-p)): at p = 1/3 that is 200 +- 11.5, at
+# p = 1/5 (weight 50 against 100 and 100) 120 +- 9.8. The bounds are
+# about four standard deviations wide, and the two ranges do not overlap.
+share "$tmp/share0"
+b0=$(cnt "$tmp/share0" be1)
+f0=$(cnt "$tmp/share0" fail)
+tap_check "[ $f0 -eq 0 ] && [ $b0 -ge 155 ] && [ $b0 -le 245 ]" \
+	"before the agent speaks: be1 serves $b0 of $N_SHARE new connections (expected 200 +- 45), $f0 failed"
+echo 50% >"$tmp/be1.agent"
+t0=$EPOCHREALTIME
+ms=$(wait_field "$VIP:80" 198.18.0.11 effective_weight 50 "$t0" 5)
+tap_check "[ '$ms' != timeout ]" \
+	"agent '50%' on be1: effective weight 100 -> 50 after $ms ms (agent interval $IV ms)"
+share "$tmp/share1"
+b1=$(cnt "$tmp/share1" be1)
+b2=$(cnt "$tmp/share1" be2)
+b3=$(cnt "$tmp/share1" be3)
+f1=$(cnt "$tmp/share1" fail)
+tap_check "[ $f1 -eq 0 ] && [ $b1 -ge 82 ] && [ $b1 -le 158 ]" \
+	"agent 50%: be1 serves $b1 of $N_SHARE (expected 120 +- 38), be2 $b2, be3 $b3 (expected 240 each), $f1 failed"
+tap_diag "be1's share $((b1 * 1000 / N_SHARE))/1000, the others' mean $(((b2 + b3) * 500 / N_SHARE))/1000"
+tap_check "grep -q 'backend 198.18.0.11 of tcp $VIP:80: effective weight 100 -> 50 (load agent)' '$log'" \
+	"the weight change is logged"
+
+# --- a stopped server leaves the table, and comes back --------------------
+tap_diag "t=${SECONDS}s"
+pidf=$LAB_RUN/be2/nginx.pid
+npid=$(cat "$pidf")
+kill "$npid"
+t0=$EPOCHREALTIME
+ms=$(wait_field "$VIP:80" 198.18.0.12 in_table false "$t0" 5 change)
+bound=$((FALL * IV + 200))
+tap_check "[ '$ms' != timeout ] && [ $ms -le $bound ]" \
+	"nginx on be2 stopped: out of the table after $ms ms (bound fall x interval + 200 = $bound ms)"
+share "$tmp/share2"
+f2=$(cnt "$tmp/share2" fail)
+s2=$(cnt "$tmp/share2" be2)
+tap_check "[ $f2 -eq 0 ] && [ $s2 -eq 0 ]" \
+	"then every one of $N_SHARE new connections succeeds ($f2 failed, $s2 to be2)"
+tap_check "grep -q 'backend 198.18.0.12 of tcp $VIP:80: up -> down (fail: connect: Connection refused, $FALL in a row' '$log'" \
+	"the state change is logged with its cause"
+wait_for "! kill -0 $npid" 5
+in_ns be2 nginx -c "$LAB_RUN/be2/nginx.conf"
+t0=$EPOCHREALTIME
+ms=$(wait_field "$VIP:80" 198.18.0.12 in_table true "$t0" 5 change)
+# While down the probes back off (2x, 4x, up to 8x the interval): the
+# first success comes at most 8 intervals after the restart, then rise-1
+# more intervals.
+bound=$((8 * IV + (RISE - 1) * IV + 200))
+tap_check "[ '$ms' != timeout ] && [ $ms -le $bound ]" \
+	"nginx on be2 started: back in the table after $ms ms (bound: backed-off first probe 8 x $IV + (rise-1) x $IV + 200 = $bound ms)"
+tap_check "grep -q 'backend 198.18.0.12 of tcp $VIP:80: down -> up (ok, $RISE in a row' '$log'" \
+	"it came back after exactly rise = $RISE successes in a row"
+
+# --- a hanging probe does not slow the others -------------------------------
+tap_diag "t=${SECONDS}s"
+h3=$(field $VIP:8081 198.18.0.13 health)
+l3=$(field $VIP:8081 198.18.0.13 last_check)
+tap_check "[ '$h3' = down ] && [ '$l3' = timeout ]" \
+	"be3 accepts on :8081 and never answers: $h3, last check $l3"
+c1=$(field $VIP:8081 198.18.0.11 checks_ok)
+w1=$EPOCHREALTIME
+sleep 2		# the measurement window, not a synchronisation
+c2=$(field $VIP:8081 198.18.0.11 checks_ok)
+w2=$EPOCHREALTIME
+lat=$(field $VIP:8081 198.18.0.11 latency_ms)
+span=$(( (${w2/./} - ${w1/./}) / 1000 ))
+n=$((c2 - c1))
+expect=$((span / 100))
+tap_check "[ $n -ge $((expect * 8 / 10)) ] && [ $lat -lt 50 ]" \
+	"be1's 100 ms checks go on beside be3's hanging ones: $n in $span ms (expected $expect, at least 80 %), last latency $lat ms"
+
+# --- every backend down: fail open, or closed -------------------------------
+tap_diag "t=${SECONDS}s"
+echo 500 >"$tmp/be1.code"
+echo 500 >"$tmp/be2.code"
+t0=$EPOCHREALTIME
+ms=$(wait_field "$VIP:8080" - health fail-open "$t0" 5)
+in_count() {	# VIP:PORT -> backends in the table
+	local a n=0
+
+	for a in 198.18.0.11 198.18.0.12 198.18.0.13; do
+		[ "$(field "$1" $a in_table)" = true ] && n=$((n + 1))
+	done
+	echo $n
+}
+in=$(in_count $VIP:8080)
+st=$(ctl status)
+tap_check "[ '$ms' != timeout ] && [ $in -ge 1 ] && grep -q 'EVERY BACKEND IS DOWN (3): failing open' '$log' && [[ \"\$st\" == *'every backend is down: failing open'* ]]" \
+	"every backend of :8080 down: fails open after $ms ms, keeping the last table ($in in it), loud in the log and in status"
+ctl health set tcp $VIP:8080 http path /x interval ${IV}ms rise $RISE \
+	fall $FALL fail-closed >/dev/null
+in=$(in_count $VIP:8080)
+tap_check "[ \"\$(field $VIP:8080 - health)\" = fail-closed ] && [ $in -eq 0 ]" \
+	"with fail-closed the table is empty at once ($in in it)"
+echo 200 >"$tmp/be1.code"
+t0=$EPOCHREALTIME
+ms=$(wait_field "$VIP:8080" 198.18.0.11 in_table true "$t0" 5)
+tap_check "[ '$ms' != timeout ] && [ \"\$(field $VIP:8080 - health)\" = ok ]" \
+	"be1 answers 200 again: back after $ms ms, the VIP is ok"
+tap_check "ctl save | grep -qx 'health tcp $VIP:8080 http interval ${IV}ms rise $RISE fall $FALL path /x fail-closed'" \
+	"save writes the check back"
+
+# --- restart: serving backends start up ------------------------------------
+tap_diag "t=${SECONDS}s"
+kill -9 "$xlbd_pid"
+wait "$xlbd_pid" 2>/dev/null
+: >"$log"
+start_xlbd
+all_in $VIP:80 198.18.0.11 198.18.0.12 198.18.0.13
+r=$?
+sleep 0.5	# several check intervals: a wrong start would show by now
+tap_check "[ $r -eq 0 ] && ! grep -q 'of tcp $VIP:80: unknown' '$log' && all_in $VIP:80 198.18.0.11 198.18.0.12 198.18.0.13" \
+	"after kill -9 and a restart the serving backends stay in the table (no unknown state)"
+tap_check "! grep -q 'EVERY BACKEND' '$log'" "no VIP fails open after the restart"
+
+ctl shutdown >/dev/null
+wait_for "! kill -0 $xlbd_pid" 10
+tap_diag "t=${SECONDS}s"
+lab_down
+tap_done
