@@ -58,8 +58,8 @@ dump_log() {
 	done
 	echo "health tcp $VIP:80 tcp interval ${IV}ms rise $RISE fall $FALL"
 	echo "agent tcp $VIP:80 port 4444 interval ${IV}ms"
-	echo "health tcp $VIP:8080 http path /x interval ${IV}ms rise $RISE" \
-	     "fall $FALL"
+	echo "health tcp $VIP:8080 http path /x interval ${IV}ms timeout" \
+	     "150ms rise $RISE fall $FALL"
 	echo "health tcp $VIP:8081 http interval 100ms timeout 50ms rise 2" \
 	     "fall 2"
 } >"$conf"
@@ -94,7 +94,7 @@ all_in() {	# VIP:PORT ADDR...: all in the table
 	done
 }
 start_xlbd || { dump_log; tap_bail "xlbd starts"; }
-if wait_for "all_in $VIP:80 198.18.0.11 198.18.0.12 198.18.0.13" 5; then
+if wait_for "all_in $VIP:80 198.18.0.11 198.18.0.12 198.18.0.13" 15; then
 	tap_ok "xlbd starts; the backends of :80 pass their checks"
 else
 	dump_log
@@ -103,7 +103,7 @@ fi
 
 # --- an HTTP 500 marks a backend down ---------------------------------------
 tap_diag "t=${SECONDS}s"
-wait_for "[ \"\$(field $VIP:8080 198.18.0.13 last_check)\" = 'fail: http 500' ]" 5
+wait_for "[ \"\$(field $VIP:8080 198.18.0.13 last_check)\" = 'fail: http 500' ]" 15
 h3=$(field $VIP:8080 198.18.0.13 health)
 l3=$(field $VIP:8080 198.18.0.13 last_check)
 t3=$(field $VIP:8080 198.18.0.13 in_table)
@@ -129,7 +129,7 @@ tap_check "[ $f0 -eq 0 ] && [ $b0 -ge 155 ] && [ $b0 -le 245 ]" \
 	"before the agent speaks: be1 serves $b0 of $N_SHARE new connections (expected 200 +- 45), $f0 failed"
 echo 50% >"$tmp/be1.agent"
 t0=$EPOCHREALTIME
-ms=$(wait_field "$VIP:80" 198.18.0.11 effective_weight 50 "$t0" 5)
+ms=$(wait_field "$VIP:80" 198.18.0.11 effective_weight 50 "$t0" 15)
 tap_check "[ '$ms' != timeout ]" \
 	"agent '50%' on be1: effective weight 100 -> 50 after $ms ms (agent interval $IV ms)"
 share "$tmp/share1"
@@ -149,7 +149,7 @@ pidf=$LAB_RUN/be2/nginx.pid
 npid=$(cat "$pidf")
 kill "$npid"
 t0=$EPOCHREALTIME
-ms=$(wait_field "$VIP:80" 198.18.0.12 in_table false "$t0" 5 change)
+ms=$(wait_field "$VIP:80" 198.18.0.12 in_table false "$t0" 15 change)
 bound=$((FALL * IV + 200))
 tap_check "[ '$ms' != timeout ] && [ $ms -le $bound ]" \
 	"nginx on be2 stopped: out of the table after $ms ms (bound fall x interval + 200 = $bound ms)"
@@ -163,7 +163,7 @@ tap_check "grep -q 'backend 198.18.0.12 of tcp $VIP:80: up -> down (fail: connec
 wait_for "! kill -0 $npid" 5
 in_ns be2 nginx -c "$LAB_RUN/be2/nginx.conf"
 t0=$EPOCHREALTIME
-ms=$(wait_field "$VIP:80" 198.18.0.12 in_table true "$t0" 5 change)
+ms=$(wait_field "$VIP:80" 198.18.0.12 in_table true "$t0" 15 change)
 # While down the probes back off (2x, 4x, up to 8x the interval): the
 # first success comes at most 8 intervals after the restart, then rise-1
 # more intervals.
@@ -196,7 +196,7 @@ tap_diag "t=${SECONDS}s"
 echo 500 >"$tmp/be1.code"
 echo 500 >"$tmp/be2.code"
 t0=$EPOCHREALTIME
-ms=$(wait_field "$VIP:8080" - health fail-open "$t0" 5)
+ms=$(wait_field "$VIP:8080" - health fail-open "$t0" 15)
 in_count() {	# VIP:PORT -> backends in the table
 	local a n=0
 
@@ -209,17 +209,18 @@ in=$(in_count $VIP:8080)
 st=$(ctl status)
 tap_check "[ '$ms' != timeout ] && [ $in -ge 1 ] && grep -q 'EVERY BACKEND IS DOWN (3): failing open' '$log' && [[ \"\$st\" == *'every backend is down: failing open'* ]]" \
 	"every backend of :8080 down: fails open after $ms ms, keeping the last table ($in in it), loud in the log and in status"
-ctl health set tcp $VIP:8080 http path /x interval ${IV}ms rise $RISE \
-	fall $FALL fail-closed >/dev/null
+ctl health set tcp $VIP:8080 http path /x interval ${IV}ms timeout 150ms \
+	rise $RISE fall $FALL fail-closed >/dev/null
 in=$(in_count $VIP:8080)
 tap_check "[ \"\$(field $VIP:8080 - health)\" = fail-closed ] && [ $in -eq 0 ]" \
 	"with fail-closed the table is empty at once ($in in it)"
 echo 200 >"$tmp/be1.code"
 t0=$EPOCHREALTIME
-ms=$(wait_field "$VIP:8080" 198.18.0.11 in_table true "$t0" 5)
+ms=$(wait_field "$VIP:8080" 198.18.0.11 in_table true "$t0" 15)
 tap_check "[ '$ms' != timeout ] && [ \"\$(field $VIP:8080 - health)\" = ok ]" \
 	"be1 answers 200 again: back after $ms ms, the VIP is ok"
-tap_check "ctl save | grep -qx 'health tcp $VIP:8080 http interval ${IV}ms rise $RISE fall $FALL path /x fail-closed'" \
+[ "$ms" != timeout ] || dump_log 30
+tap_check "ctl save | grep -qx 'health tcp $VIP:8080 http interval ${IV}ms timeout 150ms rise $RISE fall $FALL path /x fail-closed'" \
 	"save writes the check back"
 
 # --- restart: serving backends start up ------------------------------------
