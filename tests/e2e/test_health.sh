@@ -73,7 +73,7 @@ for i in 1 2 3; do
 	echo up >"$tmp/be$i.agent"
 	hang=http:8081:$tmp/ok.code
 	[ $i -eq 3 ] && hang=hang:8081
-	bg_in_ns be$i python3 "$SRV" serve 120 "http:8080:$tmp/be$i.code" \
+	bg_in_ns be$i python3 "$SRV" serve 600 "http:8080:$tmp/be$i.code" \
 		"agent:4444:$tmp/be$i.agent" "$hang"
 done
 echo 500 >"$tmp/be3.code"
