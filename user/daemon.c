@@ -675,6 +675,23 @@ static void health_sync(struct daemon *d)
 	health_rearm(d);
 }
 
+/* A checked backend's health for the stats: up by its checks (so a VIP
+ * failing open shows its backends down) and its probes by result. */
+static void stats_health(struct daemon *d, const struct conf_vip *cv,
+			 const struct lb_vip *lv, const struct lb_be *be,
+			 struct stats_backend *sb)
+{
+	struct health_status st;
+
+	if (!vip_watched(cv) || !hc_of(d, lv->id, be) ||
+	    health_get(d->health, be->id, &st))
+		return;
+	sb->up = st.state == HEALTH_UP;
+	sb->checks[STATS_HC_OK] = st.count[HEALTH_RES_OK];
+	sb->checks[STATS_HC_FAIL] = st.count[HEALTH_RES_FAIL];
+	sb->checks[STATS_HC_TIMEOUT] = st.count[HEALTH_RES_TIMEOUT];
+}
+
 /* --- committing a new model -------------------------------------------- */
 
 static void drain_timer_cb(struct ev_loop *loop, void *arg);
@@ -1518,6 +1535,7 @@ int daemon_stats_fill(struct daemon *d, struct daemon_stats *ds)
 			sb->active_flows = d->stats_flows[lb->id];
 			sb->weight = lb_be_effective_weight(lb);
 			sb->up = !lb->down;
+			stats_health(d, v, lv, lb, sb);
 		}
 	}
 	for (k = 0; k < XLB_STAT_MAX; k++) {
