@@ -230,10 +230,15 @@ tap_check "[ '${r#* }' = 0 ] && [ $be3 -gt 0 ]" \
 
 # --- drain under traffic with long connections in flight -------------------
 tap_diag "t=${SECONDS}s"
-# 9 keep-alive connections, 40 requests 0.25 s apart (10 s) each.
+# 9 keep-alive connections, 40 requests 0.25 s apart (10 s) each, and
+# more until ka.release: on a loaded machine the steps below take longer
+# than 10 s, and a connection that closed on its own before the drain
+# checks leaves its backend without live flows.
+rm -f "$tmp/ka.release"
 for i in 1 2 3 4 5 6 7 8 9; do
 	rm -f "$tmp/ka$i"
-	bg_in_ns client "$TRAFFIC" ka "$VIP" "$tmp/ka$i" 40 0.25
+	bg_in_ns client "$TRAFFIC" ka "$VIP" "$tmp/ka$i" 40 0.25 \
+		"$tmp/ka.release"
 done
 total_flows() {
 	echo $(($(status_flows 198.18.0.11) + $(status_flows 198.18.0.12) +
@@ -273,6 +278,8 @@ out=$(ctl backend del tcp "$VIP:80" "$best" 2>&1)
 rc=$?
 tap_check "[ $rc -ne 0 ] && [[ \"\$out\" == *'has '[0-9]*' live flow'* ]] && ctl save | grep -q '$VIP:80 $best '" \
 	"backend del refuses while flows are live: $out" || dump_log 8
+tap_diag "$(ka_up) keep-alive connections still up after the drain checks"
+touch "$tmp/ka.release"
 loop_stop drain 300
 r=$(loop_result drain)
 after=$(loop_after_mark drain | grep -c "^ok $bname\$")
@@ -282,7 +289,7 @@ wait_for "[ \$(ls '$tmp'/ka? 2>/dev/null | wc -l) -eq 9 ]" 30
 bad=0 on_drained=0
 for i in 1 2 3 4 5 6 7 8 9; do
 	read -r res name cnt <"$tmp/ka$i"
-	if [ "$res" != ok ] || [ "$cnt" != 40 ]; then
+	if [ "$res" != ok ] || [ "$cnt" -lt 40 ]; then
 		bad=$((bad + 1))
 		tap_diag "ka$i: $res $name $cnt"
 	fi

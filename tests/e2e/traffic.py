@@ -14,10 +14,13 @@ namespace). Every run is bounded in time.
   traffic.py count VIP OUT N
       N new connections one after another, one GET / each; OUT as for
       loop (without "mark").
-  traffic.py ka VIP OUT N INTERVAL
+  traffic.py ka VIP OUT N INTERVAL [RELEASE]
       One keep-alive connection carrying N requests INTERVAL seconds
-      apart. OUT: "ok NAME N" if every answer came whole from the same
-      server, else "fail REASON".
+      apart. With RELEASE, it goes on with requests after the N until the
+      file RELEASE exists (at most 60 s more), so the connection is open
+      for as long as the test needs, however slow the machine. OUT:
+      "ok NAME COUNT" if every answer came whole from the same server,
+      else "fail REASON".
 """
 import os
 import socket
@@ -99,20 +102,29 @@ def count(vip, out, n):
     os.rename(out + ".tmp", out)
 
 
-def keepalive(vip, out, n, interval):
+def keepalive(vip, out, n, interval, release=None):
     s = socket.socket(socket.AF_INET6 if ":" in vip else socket.AF_INET)
     names = set()
+    done = 0
     try:
         s.settimeout(3)
         s.connect((vip, 80))
         buf = b""
-        for i in range(n):
+        deadline = None
+        while True:
             s.sendall(REQ % b"")
             name, buf = read_response(s, buf)
             names.add(name)
-            if i + 1 < n:
-                time.sleep(interval)
-        r = ("ok %s %d" % (names.pop(), n)) if len(names) == 1 else \
+            done += 1
+            if done >= n:
+                if release is None or os.path.exists(release):
+                    break
+                if deadline is None:
+                    deadline = time.monotonic() + 60
+                elif time.monotonic() > deadline:
+                    break
+            time.sleep(interval)
+        r = ("ok %s %d" % (names.pop(), done)) if len(names) == 1 else \
             "fail servers " + ",".join(sorted(names))
     except Exception as e:	# noqa: BLE001
         r = "fail " + type(e).__name__ + ":" + str(e).replace(" ", "_")
@@ -130,6 +142,7 @@ if __name__ == "__main__":
         count(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif sys.argv[1] == "ka":
         keepalive(sys.argv[2], sys.argv[3], int(sys.argv[4]),
-                  float(sys.argv[5]))
+                  float(sys.argv[5]),
+                  sys.argv[6] if len(sys.argv) > 6 else None)
     else:
         sys.exit(__doc__)
