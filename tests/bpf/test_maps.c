@@ -6,6 +6,7 @@
  * in use, per-CPU sums, the background conntrack purge, removal.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,6 +335,125 @@ static void test_ct_purge(void)
 		 "backend");
 }
 
+/*
+ * The walk while the data path writes: a stable set of flows, each
+ * replaced again and again by a BPF_ANY update (an LRU update puts a new
+ * element in place of the old one) and churn of other flows inserted and
+ * deleted. Every stable flow must be seen exactly once by every walk.
+ */
+#define WALK_STABLE	3000
+#define WALK_CHURN	3000
+
+struct churn {
+	int fd;
+	volatile int stop;
+	unsigned long writes;
+};
+
+static void walk_key(struct xlb_flow_key *k, int i, int set)
+{
+	memset(k, 0, sizeof(*k));
+	k->proto = IPPROTO_TCP;
+	k->family = XLB_AF_INET;
+	k->src[0] = htonl(0xc6120000 + set);
+	k->sport = htons(i);
+}
+
+static void *churn_fn(void *arg)
+{
+	struct churn *c = arg;
+	struct xlb_flow_key k;
+	struct xlb_flow f = { .backend_id = 1 };
+	int i = 0;
+
+	while (!c->stop) {
+		walk_key(&k, i % WALK_STABLE, 0);
+		f.atime_ns = c->writes;
+		bpf_map_update_elem(c->fd, &k, &f, BPF_ANY);
+		walk_key(&k, i % WALK_CHURN, 1);
+		f.backend_id = 2;
+		if (bpf_map_update_elem(c->fd, &k, &f, BPF_NOEXIST))
+			bpf_map_delete_elem(c->fd, &k);
+		f.backend_id = 1;
+		c->writes++;
+		i++;
+	}
+	return NULL;
+}
+
+struct seen {
+	unsigned char n[WALK_STABLE];
+	int others;
+};
+
+static int seen_cb(void *arg, const struct xlb_flow_key *k,
+		   const struct xlb_flow *f)
+{
+	struct seen *s = arg;
+	int i = ntohs(k->sport);
+
+	if (k->src[0] != htonl(0xc6120000) || i >= WALK_STABLE) {
+		s->others++;
+		return 0;
+	}
+	if (f->backend_id == 1 && s->n[i] < 255)
+		s->n[i]++;
+	return 0;
+}
+
+static void test_ct_walk_concurrent(void)
+{
+	struct churn c = {};
+	struct xlb_flow_key k;
+	struct xlb_flow f = { .backend_id = 1 };
+	struct seen s;
+	pthread_t t;
+	int i, w, missed = 0, dup = 0, bad_walks = 0, ret;
+	struct maps m;
+
+	test_begin();
+	CHECK_EQ(maps_open(&m, pins, 65536), 0);
+	CHECK_EQ(maps_load(&m), 0);
+	c.fd = bpf_map__fd(m.skel->maps.xlb_conntrack);
+	for (i = 0; i < WALK_STABLE; i++) {
+		walk_key(&k, i, 0);
+		CHECK_EQ(bpf_map_update_elem(c.fd, &k, &f, BPF_ANY), 0);
+	}
+	CHECK_EQ(pthread_create(&t, NULL, churn_fn, &c), 0);
+	for (w = 0; w < 300; w++) {
+		int wm = 0, wd = 0;
+
+		memset(&s, 0, sizeof(s));
+		ret = maps_ct_walk(&m, seen_cb, &s);
+		if (ret) {
+			printf("# walk %d: %s\n", w, strerror(-ret));
+			bad_walks++;
+			continue;
+		}
+		for (i = 0; i < WALK_STABLE; i++) {
+			wm += s.n[i] == 0;
+			wd += s.n[i] > 1;
+		}
+		if (wm || wd) {
+			if (bad_walks < 5)
+				printf("# walk %d: %d stable flows missed, %d "
+				       "seen twice or more\n", w, wm, wd);
+			bad_walks++;
+		}
+		missed += wm;
+		dup += wd;
+	}
+	c.stop = 1;
+	pthread_join(t, NULL);
+	printf("# %lu writes during the walks\n", c.writes);
+	CHECK(c.writes > 0, "no write during the walks");
+	CHECK(bad_walks == 0, "%d of 300 walks wrong: %d missed, %d duplicated",
+	      bad_walks, missed, dup);
+	maps_close(&m);
+	test_end("conntrack walk during updates sees every stable flow "
+		 "exactly once");
+}
+
 static int filter_has(struct maps *m, const char *addr4)
 {
 	struct xlb_vip_filter f;
@@ -475,6 +595,7 @@ int main(void)
 	test_percpu_sum();
 	test_flood_state();
 	test_ct_purge();
+	test_ct_walk_concurrent();
 	test_vip_filter();
 	test_ctr_zero();
 	test_remove();
