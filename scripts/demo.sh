@@ -278,6 +278,13 @@ do_drain() {
 		"[ \$(in_ns client ss -tnH state established dst $LAB_VIP4 |
 			wc -l) -ge 6 ]" ||
 		bad "the keep-alive connections did not come up"
+	# Step 1's connections linger as closing flows for a few seconds;
+	# once they age out, the live flows are the keep-alive ones.
+	wait_progress "waiting for step 1's closed connections to age out" 10 \
+		"[ \$(( \$(flows_of lb1 $vip 198.18.0.11) +
+			\$(flows_of lb1 $vip 198.18.0.12) +
+			\$(flows_of lb1 $vip 198.18.0.13) )) -eq 6 ]" ||
+		bad "live flows did not settle to the 6 keep-alive connections"
 	for b in 198.18.0.11 198.18.0.12 198.18.0.13; do
 		n=$(flows_of lb1 "$vip" $b)
 		[ "${n:-0}" -gt "$bestn" ] && best=$b bestn=$n
