@@ -27,6 +27,7 @@
 #include "maps.h"
 #include "xlb.h"
 #include "xlb.skel.h"
+#include "bench/bench.h"
 
 #define RUNS		5	/* odd, so the median is one run */
 #define FLOWS		(1u << 20)
@@ -48,13 +49,6 @@ static __u64 now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 struct count {
@@ -150,7 +144,7 @@ static int bench(const char *name, __u32 ct_size, __u32 flows)
 			strerror(-err));
 		return err;
 	}
-	qsort(t, RUNS, sizeof(*t), cmp_double);
+	qsort(t, RUNS, sizeof(*t), bench_cmp_double);
 	printf("%s_ms %.1f ms\n", name, t[RUNS / 2]);
 	fflush(stdout);
 	return 0;

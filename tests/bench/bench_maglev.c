@@ -16,6 +16,7 @@
 
 #include "maglev.h"
 #include "xlb.h"
+#include "bench/bench.h"
 
 #define RUNS		15	/* odd, so the median is one run */
 #define REMAP_SIZE	XLB_RING_SIZE_DEFAULT
@@ -43,19 +44,6 @@ static double now_ms(void)
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
 }
 
 static int build_ms(__u32 size, size_t n, int skewed, double *out)
@@ -87,7 +75,7 @@ static int build_ms(__u32 size, size_t n, int skewed, double *out)
 		t[i] = now_ms() - t0;
 	}
 	if (!err)
-		*out = median(t, RUNS);
+		*out = bench_median(t, RUNS);
 out:
 	free(table);
 	free(be);
@@ -124,7 +112,7 @@ static int remap_pct(size_t n, double *out)
 		pct[i] = 100.0 * moved / REMAP_SIZE;
 	}
 	if (!err)
-		*out = median(pct, RUNS);
+		*out = bench_median(pct, RUNS);
 out:
 	free(after);
 	free(before);

@@ -17,6 +17,7 @@
 #include "addr.h"
 #include "stats.h"
 #include "xlb.h"
+#include "bench/bench.h"
 
 #define RUNS		9	/* odd, so the median is one run */
 #define VIPS		1000
@@ -28,19 +29,6 @@ static double now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
 }
 
 /* VIP i and its backends, with counters of realistic magnitude. */
@@ -124,7 +112,7 @@ static int render_ms(const struct stats_snapshot *s, double *out)
 		fclose(f);
 	}
 	if (!err)
-		*out = median(t, RUNS);
+		*out = bench_median(t, RUNS);
 	return err;
 }
 
@@ -143,7 +131,7 @@ static int write_ms(const struct stats_snapshot *s, const char *path,
 		t[i] = now_ms() - t0;
 	}
 	if (!err)
-		*out = median(t, RUNS);
+		*out = bench_median(t, RUNS);
 	return err;
 }
 

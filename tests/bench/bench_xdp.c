@@ -74,6 +74,7 @@
 #include <sys/resource.h>
 
 #include "bpf/fixture.h"
+#include "bench/bench.h"
 
 #define RUNS		7	/* odd, so the median is one run */
 #define BATCH		20000	/* single runs in one figure */
@@ -112,52 +113,11 @@ static size_t single_len;
 static void (*single_prep)(void);
 static __u64 rng_state = 0x2545f4914f6cdd1dull;
 
-static __u64 rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
-
-	return (x > y) - (x < y);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
-
 /* Client of pre-filled flow i: 198.19.0.0/16, 16 ports per address. */
 static void flow_client(__u32 i, __be32 *saddr, __be16 *sport)
 {
 	*saddr = htonl(0xc6130000u | (i >> 4));
 	*sport = htons(10000 + (i & 15));
-}
-
-/* Rewrite source address and port of a template IPv4/TCP frame. */
-static void set_client(__u8 *f, __be32 saddr, __be16 sport)
-{
-	__u16 c;
-
-	memcpy(f + 26, &saddr, 4);
-	memcpy(f + 34, &sport, 2);
-	f[24] = f[25] = 0;
-	c = fx_csum(f + 14, 20, 0);
-	f[24] = c >> 8;
-	f[25] = c;
 }
 
 static int xdp_prog(int action)
@@ -485,15 +445,16 @@ static const __u8 *frame(enum path p, const __u8 *fixed, __u64 seq)
 	switch (p) {
 	case P_ESTABLISHED_COLD:
 		memcpy(f, tmpl_ack, tmpl_len);
-		flow_client(rng() % NFLOWS, &saddr, &sport);
-		set_client(f, saddr, sport);
+		flow_client(bench_rng(&rng_state) % NFLOWS, &saddr,
+			    &sport);
+		fx_set_client(f, saddr, sport);
 		return f;
 	case P_NEW_FLOW:
 	case P_NONSYN_MISS:
 		/* 198.18.128.0/17 and all ports: never a pre-filled flow,
 		 * never the same tuple twice within 2^30 runs. */
 		memcpy(f, p == P_NEW_FLOW ? tmpl_syn : tmpl_ack, tmpl_len);
-		set_client(f, htonl(0xc6128000u | (seq >> 16 & 0x3fff) |
+		fx_set_client(f, htonl(0xc6128000u | (seq >> 16 & 0x3fff) |
 				    (p == P_NONSYN_MISS ? 0x4000 : 0)),
 			   htons(seq & 0xffff));
 		return f;
@@ -563,14 +524,14 @@ static int bench_single(const char *name, enum path p, int fd,
 			}
 			d[i] = r->duration;
 		}
-		qsort(d, BATCH, sizeof(d[0]), cmp_u32);
+		qsort(d, BATCH, sizeof(d[0]), bench_cmp_u32);
 		med[b] = d[BATCH / 2];
 	}
 	free(r);
 	err = check_path(name, before, idx, idx2, (__u64)RUNS * BATCH);
 	if (err)
 		return err;
-	*ns = median(med, RUNS);
+	*ns = bench_median(med, RUNS);
 	report(name, *ns);
 	return 0;
 }
@@ -609,7 +570,7 @@ static int bench_repeat(const char *name, int fd, const __u8 *f, int live,
 	err = check_path(name, before, idx, idx2, (__u64)RUNS * repeat);
 	if (err)
 		return err;
-	*ns = median(v, RUNS);
+	*ns = bench_median(v, RUNS);
 	report(name, *ns);
 	return 0;
 }

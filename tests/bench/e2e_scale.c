@@ -25,6 +25,7 @@
 
 #include "bpf/fixture.h"
 #include "maglev.h"
+#include "bench/bench.h"
 
 #define RUNS		5	/* odd, so the median is one run */
 #define BATCH		10000
@@ -34,51 +35,11 @@
 
 static __u64 rng_state = 0x9e3779b97f4a7c15ull;
 
-static __u64 rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
-
-	return (x > y) - (x < y);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
-
 /* Client of flow i: 198.19.0.0/16, 256 ports per address. */
 static void flow_client(__u32 i, __be32 *saddr, __be16 *sport)
 {
 	*saddr = htonl(0xc6130000u | (i >> 8 & 0xffff));
 	*sport = htons(1024 + (i & 255));
-}
-
-static void set_client(__u8 *f, __be32 saddr, __be16 sport)
-{
-	__u16 c;
-
-	memcpy(f + 26, &saddr, 4);
-	memcpy(f + 34, &sport, 2);
-	f[24] = f[25] = 0;
-	c = fx_csum(f + 14, 20, 0);
-	f[24] = c >> 8;
-	f[25] = c;
 }
 
 /* memlock of a BPF object fd, from /proc/self/fdinfo. */
@@ -184,8 +145,9 @@ static int time_single(int fd, __u8 *f, size_t len, __u32 nflows,
 				__be32 saddr;
 				__be16 sport;
 
-				flow_client(rng() % nflows, &saddr, &sport);
-				set_client(fr, saddr, sport);
+				flow_client(bench_rng(&rng_state) % nflows,
+					    &saddr, &sport);
+				fx_set_client(fr, saddr, sport);
 			}
 			fx_run(fd, fr, len, &r);
 			if (r.err || r.ret != want) {
@@ -195,10 +157,10 @@ static int time_single(int fd, __u8 *f, size_t len, __u32 nflows,
 			}
 			d[i] = r.duration;
 		}
-		qsort(d, BATCH, sizeof(d[0]), cmp_u32);
+		qsort(d, BATCH, sizeof(d[0]), bench_cmp_u32);
 		med[b] = d[BATCH / 2];
 	}
-	*ns = median(med, RUNS);
+	*ns = bench_median(med, RUNS);
 	return 0;
 }
 
@@ -307,11 +269,11 @@ static int bench_maglev(__u32 size, size_t n)
 	}
 	if (err)
 		goto out;
-	printf("maglev_build_ms_%ux%zu %.2f ms\n", size, n, median(t, RUNS));
+	printf("maglev_build_ms_%ux%zu %.2f ms\n", size, n, bench_median(t, RUNS));
 	printf("maglev_remap_%u_%zu %.5f share\n", size, n,
-	       median(moved, RUNS));
+	       bench_median(moved, RUNS));
 	printf("maglev_remap_over_ideal_%u_%zu %.2f ratio\n", size, n,
-	       median(moved, RUNS) * n);
+	       bench_median(moved, RUNS) * n);
 	fflush(stdout);
 out:
 	free(after);

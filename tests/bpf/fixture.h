@@ -196,6 +196,7 @@ static inline int fx_cfg_set(struct xlb_bpf *skel, __u32 flags,
 				   BPF_ANY);
 }
 
+
 /* Set the VIP filter bit of an address, as the daemon does. */
 static inline int fx_filter_set(struct xlb_bpf *skel, const __be32 *addr,
 				__u8 family)
@@ -363,6 +364,20 @@ static inline __u16 fx_csum(const void *p, size_t len, __u32 sum)
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (__u16)~sum;
+}
+
+/* Rewrite source address and port of a template IPv4/TCP frame, fixing
+ * the IPv4 header checksum (benchmarks vary the client this way). */
+static inline void fx_set_client(__u8 *f, __be32 saddr, __be16 sport)
+{
+	__u16 c;
+
+	memcpy(f + 26, &saddr, 4);
+	memcpy(f + 34, &sport, 2);
+	f[24] = f[25] = 0;
+	c = fx_csum(f + 14, 20, 0);
+	f[24] = c >> 8;
+	f[25] = c;
 }
 
 /* Build a frame into buf (>= 4096 bytes); returns its length. */
