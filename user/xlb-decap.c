@@ -317,6 +317,25 @@ out_skel:
 	return err ? 1 : 0;
 }
 
+/* detach and status take no arguments after the interface and need the
+ * bpffs that libxdp keeps its pins in. */
+static int no_args_and_bpffs(int argc)
+{
+	int err;
+
+	if (argc) {
+		usage(stderr);
+		return -1;
+	}
+	err = ensure_bpffs();
+	if (err < 0) {
+		fprintf(stderr, "xlb-decap: mount bpffs on %s: %s\n",
+			BPFFS_DIR, strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
 static int do_detach(const char *ifname, int ifindex, int argc, char **argv)
 {
 	struct xdp_multiprog *mp;
@@ -324,16 +343,8 @@ static int do_detach(const char *ifname, int ifindex, int argc, char **argv)
 	int err;
 
 	(void)argv;
-	if (argc) {
-		usage(stderr);
+	if (no_args_and_bpffs(argc))
 		return 1;
-	}
-	err = ensure_bpffs();
-	if (err < 0) {
-		fprintf(stderr, "xlb-decap: mount bpffs on %s: %s\n",
-			BPFFS_DIR, strerror(-err));
-		return 1;
-	}
 	prog = find_ours(ifindex, &mp);
 	if (!prog) {
 		err = errno;
@@ -425,16 +436,8 @@ static int do_status(const char *ifname, int ifindex, int argc, char **argv)
 	int err;
 
 	(void)argv;
-	if (argc) {
-		usage(stderr);
+	if (no_args_and_bpffs(argc))
 		return 1;
-	}
-	err = ensure_bpffs();
-	if (err < 0) {
-		fprintf(stderr, "xlb-decap: mount bpffs on %s: %s\n",
-			BPFFS_DIR, strerror(-err));
-		return 1;
-	}
 	prog = find_ours(ifindex, &mp);
 	if (!prog) {
 		err = errno;
