@@ -25,7 +25,9 @@ KA=60			# requests, 0.2 s apart, per keep-alive connection
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 
-PIDS=()
+# in_ns, bg_in_ns, reap, wait_for and BG_PIDS
+# shellcheck source=nslib.sh
+. "$ROOT/scripts/nslib.sh"
 BAL6=()
 FAILED=0
 SKIPPED=()
@@ -33,21 +35,9 @@ LAB_OWNED=0
 T0=$SECONDS
 
 cleanup() {
-	local pid i
-
 	trap - EXIT INT TERM
-	for pid in "${PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
-	done
-	for pid in "${PIDS[@]}"; do
-		for ((i = 0; i < 30; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	PIDS=()
+	reap "${BG_PIDS[@]}"
+	BG_PIDS=()
 	[ "$LAB_OWNED" -eq 1 ] && "$LAB" down
 	LAB_OWNED=0
 }
@@ -128,21 +118,6 @@ wait_progress() {
 
 # ---- the lab -----------------------------------------------------------
 
-in_ns() {
-	local h=$1
-
-	shift
-	ip netns exec "$LAB_PREFIX-$h" "$@"
-}
-
-bg_in_ns() {
-	local h=$1
-
-	shift
-	ip netns exec "$LAB_PREFIX-$h" "$@" &
-	PIDS+=($!)
-}
-
 ctl() {	# HOST ARGS...
 	local h=$1
 
@@ -150,8 +125,9 @@ ctl() {	# HOST ARGS...
 	"$B/xlbctl" -s "$LAB_RUN/$h.sock" "$@"
 }
 
-# Live flows of backend ADDR of VIP (as xlbctl prints it) on HOST.
-flows_of() {	# HOST VIP ADDR
+# Field FIELD ("flows", "state", "health") of backend ADDR of VIP (as
+# xlbctl prints them) on HOST; empty if the backend has no such field.
+be_field() {	# HOST VIP ADDR FIELD
 	ctl "$1" -j status | "$PY" -c '
 import json, sys
 d = json.load(sys.stdin)
@@ -159,29 +135,7 @@ for v in d["vips"]:
     if v["vip"] == sys.argv[1]:
         for b in v["backends"]:
             if b["addr"] == sys.argv[2]:
-                print(b["flows"])' "$2" "$3"
-}
-
-state_of() {	# HOST VIP ADDR
-	ctl "$1" -j status | "$PY" -c '
-import json, sys
-d = json.load(sys.stdin)
-for v in d["vips"]:
-    if v["vip"] == sys.argv[1]:
-        for b in v["backends"]:
-            if b["addr"] == sys.argv[2]:
-                print(b["state"])' "$2" "$3"
-}
-
-health_of() {	# HOST VIP ADDR
-	ctl "$1" -j status | "$PY" -c '
-import json, sys
-d = json.load(sys.stdin)
-for v in d["vips"]:
-    if v["vip"] == sys.argv[1]:
-        for b in v["backends"]:
-            if b["addr"] == sys.argv[2]:
-                print(b.get("health", ""))' "$2" "$3"
+                print(b.get(sys.argv[3], ""))' "$2" "$3" "$4"
 }
 
 vrrp_state() {	# HOST: state of vrrp 1 (IPv4)
@@ -281,12 +235,12 @@ do_drain() {
 	# Step 1's connections linger as closing flows for a few seconds;
 	# once they age out, the live flows are the keep-alive ones.
 	wait_progress "waiting for step 1's closed connections to age out" 10 \
-		"[ \$(( \$(flows_of lb1 $vip 198.18.0.11) +
-			\$(flows_of lb1 $vip 198.18.0.12) +
-			\$(flows_of lb1 $vip 198.18.0.13) )) -eq 6 ]" ||
+		"[ \$(( \$(be_field lb1 $vip 198.18.0.11 flows) +
+			\$(be_field lb1 $vip 198.18.0.12 flows) +
+			\$(be_field lb1 $vip 198.18.0.13 flows) )) -eq 6 ]" ||
 		bad "live flows did not settle to the 6 keep-alive connections"
 	for b in 198.18.0.11 198.18.0.12 198.18.0.13; do
-		n=$(flows_of lb1 "$vip" $b)
+		n=$(be_field lb1 "$vip" $b flows)
 		[ "${n:-0}" -gt "$bestn" ] && best=$b bestn=$n
 	done
 	# ... and a stream of new connections.
@@ -302,18 +256,18 @@ do_drain() {
 	ctl lb1 backend drain tcp "$vip" "$best" >/dev/null ||
 		bad "xlbctl backend drain failed"
 	touch "$LAB_RUN/load.mark"
-	n=$(flows_of lb1 "$vip" "$best")
-	if [ "$(state_of lb1 "$vip" "$best")" = draining ]; then
+	n=$(be_field lb1 "$vip" "$best" flows)
+	if [ "$(be_field lb1 "$vip" "$best" state)" = draining ]; then
 		ok "$name is draining: $n live flows, no new ones," \
 		   "its connections go on"
 	else
 		bad "xlbctl status does not show $name draining"
 	fi
 	if wait_progress "waiting for $name's live flows to reach 0" 20 \
-		"[ \$(flows_of lb1 $vip $best) -eq 0 ]"; then
+		"[ \$(be_field lb1 $vip $best flows) -eq 0 ]"; then
 		ok "$name has no live flow left (after $WAITED s)"
 	else
-		bad "$name still has $(flows_of lb1 "$vip" "$best") live flows"
+		bad "$name still has $(be_field lb1 "$vip" "$best" flows) live flows"
 	fi
 	touch "$LAB_RUN/load.stop"
 	for ((i = 0; i < 100; i++)); do
@@ -369,8 +323,8 @@ do_health() {
 	say "\$ kill $pid        (be3's nginx)"
 	kill "$pid"
 	if wait_progress "waiting for lb1 and lb2 to mark be3 down" 10 \
-		"[ \$(health_of lb1 $vip 198.18.0.13) = down ] &&
-		 [ \$(health_of lb2 $vip 198.18.0.13) = down ]"; then
+		"[ \$(be_field lb1 $vip 198.18.0.13 health) = down ] &&
+		 [ \$(be_field lb2 $vip 198.18.0.13 health) = down ]"; then
 		ok "be3 is down on both load balancers after $WAITED s"
 	else
 		bad "be3 is not down on both load balancers"
@@ -403,8 +357,8 @@ do_health() {
 	in_ns be3 nginx -c "$LAB_RUN/be3/nginx.conf" ||
 		bad "restarting be3's nginx failed"
 	if wait_progress "waiting for the checks to bring be3 back" 10 \
-		"[ \$(health_of lb1 $vip 198.18.0.13) = up ] &&
-		 [ \$(health_of lb2 $vip 198.18.0.13) = up ]"; then
+		"[ \$(be_field lb1 $vip 198.18.0.13 health) = up ] &&
+		 [ \$(be_field lb2 $vip 198.18.0.13 health) = up ]"; then
 		ok "be3 is back in service on both after $WAITED s"
 	else
 		bad "be3 did not come back"
@@ -553,7 +507,7 @@ main() {
 	"$LAB" up "${upopt[@]}" >/dev/null 2>"/tmp/$LAB_PREFIX-demo-up.$$" &
 	h=$!
 	# Cleanup waits for it: a lab half built after `down` would stay.
-	PIDS+=("$h")
+	BG_PIDS+=("$h")
 	wait_progress "building the lab (scripts/lab.sh up --lb2)" 60 \
 		"! kill -0 $h" || abort "lab up did not finish"
 	wait $h || { cat "/tmp/$LAB_PREFIX-demo-up.$$" >&2

@@ -9,8 +9,15 @@
 #   lab_down                     stop background jobs, remove the lab
 #   in_ns HOST CMD...            run CMD in the lab host's namespace
 #   bg_in_ns HOST CMD...         same, in the background, its pid appended
-#                                to LIB_PIDS; killed on exit
+#                                to BG_PIDS; killed on exit
 #   wait_for CMD TIMEOUT         poll CMD (a string) until it succeeds
+#   lb1_setup NAME               scratch dir $LAB_RUN/NAME (tmp) and lb1's
+#                                conf, sock, pins, state and log paths; then
+#     ctl ARGS...                xlbctl on lb1's socket
+#     start_xlbd                 xlbd -v on lb1 in the background (pid in
+#                                xlbd_pid), waits until it answers
+#     dump_log [N]               the last N (15) lines of its log, as TAP
+#                                comments
 # and the lab's LAB_RUN (scratch directory), LAB_BPFFS, LAB_VIP4, LAB_VIP6.
 #
 # Every test gets its own lab prefix, so parallel runs do not collide, and
@@ -22,9 +29,12 @@ LAB=$XLB_ROOT/scripts/lab.sh
 export LAB_PREFIX=${LAB_PREFIX:-xt$$}
 export XLB_BUILD
 
+# in_ns, bg_in_ns, reap, wait_for and BG_PIDS
+# shellcheck source=../scripts/nslib.sh
+. "$XLB_ROOT/scripts/nslib.sh"
+
 TAP_N=0
 TAP_FAILED=0
-LIB_PIDS=()
 LIB_LAB=0
 
 tap_ok() {
@@ -65,52 +75,35 @@ tap_bail() {
 	tap_done
 }
 
-in_ns() {
-	local h=$1
-
-	shift
-	ip netns exec "$LAB_PREFIX-$h" "$@"
+lb1_setup() {
+	tmp=$LAB_RUN/$1
+	mkdir -p "$tmp"
+	conf=$tmp/lb1.conf
+	sock=$tmp/lb1.sock
+	pins=$LAB_BPFFS/lb1
+	state=$tmp/lb1.state
+	log=$tmp/lb1.log
+	xlbd_pid=
 }
 
-bg_in_ns() {
-	local h=$1
-
-	shift
-	ip netns exec "$LAB_PREFIX-$h" "$@" &
-	LIB_PIDS+=($!)
+ctl() {
+	"$XLB_BUILD/xlbctl" -s "$sock" "$@"
 }
 
-# wait_for CMD TIMEOUT: run CMD (a string) every 0.1 s until it succeeds or
-# TIMEOUT seconds (integer or decimal) have passed. Returns CMD's success.
-wait_for() {
-	local cmd=$1 t=${2:-5} frac=000000 now deadline
+start_xlbd() {
+	bg_in_ns lb1 env LIBXDP_BPFFS="$LAB_BPFFS" "$XLB_BUILD/xlbd" -v \
+		-c "$conf" -s "$sock" -p "$pins" -S "$state" >>"$log" 2>&1
+	xlbd_pid=${BG_PIDS[-1]}
+	wait_for "ctl vip list" 20
+}
 
-	[[ $t == *.* ]] && frac=${t#*.}000000
-	now=${EPOCHREALTIME/./}
-	deadline=$((now + 10#${t%.*} * 1000000 + 10#${frac:0:6}))
-	while ! eval "$cmd" >/dev/null 2>&1; do
-		now=${EPOCHREALTIME/./}
-		[ "$now" -ge "$deadline" ] && return 1
-		sleep 0.1
-	done
-	return 0
+dump_log() {
+	sed 's/^/#   xlbd: /' "$log" | grep -v xdp_metadata | tail -"${1:-15}"
 }
 
 lib_cleanup() {
-	local pid i
-
-	for pid in "${LIB_PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
-	done
-	for pid in "${LIB_PIDS[@]}"; do
-		for ((i = 0; i < 50; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	LIB_PIDS=()
+	reap "${BG_PIDS[@]}"
+	BG_PIDS=()
 	if [ "$LIB_LAB" -eq 1 ]; then
 		"$LAB" down
 		LIB_LAB=0

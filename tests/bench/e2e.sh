@@ -38,7 +38,9 @@ LAB=$ROOT/scripts/lab.sh
 RES=$WORK/results
 export LAB_PREFIX=$P
 export XLB_BUILD=$B
-PIDS=()
+# in_ns, bg_in_ns, reap, wait_for and BG_PIDS
+# shellcheck source=../../scripts/nslib.sh
+. "$ROOT/scripts/nslib.sh"
 
 has() {	# PART: selected in BENCH_E2E_PARTS?
 	[[ " $PARTS " == *" $1 "* ]]
@@ -50,20 +52,10 @@ die() {
 }
 
 cleanup() {
-	local pid i
+	local n
 
-	for pid in "${PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
-	done
-	for pid in "${PIDS[@]}"; do
-		for ((i = 0; i < 50; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	PIDS=()
+	reap "${BG_PIDS[@]}"
+	BG_PIDS=()
 	for n in "$G" "$L"; do
 		[ -e "/run/netns/$n" ] && ip netns del "$n"
 	done
@@ -75,17 +67,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# Poll CMD (a string) every 0.1 s for at most T seconds.
-wait_for() {
-	local cmd=$1 t=$2 i
-
-	for ((i = 0; i < t * 10; i++)); do
-		eval "$cmd" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 median() {	# numbers on stdin -> their median (the middle one, odd n)
 	sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
@@ -210,7 +191,7 @@ xlbd_start() {	# NS IFACE ENCAP_SRC
 	ip netns exec "$1" env LIBXDP_BPFFS="$BPFFS" "$B/xlbd" -c "$d/conf" \
 		-s "$d/sock" -p "$BPFFS/$1" -S "$d/state" >"$d/log" 2>&1 &
 	XLBD_PID=$!
-	PIDS+=("$XLBD_PID")
+	BG_PIDS+=("$XLBD_PID")
 	if ! wait_for "'$B/xlbctl' -s '$d/sock' vip list" 20 ||
 	   ! ip -n "$1" link show "$2" | grep -q 'prog/xdp'; then
 		sed 's/^/bench-e2e: xlbd: /' "$d/log" >&2
@@ -429,7 +410,7 @@ tcp_bench() {
 	ip netns exec "$P-lb1" taskset -c $LB_CPU haproxy -db \
 		-f "$WORK/haproxy.cfg" >"$WORK/haproxy.log" 2>&1 &
 	hpid=$!
-	PIDS+=("$hpid")
+	BG_PIDS+=("$hpid")
 	wait_for "ip netns exec $P-client curl -sf -m 1 http://198.18.0.100/" \
 		10 || { cat "$WORK/haproxy.log" >&2; die "HAProxy"; }
 	wrk_series haproxy "$hpid" || die "wrk through HAProxy"
@@ -601,9 +582,8 @@ if has tcp; then
 	echo "bench-e2e: real TCP through xlb and HAProxy" >&2
 	lab_setup || die "lab setup failed"
 	tcp_bench
-	for pid in "${PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
-	done
+	reap "${BG_PIDS[@]}"
+	BG_PIDS=()
 	"$LAB" down >/dev/null
 fi
 if has scale; then

@@ -21,14 +21,7 @@ done
 lab_up --lb2 || tap_bail "lab up" "scripts/lab.sh up --lb2 failed"
 tap_ok "lab up: client, lb1, lb2, be1..be3"
 
-tmp=$LAB_RUN/dtest
-mkdir -p "$tmp"
-conf=$tmp/lb1.conf
-sock=$tmp/lb1.sock
-pins=$LAB_BPFFS/lb1
-state=$tmp/lb1.state
-log=$tmp/lb1.log
-ctl() { "$XLB_BUILD/xlbctl" -s "$sock" "$@"; }
+lb1_setup dtest
 
 write_conf() {	# extra lines on stdin are appended
 	cat >"$conf" <<-EOF
@@ -46,18 +39,6 @@ write_conf() {	# extra lines on stdin are appended
 	backend add tcp [$LAB_VIP6]:80 2001:db8::13
 	EOF
 	cat >>"$conf"
-}
-
-dump_log() {
-	sed 's/^/#   xlbd: /' "$log" | grep -v xdp_metadata | tail -${1:-15}
-}
-
-xlbd_pid=
-start_xlbd() {
-	bg_in_ns lb1 env LIBXDP_BPFFS="$LAB_BPFFS" "$XLB_BUILD/xlbd" -v \
-		-c "$conf" -s "$sock" -p "$pins" -S "$state" >>"$log" 2>&1
-	xlbd_pid=${LIB_PIDS[-1]}
-	wait_for "ctl vip list" 20
 }
 
 # --- xlbd -n ---------------------------------------------------------------
@@ -401,7 +382,7 @@ for bin in "$up/xlbd" "$XLB_BUILD/xlbd"; do
 	log_mark=$(wc -l <"$log")
 	bg_in_ns lb1 env LIBXDP_BPFFS="$LAB_BPFFS" "$bin" -v \
 		-c "$conf" -s "$sock" -p "$pins" -S "$state" >>"$log" 2>&1
-	xlbd_pid=${LIB_PIDS[-1]}
+	xlbd_pid=${BG_PIDS[-1]}
 	wait_for "ctl vip list" 20
 	loop_stop up 200
 	r=$(loop_result up)
@@ -484,7 +465,7 @@ conf2=$tmp/lb2.conf sock2=$tmp/lb2.sock pins2=$LAB_BPFFS/lb2
 echo "conntrack-size 65536" >>"$conf2"
 bg_in_ns lb2 env LIBXDP_BPFFS="$LAB_BPFFS" "$XLB_BUILD/xlbd" -c "$conf2" \
 	-s "$sock2" -p "$pins2" -S "$tmp/lb2.state" >"$tmp/lb2.log" 2>&1
-lb2_pid=${LIB_PIDS[-1]}
+lb2_pid=${BG_PIDS[-1]}
 wait_for "'$XLB_BUILD/xlbctl' -s '$sock2' vip list" 20
 n1=$(ctl vip list | grep -c '^tcp')
 n2=$("$XLB_BUILD/xlbctl" -s "$sock2" save | grep -c '^backend add')

@@ -34,7 +34,7 @@ mkdir -p "$pins"
 # The daemon, in the foreground of a background job; lib.sh stops it.
 bg_in_ns lb1 env LIBXDP_BPFFS="$LAB_BPFFS" "$XLB_BUILD/xlbd" -c "$conf" \
 	-s "$sock" -p "$pins" -S "$LAB_RUN/xlbd.state" >"$LAB_RUN/xlbd.log" 2>&1
-xlbd_pid=${LIB_PIDS[-1]}
+xlbd_pid=${BG_PIDS[-1]}
 
 xlbd_dump_log() {
 	sed 's/^/#   xlbd: /' "$LAB_RUN/xlbd.log" | tail -20

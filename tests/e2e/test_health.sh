@@ -82,7 +82,7 @@ start_xlbd() {
 	bg_in_ns lb1 env LIBXDP_BPFFS="$LAB_BPFFS" "$XLB_BUILD/xlbd" -v \
 		-c "$conf" -s "$sock" -p "$pins" -S "$tmp/lb1.state" \
 		>>"$log" 2>&1
-	xlbd_pid=${LIB_PIDS[-1]}
+	xlbd_pid=${BG_PIDS[-1]}
 	wait_for "ctl vip list" 20
 }
 all_in() {	# VIP:PORT ADDR...: all in the table

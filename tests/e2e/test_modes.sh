@@ -22,12 +22,7 @@ tap_diag "t=${SECONDS}s"
 lab_up || tap_bail "lab up" "scripts/lab.sh up failed"
 tap_ok "lab up"
 
-tmp=$LAB_RUN/modes
-mkdir -p "$tmp"
-conf=$tmp/lb1.conf
-sock=$tmp/lb1.sock
-log=$tmp/lb1.log
-ctl() { "$XLB_BUILD/xlbctl" -s "$sock" "$@"; }
+lb1_setup modes
 cat >"$conf" <<-EOF
 	interface eth0
 	encap-source 198.18.0.2
@@ -46,12 +41,10 @@ decapped() {	# HOST: packets its xlb-decap stripped so far
 		status eth0 | awk '$1 == "decapsulated" { print $2 }'
 }
 
-bg_in_ns lb1 env LIBXDP_BPFFS="$LAB_BPFFS" "$XLB_BUILD/xlbd" -c "$conf" \
-	-s "$sock" -p "$LAB_BPFFS/lb1" -S "$tmp/lb1.state" >>"$log" 2>&1
-if wait_for "ctl vip list" 20; then
+if start_xlbd; then
 	tap_ok "xlbd up with a gue and an l2 VIP"
 else
-	sed 's/^/#   xlbd: /' "$log" | tail -15
+	dump_log
 	tap_bail "xlbd up" "no answer on the control socket"
 fi
 modes=$(ctl vip list | awk 'NR > 1 { print $3 }' | sort | tr '\n' ' ')

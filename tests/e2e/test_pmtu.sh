@@ -29,12 +29,7 @@ bemtu=$(in_ns be1 cat /sys/class/net/eth0/mtu)
 tap_check "[ '$mtu' = 1500 ] && [ '$bemtu' = 1500 ]" \
 	"lab up with MTU 1500 on the LB and backend links (lb1 $mtu, be1 $bemtu)"
 
-tmp=$LAB_RUN/pmtu
-mkdir -p "$tmp"
-conf=$tmp/lb1.conf
-sock=$tmp/lb1.sock
-log=$tmp/lb1.log
-ctl() { "$XLB_BUILD/xlbctl" -s "$sock" "$@"; }
+lb1_setup pmtu
 cat >"$conf" <<-EOF
 	interface eth0
 	encap-source 198.18.0.2
@@ -54,13 +49,11 @@ cat >"$conf" <<-EOF
 head -c $MB /dev/urandom >"$LAB_RUN/be1/www/mb"
 want=$(sha256sum <"$LAB_RUN/be1/www/mb" | cut -d' ' -f1)
 bg_in_ns be1 python3 "$PMTU" sink 9000 2 50
-bg_in_ns lb1 env LIBXDP_BPFFS="$LAB_BPFFS" "$XLB_BUILD/xlbd" -c "$conf" \
-	-s "$sock" -p "$LAB_BPFFS/lb1" -S "$tmp/lb1.state" >>"$log" 2>&1
-if wait_for "ctl vip list" 20 &&
+if start_xlbd &&
    wait_for "in_ns client curl -sf -m 1 http://$VIP/ | grep -qx be1" 15; then
 	tap_ok "xlbd up, the VIP answers"
 else
-	sed 's/^/#   xlbd: /' "$log" | tail -15
+	dump_log
 	tap_bail "xlbd up" "the VIP did not answer"
 fi
 

@@ -28,16 +28,10 @@ done
 lab_up || tap_bail "lab up" "scripts/lab.sh up failed"
 tap_ok "lab up: client, lb1, be1..be3"
 
-tmp=$LAB_RUN/stest
+lb1_setup stest
 mkdir -p "$tmp/prom" "$tmp/prom2"
 chmod 755 "$tmp" "$tmp/prom" "$tmp/prom2"
-conf=$tmp/lb1.conf
-sock=$tmp/lb1.sock
-pins=$LAB_BPFFS/lb1
-state=$tmp/lb1.state
-log=$tmp/lb1.log
 prom=$tmp/prom/xlb.prom
-ctl() { "$XLB_BUILD/xlbctl" -s "$sock" "$@"; }
 # The distribution's interpreter: version-manager shims start slowly.
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
@@ -57,18 +51,6 @@ write_conf() {	# STATS-LINE; extra lines on stdin are appended
 	backend add udp $VIP:5353 198.18.0.13
 	EOF
 	cat >>"$conf"
-}
-
-dump_log() {
-	sed 's/^/#   xlbd: /' "$log" | grep -v xdp_metadata | tail -${1:-15}
-}
-
-xlbd_pid=
-start_xlbd() {
-	bg_in_ns lb1 env LIBXDP_BPFFS="$LAB_BPFFS" "$XLB_BUILD/xlbd" -v \
-		-c "$conf" -s "$sock" -p "$pins" -S "$state" >>"$log" 2>&1
-	xlbd_pid=${LIB_PIDS[-1]}
-	wait_for "ctl vip list" 20
 }
 
 ts() {	# FILE -> its write timestamp line's value

@@ -27,19 +27,9 @@ declare -A PID=()
 DIR=
 
 cleanup() {
-	local k i
+	local k
 
-	for k in "${!PID[@]}"; do
-		kill "${PID[$k]}" 2>/dev/null
-	done
-	for k in "${!PID[@]}"; do
-		for ((i = 0; i < 50; i++)); do
-			kill -0 "${PID[$k]}" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "${PID[$k]}" 2>/dev/null
-		{ wait "${PID[$k]}"; } 2>/dev/null
-	done
+	reap "${PID[@]}"
 	for k in $NS; do
 		ip netns del "$k" 2>/dev/null
 	done
