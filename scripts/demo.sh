@@ -424,17 +424,22 @@ do_failover() {
 }
 
 # The value of the sample NAME{LABELS} in FILE ("" if absent).
-sample() {	# FILE NAME LABELS
-	awk -v k="$2{$3}" '$1 == k { print $2 }' "$1"
+sample() {	# FILE NAME [LABELS]
+	awk -v k="$2${3:+{$3\}}" '$1 == k { print $2 }' "$1"
 }
 
 do_stats() {
-	local f=$LAB_RUN/lb1.prom v6="[$LAB_VIP6]:80" i b n want got=""
+	local f=$LAB_RUN/lb1.prom v6="[$LAB_VIP6]:80" i b n t want got=""
 	local l='proto="tcp",vip="'"$v6"'"'
 
 	step "The stats file (Prometheus text, for node_exporter)"
-	say "lb1 writes $f every second (config: stats FILE interval 1s);" \
-	    "an excerpt:"
+	say "lb1 writes $f every second (config: stats FILE interval 1s)"
+	# A file written after this point shows the state the steps left.
+	t=$(date +%s)
+	wait_progress "waiting for the next write" 5 \
+		"[ \$(sample $f xlb_stats_write_timestamp_seconds |
+		     cut -d. -f1) -gt $t ]" || bad "no new stats file within 5 s"
+	say "an excerpt:"
 	grep -E '^xlb_(backend_new_flows_total|vip_new_flows_total)\{.*\[' \
 		"$f" | sed 's/^/     /'
 	grep -E '^xlb_(backend_up|backend_active_flows)\{.*198\.18\.0\.13"' \
@@ -457,6 +462,15 @@ do_stats() {
 	else
 		bad "new flows of $v6: file $got (VIP ${n:-?})," \
 		    "step 1 counted $want ($N)"
+	fi
+	if [ $HAS_HEALTH -eq 1 ]; then
+		n=$(sample "$f" xlb_backend_up \
+			'proto="tcp",vip="'"$LAB_VIP4"':80",backend="198.18.0.13"')
+		if [ "$n" = 1 ]; then
+			ok "xlb_backend_up says be3 is up again (1), as step 3 left it"
+		else
+			bad "xlb_backend_up of be3 is ${n:-absent}, expected 1"
+		fi
 	fi
 	if [ $HAS_VRRP -eq 1 ]; then
 		n=$(sample "$f" xlb_vrrp_state 'vrid="1"')
