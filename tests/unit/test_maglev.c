@@ -635,6 +635,81 @@ static void test_remove_disruption(void **state)
 	}
 }
 
+/*
+ * Issue 8's measure: the share of all slots (so of new flows) whose backend
+ * changes when one backend goes, over the ideal, that backend's own share.
+ * Worst of three removals, each with its own seed.
+ */
+static double remap_over_ideal(size_t n, __u32 size, bool weighted)
+{
+	struct maglev_backend *be = backends(n, 100);
+	__u32 *before = new_table(size), *after = new_table(size), s;
+	double worst = 0;
+	int k;
+
+	for (k = 0; k < 3; k++) {
+		size_t gone = (size_t)k * n / 3 + 1, moved = 0, i;
+		struct maglev_backend saved;
+		__u64 total = 0;
+
+		for (i = 0; i < n; i++) {
+			set_backend(&be[i], i, weighted ? 50 + i * 37 % 100 : 100);
+			total += be[i].weight;
+		}
+		assert_int_equal(maglev_build(be, n, size, 31 + k, before), 0);
+		saved = be[gone];
+		be[gone] = be[n - 1];
+		assert_int_equal(maglev_build(be, n - 1, size, 31 + k, after), 0);
+		for (s = 0; s < size; s++)
+			moved += before[s] != after[s];
+		if ((double)moved * total / ((double)size * saved.weight) > worst)
+			worst = (double)moved * total /
+				((double)size * saved.weight);
+	}
+	free(after);
+	free(before);
+	free(be);
+	return worst;
+}
+
+/*
+ * The excess over the ideal grows as size / n^2 shrinks: about 1.02 at
+ * 655 (10 backends, 65537 slots), 1.2 at 40, 1.6 at 6.5 (100 backends),
+ * 3 at 1 and 6.7 at 0.07 (1000 backends); docs/performance.md explains
+ * why. Bounds sit a few % above what these cases measure, so a fill that
+ * loses consistency fails; the cases at size / n^2 of 41 and 52 hold the
+ * documented rule that 40 * n^2 slots keep the share within 1.2 / n.
+ */
+static void test_remove_remap(void **state)
+{
+	static const struct {
+		size_t n;
+		__u32 size;
+		bool weighted;
+		double bound;
+	} cases[] = {
+		{ 10, SIZE, false, 1.06 },
+		{ 40, SIZE, false, 1.2 },
+		{ 100, SIZE, false, 1.65 },
+		{ 100, SIZE, true, 1.65 },
+		{ 1000, SIZE, false, 6.9 },
+		{ 100, 524287, false, 1.2 },
+	};
+	size_t c;
+
+	(void)state;
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		double r = remap_over_ideal(cases[c].n, cases[c].size,
+					    cases[c].weighted);
+
+		printf("# remove 1 of %zu%s, %u slots: %.3f x its share "
+		       "remapped (bound %.2f)\n", cases[c].n,
+		       cases[c].weighted ? " weighted" : "", cases[c].size, r,
+		       cases[c].bound);
+		assert_true(r <= cases[c].bound);
+	}
+}
+
 /* Adding a backend: it takes its share; few slots move between others. */
 static void test_add_disruption(void **state)
 {
@@ -806,6 +881,7 @@ int main(void)
 		cmocka_unit_test(test_seed),
 		cmocka_unit_test(test_order_independent),
 		cmocka_unit_test(test_remove_disruption),
+		cmocka_unit_test(test_remove_remap),
 		cmocka_unit_test(test_add_disruption),
 		cmocka_unit_test(test_weight_change_disruption),
 		cmocka_unit_test(test_errors),
