@@ -692,6 +692,20 @@ static void stats_health(struct daemon *d, const struct conf_vip *cv,
 	sb->checks[STATS_HC_TIMEOUT] = st.count[HEALTH_RES_TIMEOUT];
 }
 
+/* What status says of a VIP with every checked backend down, for the
+ * stats: the same state, set by health_review(). */
+static __u8 stats_fail(const struct daemon *d, const struct lb_vip *lv)
+{
+	switch (d->vip_fail[lv->id]) {
+	case VIP_FAIL_OPEN:
+		return STATS_FAIL_OPEN;
+	case VIP_FAIL_CLOSED:
+		return STATS_FAIL_CLOSED;
+	default:
+		return STATS_FAIL_NONE;
+	}
+}
+
 /* --- committing a new model -------------------------------------------- */
 
 static void drain_timer_cb(struct ev_loop *loop, void *arg);
@@ -1511,6 +1525,7 @@ int daemon_stats_fill(struct daemon *d, struct daemon_stats *ds)
 			sv->packets = ctr.packets;
 			sv->bytes = ctr.bytes;
 			sv->new_flows = ctr.new_flows;
+			sv->fail = stats_fail(d, lv);
 		}
 		for (j = 0; j < v->n_be; j++) {
 			const struct conf_backend *b = &v->be[j];

@@ -91,8 +91,8 @@ void daemon_stop(struct daemon *d);
 /*
  * A snapshot of everything the stats file shows, from the maps and the
  * daemon's state (see stats.h for the families). Each subsystem of the
- * daemon adds its part here; the VRRP and health check families stay
- * empty until the daemon runs those. The arrays belong to ds:
+ * daemon adds its part here; the VRRP families stay empty until the
+ * daemon runs VRRP. The arrays belong to ds:
  * daemon_stats_free() releases them. 0 or -errno (ds is then empty).
  */
 struct daemon_stats {

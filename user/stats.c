@@ -114,7 +114,7 @@ static int snapshot_check(const struct stats_snapshot *s)
 	for (i = 0; i < s->n_vips; i++) {
 		const struct stats_vip *v = &s->vips[i];
 
-		if (!addr_valid(&v->addr) ||
+		if (!addr_valid(&v->addr) || v->fail > STATS_FAIL_CLOSED ||
 		    (v->proto != IPPROTO_TCP && v->proto != IPPROTO_UDP))
 			return -EINVAL;
 	}
@@ -202,31 +202,37 @@ enum field {
 	F_PACKETS,
 	F_BYTES,
 	F_NEW_FLOWS,
+	F_FAILING_OPEN,
+	F_FAILING_CLOSED,
 	F_ACTIVE_FLOWS,
 	F_UP,
 	F_WEIGHT,
 	F_DRAINING,
 };
 
-static const struct {
-	const char *name;
-	const char *help;
-	enum field field;
-} vip_families[] = {
-	{ "xlb_vip_packets_total", "Packets received for the VIP.",
-	  F_PACKETS },
-	{ "xlb_vip_bytes_total", "Bytes received for the VIP, as they arrived.",
-	  F_BYTES },
-	{ "xlb_vip_new_flows_total", "Flows the VIP assigned a backend.",
-	  F_NEW_FLOWS },
-};
-
-static const struct {
+struct family_def {
 	const char *name;
 	const char *type;
 	const char *help;
 	enum field field;
-} backend_families[] = {
+};
+
+static const struct family_def vip_families[] = {
+	{ "xlb_vip_packets_total", "counter",
+	  "Packets received for the VIP.", F_PACKETS },
+	{ "xlb_vip_bytes_total", "counter",
+	  "Bytes received for the VIP, as they arrived.", F_BYTES },
+	{ "xlb_vip_new_flows_total", "counter",
+	  "Flows the VIP assigned a backend.", F_NEW_FLOWS },
+	{ "xlb_vip_failing_open", "gauge",
+	  "1 while every checked backend is down and the VIP keeps its last "
+	  "table, else 0.", F_FAILING_OPEN },
+	{ "xlb_vip_failing_closed", "gauge",
+	  "1 while every checked backend is down and the VIP's table is "
+	  "empty (fail-closed), else 0.", F_FAILING_CLOSED },
+};
+
+static const struct family_def backend_families[] = {
 	{ "xlb_backend_packets_total", "counter",
 	  "Packets forwarded to the backend.", F_PACKETS },
 	{ "xlb_backend_bytes_total", "counter",
@@ -250,6 +256,10 @@ static __u64 vip_value(const struct stats_vip *v, enum field field)
 		return v->packets;
 	case F_BYTES:
 		return v->bytes;
+	case F_FAILING_OPEN:
+		return v->fail == STATS_FAIL_OPEN;
+	case F_FAILING_CLOSED:
+		return v->fail == STATS_FAIL_CLOSED;
 	default:
 		return v->new_flows;
 	}
@@ -281,7 +291,7 @@ static void render_vips(const struct stats_snapshot *s,
 	size_t i, j;
 
 	for (i = 0; i < ARRAY_SIZE(vip_families); i++) {
-		family(f, vip_families[i].name, "counter",
+		family(f, vip_families[i].name, vip_families[i].type,
 		       vip_families[i].help);
 		for (j = 0; j < s->n_vips; j++)
 			sample(f, vip_families[i].name, vl[j].s,

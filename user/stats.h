@@ -7,7 +7,8 @@
  * reads, atomically, so a scrape never sees half a file.
  *
  * Metric families, in file order (the public contract):
- *   xlb_vip_{packets,bytes,new_flows}_total               {proto,vip}
+ *   xlb_vip_{packets,bytes,new_flows}_total,
+ *   xlb_vip_failing_{open,closed}                          {proto,vip}
  *   xlb_backend_{packets,bytes,new_flows}_total,
  *   xlb_backend_{active_flows,up,weight,draining}         {proto,vip,backend}
  *   xlb_health_checks_total                       {proto,vip,backend,result}
@@ -36,6 +37,14 @@
 #define STATS_HC_TIMEOUT	2
 #define STATS_HC_MAX		3
 
+/*
+ * struct stats_vip.fail: every checked backend of the VIP is down and it
+ * keeps its last table (open) or empties it (closed).
+ */
+#define STATS_FAIL_NONE		0
+#define STATS_FAIL_OPEN		1
+#define STATS_FAIL_CLOSED	2
+
 /* struct stats_vrrp.state, the value of xlb_vrrp_state. */
 #define STATS_VRRP_INIT		0
 #define STATS_VRRP_BACKUP	1
@@ -49,6 +58,7 @@ struct stats_vip {
 	__u64 packets;
 	__u64 bytes;
 	__u64 new_flows;
+	__u8 fail;		/* STATS_FAIL_* */
 };
 
 struct stats_backend {
@@ -94,7 +104,7 @@ struct stats_snapshot {
 /*
  * Write s to f in the Prometheus text format (with stdio's unlocked calls:
  * f must not be shared between threads). 0, -EINVAL (a backend's vip
- * index out of range, an unknown proto, family or VRRP state, an array
+ * index out of range, an unknown proto, family, fail or VRRP state, an array
  * pointer NULL with a non-zero count; nothing is written then), -ENOMEM,
  * or -EIO if f reported an error.
  */

@@ -6,9 +6,9 @@
 # ms and new connections all succeed; started again it returns; an HTTP
 # 500 marks a backend down; an agent's 50% halves a backend's share of new
 # connections; a hanging probe does not slow the others; every backend
-# down fails open (or closed when asked); a restart keeps serving
-# backends in. Intervals are 100-200 ms so the suite stays short; measured
-# times are printed. Every loop is bounded.
+# down fails open (or closed when asked), in the stats file too; a
+# restart keeps serving backends in. Intervals are 100-200 ms so the suite
+# stays short; measured times are printed. Every loop is bounded.
 set -u
 export LAB_PREFIX=wh$$
 . "$(dirname "$0")/../lib.sh"
@@ -21,6 +21,8 @@ N_SHARE=600		# connections per share measurement
 SRV=$(cd "$(dirname "$0")" && pwd)/health_srv.py
 
 [ "$(id -u)" -eq 0 ] || tap_bail "running as root" "e2e tests need root"
+command -v promtool >/dev/null ||
+	tap_bail "promtool installed" "promtool missing"
 for f in xlbd xlbctl xlb-decap pass.bpf.o xlb.bpf.o; do
 	[ -e "$XLB_BUILD/$f" ] || tap_bail "$f built" "$XLB_BUILD/$f missing"
 done
@@ -34,6 +36,7 @@ conf=$tmp/lb1.conf
 sock=$tmp/lb1.sock
 pins=$LAB_BPFFS/lb1
 log=$tmp/lb1.log
+prom=$tmp/xlb.prom
 ctl() { "$XLB_BUILD/xlbctl" -s "$sock" "$@"; }
 field() {	# VIP:PORT ADDR|- FIELD
 	python3 "$SRV" field "$sock" "$@" 2>/dev/null
@@ -50,6 +53,7 @@ dump_log() {
 	echo "encap-source 198.18.0.2"
 	echo "hash-seed 7"
 	echo "conntrack-size 65536"
+	echo "stats $prom interval 100ms"
 	for p in 80 8080 8081; do
 		echo "vip add tcp $VIP:$p"
 		for b in 11 12 13; do
@@ -209,16 +213,42 @@ in=$(in_count $VIP:8080)
 st=$(ctl status)
 tap_check "[ '$ms' != timeout ] && [ $in -ge 1 ] && grep -q 'EVERY BACKEND IS DOWN (3): failing open' '$log' && [[ \"\$st\" == *'every backend is down: failing open'* ]]" \
 	"every backend of :8080 down: fails open after $ms ms, keeping the last table ($in in it), loud in the log and in status"
+fails() {	# the stats file's failing_open and failing_closed of :8080, :80
+	local v
+
+	cp "$prom" "$tmp/snap.prom" 2>/dev/null || return 1
+	for v in 8080 80; do
+		awk -v o="xlb_vip_failing_open{proto=\"tcp\",vip=\"$VIP:$v\"}" \
+		    -v c="xlb_vip_failing_closed{proto=\"tcp\",vip=\"$VIP:$v\"}" \
+		    '$1 == o { a = $2 } $1 == c { b = $2 }
+		     END { printf "%s/%s ", a, b }' "$tmp/snap.prom"
+	done
+}
+lint() { promtool check metrics <"$tmp/snap.prom" 2>&1 | head -5; }
+wait_for "[ \"\$(fails)\" = '1/0 0/0 ' ]" 5
+f=$(fails)
+l=$(lint)
+tap_check "[ '$f' = '1/0 0/0 ' ] && [ -z '$l' ]" \
+	"and in the stats file: failing open/closed of :8080 then :80 read '$f', promtool accepts it${l:+: $l}"
 ctl health set tcp $VIP:8080 http path /x interval ${IV}ms timeout 150ms \
 	rise $RISE fall $FALL fail-closed >/dev/null
 in=$(in_count $VIP:8080)
 tap_check "[ \"\$(field $VIP:8080 - health)\" = fail-closed ] && [ $in -eq 0 ]" \
 	"with fail-closed the table is empty at once ($in in it)"
+wait_for "[ \"\$(fails)\" = '0/1 0/0 ' ]" 5
+f=$(fails)
+tap_check "[ '$f' = '0/1 0/0 ' ]" \
+	"the stats file follows: failing open/closed of :8080 then :80 read '$f'"
 echo 200 >"$tmp/be1.code"
 t0=$EPOCHREALTIME
 ms=$(wait_field "$VIP:8080" 198.18.0.11 in_table true "$t0" 15)
 tap_check "[ '$ms' != timeout ] && [ \"\$(field $VIP:8080 - health)\" = ok ]" \
 	"be1 answers 200 again: back after $ms ms, the VIP is ok"
+wait_for "[ \"\$(fails)\" = '0/0 0/0 ' ]" 5
+f=$(fails)
+l=$(lint)
+tap_check "[ '$f' = '0/0 0/0 ' ] && [ -z '$l' ]" \
+	"and the stats file reads '$f' again, accepted by promtool${l:+: $l}"
 [ "$ms" != timeout ] || dump_log 30
 tap_check "ctl save | grep -qx 'health tcp $VIP:8080 http interval ${IV}ms timeout 150ms rise $RISE fall $FALL path /x fail-closed'" \
 	"save writes the check back"

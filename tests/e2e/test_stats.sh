@@ -135,6 +135,7 @@ tap_check "[ '$v' != none ] && [ '$v' -gt 0 ]" "xlb_packets_total{action=\"tx\"}
 
 missing=
 for fam in xlb_vip_packets_total xlb_vip_bytes_total xlb_vip_new_flows_total \
+	xlb_vip_failing_open xlb_vip_failing_closed \
 	xlb_backend_packets_total xlb_backend_bytes_total \
 	xlb_backend_new_flows_total xlb_backend_active_flows xlb_backend_up \
 	xlb_backend_weight xlb_backend_draining xlb_packets_total \

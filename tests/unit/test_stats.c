@@ -70,11 +70,13 @@ static void small_snapshot(struct stats_snapshot *s)
 	small_vips[0] = (struct stats_vip){
 		.addr = ip("198.18.0.100"), .port = 80, .proto = IPPROTO_TCP,
 		.packets = 1000, .bytes = 64000, .new_flows = 10,
+		.fail = STATS_FAIL_OPEN,
 	};
 	small_vips[1] = (struct stats_vip){
 		.addr = ip("2001:db8:0:0::100"), .port = 53,
 		.proto = IPPROTO_UDP,
 		.packets = 7, .bytes = 700, .new_flows = 3,
+		.fail = STATS_FAIL_CLOSED,
 	};
 	small_backends[0] = (struct stats_backend){
 		.vip = 0, .addr = ip("198.18.1.1"),
@@ -124,6 +126,16 @@ static const char small_expected[] =
 	"# TYPE xlb_vip_new_flows_total counter\n"
 	"xlb_vip_new_flows_total{proto=\"tcp\",vip=\"198.18.0.100:80\"} 10\n"
 	"xlb_vip_new_flows_total{proto=\"udp\",vip=\"[2001:db8::100]:53\"} 3\n"
+	"# HELP xlb_vip_failing_open 1 while every checked backend is down "
+	"and the VIP keeps its last table, else 0.\n"
+	"# TYPE xlb_vip_failing_open gauge\n"
+	"xlb_vip_failing_open{proto=\"tcp\",vip=\"198.18.0.100:80\"} 1\n"
+	"xlb_vip_failing_open{proto=\"udp\",vip=\"[2001:db8::100]:53\"} 0\n"
+	"# HELP xlb_vip_failing_closed 1 while every checked backend is down "
+	"and the VIP's table is empty (fail-closed), else 0.\n"
+	"# TYPE xlb_vip_failing_closed gauge\n"
+	"xlb_vip_failing_closed{proto=\"tcp\",vip=\"198.18.0.100:80\"} 0\n"
+	"xlb_vip_failing_closed{proto=\"udp\",vip=\"[2001:db8::100]:53\"} 1\n"
 	"# HELP xlb_backend_packets_total Packets forwarded to the backend.\n"
 	"# TYPE xlb_backend_packets_total counter\n"
 	"xlb_backend_packets_total{proto=\"tcp\",vip=\"198.18.0.100:80\","
@@ -245,7 +257,8 @@ static const char small_expected[] =
 /* Every family of the contract, in file order. */
 static const char *const families[] = {
 	"xlb_vip_packets_total", "xlb_vip_bytes_total",
-	"xlb_vip_new_flows_total", "xlb_backend_packets_total",
+	"xlb_vip_new_flows_total", "xlb_vip_failing_open",
+	"xlb_vip_failing_closed", "xlb_backend_packets_total",
 	"xlb_backend_bytes_total", "xlb_backend_new_flows_total",
 	"xlb_backend_active_flows", "xlb_backend_up", "xlb_backend_weight",
 	"xlb_backend_draining", "xlb_health_checks_total",
@@ -337,9 +350,9 @@ static void test_render_small(void **state)
 	assert_int_equal(render(&s, &text, &len), 0);
 	assert_string_equal(text, small_expected);
 	assert_int_equal(len, strlen(small_expected));
-	/* 3 VIP + 7 backend families x 2, 6 checks, 4 + 8 verdicts, 5 ct,
+	/* 5 VIP + 7 backend families x 2, 6 checks, 4 + 8 verdicts, 5 ct,
 	 * 2 VRRP, 2 flood, build, timestamp. */
-	assert_int_equal(check_structure(text), 6 + 14 + 6 + 12 + 5 + 2 + 4);
+	assert_int_equal(check_structure(text), 10 + 14 + 6 + 12 + 5 + 2 + 4);
 	free(text);
 }
 
@@ -411,7 +424,7 @@ static void test_render_ipv6(void **state)
 			       "xlb_backend_packets_total{proto=\"tcp\","
 			       "vip=\"[2001:db8::100]:443\","
 			       "backend=\"2001:db8:1:2:3:4:5:6\"} 3\n"));
-	assert_int_equal(check_structure(text), 3 + 14 + 6 + 12 + 5 + 4);
+	assert_int_equal(check_structure(text), 5 + 14 + 6 + 12 + 5 + 4);
 	free(text);
 }
 
@@ -455,6 +468,12 @@ static void test_render_invalid(void **state)
 
 	small_snapshot(&s);
 	small_vrrp[0].state = STATS_VRRP_MASTER + 1;
+	assert_int_equal(render(&s, &text, &len), -EINVAL);
+	assert_int_equal(len, 0);
+	free(text);
+
+	small_snapshot(&s);
+	small_vips[1].fail = STATS_FAIL_CLOSED + 1;
 	assert_int_equal(render(&s, &text, &len), -EINVAL);
 	assert_int_equal(len, 0);
 	free(text);
@@ -755,6 +774,7 @@ static int write_sample(const char *path, __u64 seq, bool empty)
 		vips[i].packets = 1000000 * (i + 1) + seq;
 		vips[i].bytes = 1500000000ull * (i + 1) + seq;
 		vips[i].new_flows = 1000 * (i + 1);
+		vips[i].fail = i % 3;	/* none, open, closed, none */
 		for (j = 0; j < 3; j++) {
 			struct stats_backend *b = &be[i * 3 + j];
 			char a[ADDR_STRLEN];
