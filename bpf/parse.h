@@ -2,8 +2,10 @@
 /*
  * Header parsing for the data path. Every read is bounds-checked against
  * data_end; offsets are kept as small scalars and re-checked before use so
- * the verifier can follow them. parse_packet() fills a struct xlb_pkt and
- * says what kind of packet it saw.
+ * the verifier can follow them. parse_dst() reads no further than the IP
+ * destination address, all the VIP filter needs, and fills nothing: most
+ * traffic that is not ours is judged by it alone. parse_packet() parses
+ * the whole packet into a struct xlb_pkt and says what kind it is.
  */
 #ifndef XLB_PARSE_H
 #define XLB_PARSE_H
@@ -297,6 +299,50 @@ static __always_inline int parse_icmp_error(void *data, void *data_end,
 	}
 	k->sport = ports[1];
 	k->dport = ports[0];
+	return 0;
+}
+
+/*
+ * Ethernet (at most one 802.1Q tag) to the IP destination address.
+ * Returns its family (XLB_AF_*) and in *dst_xor the xor of its 32-bit
+ * words, the VIP filter's input; 0 when the frame carries no IP header
+ * whose addresses can be read (parse_packet()'s PARSE_NOT_IP).
+ */
+static __always_inline int parse_dst(void *data, void *data_end,
+				     __u32 *dst_xor)
+{
+	void *l3 = data + sizeof(struct ethhdr);
+	__be16 proto;
+
+	if (l3 > data_end)
+		return 0;
+	/* h_proto of the packed struct ethhdr would be read byte by byte. */
+	proto = ((__be16 *)data)[6];
+	if (proto == bpf_htons(ETH_P_8021Q)) {
+		struct vlan_hdr_xlb *vh = l3;
+
+		if ((void *)(vh + 1) > data_end)
+			return 0;
+		proto = vh->proto;
+		l3 = vh + 1;
+	}
+	if (proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *iph = l3;
+
+		if ((void *)(iph + 1) > data_end)
+			return 0;
+		*dst_xor = iph->daddr;
+		return XLB_AF_INET;
+	}
+	if (proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = l3;
+		__u32 *d = (__u32 *)&ip6->daddr;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return 0;
+		*dst_xor = d[0] ^ d[1] ^ d[2] ^ d[3];
+		return XLB_AF_INET6;
+	}
 	return 0;
 }
 

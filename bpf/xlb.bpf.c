@@ -146,8 +146,9 @@ static __always_inline int mac_eq(const void *a, const void *b)
 	       *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
 }
 
-/* A clear filter bit proves the destination carries no VIP. */
-static __always_inline int may_be_vip(const struct xlb_pkt *pkt)
+/* A clear filter bit proves the destination carries no VIP. dst_xor:
+ * see parse_dst(). */
+static __always_inline int may_be_vip(__u32 dst_xor, __u8 family)
 {
 	struct xlb_vip_filter *f;
 	__u32 zero = 0, bit;
@@ -155,16 +156,14 @@ static __always_inline int may_be_vip(const struct xlb_pkt *pkt)
 	f = bpf_map_lookup_elem(&xlb_vip_filter, &zero);
 	if (!f)
 		return 1;
-	bit = xlb_vip_filter_bit(pkt->key.dst, pkt->key.family);
+	bit = xlb_vip_filter_bit_xor(dst_xor, family);
 	return (f->bits[bit / 64] >> (bit % 64)) & 1;
 }
 
+/* After may_be_vip(): is there a VIP on the destination address? */
 static __always_inline int is_vip_addr(const struct xlb_pkt *pkt)
 {
 	struct xlb_addr_key k = {};
-
-	if (!may_be_vip(pkt))
-		return 0;
 
 	__builtin_memcpy(k.addr, pkt->key.dst, sizeof(k.addr));
 	k.family = pkt->key.family;
@@ -390,6 +389,12 @@ static __always_inline __u32 icmp_backend(struct xlb_pkt *pkt,
 	struct xlb_vip *vip;
 	__u32 be_id;
 
+	/* An error goes to the source of the packet it quotes: one about
+	 * a VIP flow is addressed to the VIP (the filter passed it on that
+	 * address). Any other is not about a flow of ours. */
+	if ((k->dst[0] ^ pkt->key.dst[0]) | (k->dst[1] ^ pkt->key.dst[1]) |
+	    (k->dst[2] ^ pkt->key.dst[2]) | (k->dst[3] ^ pkt->key.dst[3]))
+		return 0;
 	__builtin_memcpy(vk.addr, k->dst, sizeof(vk.addr));
 	vk.port = k->dport;
 	vk.proto = k->proto;
@@ -465,38 +470,28 @@ static __always_inline void frag_remember(const struct xlb_pkt *pkt,
 	bpf_map_update_elem(&xlb_frags, &fk, &f, BPF_ANY);
 }
 
-SEC("xdp")
-int xlb_main(struct xdp_md *ctx)
+/*
+ * A packet to an address the VIP filter lets through: parsed, then
+ * steered, firewalled or passed. Apart from xlb_main() so that its locals
+ * are initialised on this path only.
+ */
+static __always_inline int vip_packet(struct xdp_md *ctx,
+				      const struct xlb_config *cfg, __u64 bytes)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u64 bytes = data_end - data;
 	struct xlb_backend *be = NULL;
 	struct xlb_nexthop *nh = NULL;
-	struct xlb_pkt pkt = {};
 	struct xlb_flow_key ik = {};
-	struct xlb_config *cfg;
 	struct xlb_vip_key vk = {};
+	struct xlb_pkt pkt = {};
 	struct xlb_frag *frag;
 	struct xlb_vip *vip;
-	__u32 zero = 0, be_id, outer_len, new_vip = 0, new_be = 0, vip_id;
+	__u32 be_id, outer_len, new_vip = 0, new_be = 0, vip_id;
 	__u32 kind, hash;
 	__u8 mode;
 	__u64 now;
 	int rc;
-
-	cfg = bpf_map_lookup_elem(&xlb_cfg, &zero);
-	if (!cfg || !(cfg->flags & XLB_CFG_F_ENABLED))
-		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
-
-	if (data + ETH_HLEN > data_end)
-		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
-	/* Broadcast and multicast are for the kernel; unicast to another
-	 * MAC reached us by flooding and is not ours to forward. */
-	if (((__u8 *)data)[0] & 1)
-		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
-	if (!mac_eq(data, cfg->if_mac))
-		return verdict(XLB_STAT_OTHERHOST, XDP_PASS, bytes);
 
 	now = bpf_ktime_get_coarse_ns();
 	rc = parse_packet(data, data_end, &pkt);
@@ -565,8 +560,6 @@ int xlb_main(struct xdp_md *ctx)
 		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
 	}
 
-	if (!may_be_vip(&pkt))
-		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
 	__builtin_memcpy(vk.addr, pkt.key.dst, sizeof(vk.addr));
 	vk.port = pkt.key.dport;
 	vk.proto = pkt.key.proto;
@@ -670,6 +663,43 @@ forward:
 		return verdict(XLB_STAT_TX, XDP_TX, bytes);
 	stat_add(XLB_STAT_REDIRECT, bytes);
 	return bpf_redirect(nh->ifindex, 0);
+}
+
+SEC("xdp")
+int xlb_main(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 bytes = data_end - data;
+	struct xlb_config *cfg;
+	__u32 zero = 0, dst_xor = 0;
+	int family;
+
+	cfg = bpf_map_lookup_elem(&xlb_cfg, &zero);
+	if (!cfg || !(cfg->flags & XLB_CFG_F_ENABLED))
+		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
+
+	if (data + ETH_HLEN > data_end)
+		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
+	/* Broadcast and multicast are for the kernel; unicast to another
+	 * MAC reached us by flooding and is not ours to forward. */
+	if (((__u8 *)data)[0] & 1)
+		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
+	if (!mac_eq(data, cfg->if_mac))
+		return verdict(XLB_STAT_OTHERHOST, XDP_PASS, bytes);
+
+	/*
+	 * The VIP filter comes first: most traffic that is not ours is
+	 * judged by its destination address alone and reaches the kernel
+	 * without further parsing or a hash-map lookup. Every packet xlb
+	 * acts on is addressed to a VIP address: TCP and UDP, fragments,
+	 * malformed packets to a VIP address, and ICMP errors about a VIP
+	 * flow (sent to the source of the packet they quote: the VIP).
+	 */
+	family = parse_dst(data, data_end, &dst_xor);
+	if (!family || !may_be_vip(dst_xor, family))
+		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
+	return vip_packet(ctx, cfg, bytes);
 }
 
 char LICENSE[] SEC("license") = "GPL";

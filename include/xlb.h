@@ -190,15 +190,26 @@ struct xlb_vip_filter {
 };
 _Static_assert(sizeof(struct xlb_vip_filter) == 512, "xlb_vip_filter size");
 
-/* The bit of an address: both sides must compute it the same way. */
+/*
+ * The bit of an address: both sides must compute it the same way. The
+ * data path folds the address as it reads it (addr_xor: the xor of its
+ * 32-bit words) and never stores it whole.
+ */
 static inline __attribute__((always_inline)) __u32
-xlb_vip_filter_bit(const __be32 *addr, __u8 family)
+xlb_vip_filter_bit_xor(__u32 addr_xor, __u8 family)
 {
-	__u32 h = addr[0] ^ addr[1] ^ addr[2] ^ addr[3] ^ family;
+	__u32 h = addr_xor ^ family;
 
 	h ^= h >> 16;
 	h *= 0x9e3779b1u;
 	return h >> (32 - XLB_VIP_FILTER_SHIFT);
+}
+
+static inline __attribute__((always_inline)) __u32
+xlb_vip_filter_bit(const __be32 *addr, __u8 family)
+{
+	return xlb_vip_filter_bit_xor(addr[0] ^ addr[1] ^ addr[2] ^ addr[3],
+				      family);
 }
 
 /* Indices of xlb_stats, the global per-CPU counters (packets and bytes). */

@@ -1363,6 +1363,38 @@ static size_t build_icmp_err(__u8 *buf, const char *router, const char *vip,
 	return 14 + tot;
 }
 
+/*
+ * Readdress an ICMP error of build_icmp_err() to dst, another address of
+ * its family, with its checksums (the IPv4 header's, the ICMPv6 one's
+ * pseudo header) fixed.
+ */
+static void icmp_err_readdress(__u8 *buf, size_t len, const char *dst)
+{
+	__u8 *ip = buf + 14;
+	__be32 a[4];
+	__u32 sum = 0;
+	size_t i;
+	__u16 c;
+
+	fx_addr(dst, a);
+	if ((ip[0] >> 4) == 4) {
+		memcpy(ip + 16, a, 4);
+		ip[10] = ip[11] = 0;
+		c = fx_csum(ip, 20, 0);
+		ip[10] = c >> 8;
+		ip[11] = c;
+		return;
+	}
+	memcpy(ip + 24, a, 16);
+	for (i = 8; i < 40; i += 2)
+		sum += ip[i] << 8 | ip[i + 1];
+	sum += len - 14 - 40 + 58;
+	ip[42] = ip[43] = 0;
+	c = fx_csum(ip + 40, len - 14 - 40, sum);
+	ip[42] = c >> 8;
+	ip[43] = c;
+}
+
 /* Run an ICMP error; expect it encapsulated to backend be (NULL: passed
  * untouched) and the counters. */
 static void icmp_step(const __u8 *in, size_t len, const char *be, __u32 vip,
@@ -1487,6 +1519,19 @@ static void test_icmp_steer(void)
 	icmp_step(b, len, NULL, 0, 0, C4, 46000, "198.18.50.3", 82, nobe);
 	test_end("ICMP about no VIP, redirects and echo go to the kernel; "
 		 "about a VIP with an empty table: dropped");
+
+	test_begin();
+	/* Flows of V4:80 and V6:80 that conntrack holds (above), quoted in
+	 * errors sent to another VIP address: the filter lets them in, the
+	 * quote's source is not where they were sent. */
+	len = build_icmp_err(b, ROUTER4, V4, 80, C4, 46000, 3, 4, 40);
+	icmp_err_readdress(b, len, "198.18.50.3");
+	icmp_step(b, len, NULL, 0, 0, C4, 46000, V4, 80, pass);
+	len = build_icmp_err(b, ROUTER6, V6, 80, C6, 46002, 2, 0, 60);
+	icmp_err_readdress(b, len, "2001:db8:50::2");
+	icmp_step(b, len, NULL, 0, 0, C6, 46002, V6, 80, pass);
+	test_end("ICMP error quoting a VIP flow but addressed to another "
+		 "VIP address: to the kernel untouched");
 }
 
 /* --- SYN-flood guard ---------------------------------------------------- */
