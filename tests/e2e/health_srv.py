@@ -24,8 +24,16 @@ lab's namespaces). Every run is bounded in time.
       (the lab's nginx answers with its name). OUT gets one line per
       backend name, "NAME COUNT", and "fail COUNT"; a connect must succeed
       within 0.9 s (a dropped SYN waits 1 s for its retransmit).
+  health_srv.py hold VIP NAME FIFO OUT MAXSECS
+      Open keep-alive connections to VIP:80 (one GET / each, at most 60)
+      until backend NAME answers one; keep that one, close the others,
+      and write "held NAME" to OUT ("held none" and exit 1 if none did).
+      Then for every line "ask" read from FIFO send one more GET / on the
+      held connection and append "answer NAME" (or "answer error: WHY")
+      to OUT; "quit" or MAXSECS ends it.
 """
 import json
+import select
 import selectors
 import socket
 import sys
@@ -147,6 +155,76 @@ def wait(sock, vip, addr, field, value, t0, maxsecs, change):
     return 1
 
 
+def get(s):
+    """One GET / on connected socket s; the body (a backend's name)."""
+    s.sendall(b"GET / HTTP/1.1\r\nHost: vip\r\n\r\n")
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        d = s.recv(4096)
+        if not d:
+            raise IOError("closed before the answer")
+        buf += d
+    head, _, body = buf.partition(b"\r\n\r\n")
+    if not head.startswith(b"HTTP/1.1 200"):
+        raise IOError("bad answer")
+    size = 0
+    for ln in head.split(b"\r\n")[1:]:
+        k, _, v = ln.partition(b":")
+        if k.strip().lower() == b"content-length":
+            size = int(v)
+    while len(body) < size:
+        d = s.recv(4096)
+        if not d:
+            raise IOError("closed within the answer")
+        body += d
+    return body.decode().strip()
+
+
+def say(out, line):
+    with open(out, "a") as f:
+        f.write(line + "\n")
+
+
+def hold(vip, want, fifo, out, maxsecs):
+    end = time.monotonic() + maxsecs
+    held = None
+    for _ in range(60):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.settimeout(0.9)
+        try:
+            s.connect((vip, 80))
+            s.settimeout(3)
+            if get(s) == want:
+                held = s
+                break
+        except (OSError, IOError):
+            pass
+        s.close()
+    if not held:
+        say(out, "held none")
+        return 1
+    say(out, "held " + want)
+    # Read and write: the open never blocks and never sees end of file.
+    with open(fifo, "r+b", buffering=0) as cmds:
+        buf = b""
+        while time.monotonic() < end:
+            r, _, _ = select.select([cmds], [], [], 0.5)
+            if not r:
+                continue
+            buf += cmds.read(4096)
+            while b"\n" in buf:
+                ln, _, buf = buf.partition(b"\n")
+                if ln == b"quit":
+                    held.close()
+                    return 0
+                try:
+                    say(out, "answer " + get(held))
+                except (OSError, IOError) as e:
+                    say(out, "answer error: %s" % e)
+    held.close()
+    return 0
+
+
 def count(vip, n, out):
     names = {}
     fails = 0
@@ -191,5 +269,8 @@ if __name__ == "__main__":
         print(lookup(a[0], a[1], a[2], a[3]))
     elif sys.argv[1] == "count":
         count(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    elif sys.argv[1] == "hold":
+        a = sys.argv[2:]
+        sys.exit(hold(a[0], a[1], a[2], a[3], float(a[4])))
     else:
-        sys.exit("usage: health_srv.py serve|wait|field|count ...")
+        sys.exit("usage: health_srv.py serve|wait|field|count|hold ...")

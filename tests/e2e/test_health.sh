@@ -6,9 +6,11 @@
 # ms and new connections all succeed; started again it returns; an HTTP
 # 500 marks a backend down; an agent's 50% halves a backend's share of new
 # connections; a hanging probe does not slow the others; every backend
-# down fails open (or closed when asked), in the stats file too; a
-# restart keeps serving backends in. Intervals are 100-200 ms so the suite
-# stays short; measured times are printed. Every loop is bounded.
+# down fails open (or closed when asked), in the stats file too; an
+# agent's drain keeps a backend's established connections but sends it no
+# new ones, its down takes it out and its up brings it back; a restart
+# keeps serving backends in. Intervals are 100-200 ms so the suite stays
+# short; measured times are printed. Every loop is bounded.
 set -u
 export LAB_PREFIX=wh$$
 . "$(dirname "$0")/../lib.sh"
@@ -18,6 +20,7 @@ IV=200			# ms, the interval of the checks on :80 and :8080
 FALL=3
 RISE=2
 N_SHARE=600		# connections per share measurement
+N_AGENT=200		# connections per drain/down/up measurement
 SRV=$(cd "$(dirname "$0")" && pwd)/health_srv.py
 
 [ "$(id -u)" -eq 0 ] || tap_bail "running as root" "e2e tests need root"
@@ -116,8 +119,8 @@ tap_check "[ '$h3' = down ] && [ '$l3' = 'fail: http 500' ] && [ '$t3' = false ]
 
 # --- agent 50% halves a backend's share ---------------------------------------
 tap_diag "t=${SECONDS}s"
-share() {	# OUT: N_SHARE new connections to :80, counted per backend
-	in_ns client python3 "$SRV" count "$VIP" $N_SHARE "$1"
+share() {	# OUT [N]: N (N_SHARE) new connections to :80, per backend
+	in_ns client python3 "$SRV" count "$VIP" "${2:-$N_SHARE}" "$1"
 }
 cnt() {	# OUT NAME
 	awk -v n="$2" '$1 == n { print $2 }' "$1" | grep . || echo 0
@@ -176,6 +179,72 @@ tap_check "[ '$ms' != timeout ] && [ $ms -le $bound ]" \
 	"nginx on be2 started: back in the table after $ms ms (bound: backed-off first probe 8 x $IV + (rise-1) x $IV + 200 = $bound ms)"
 tap_check "grep -q 'backend 198.18.0.12 of tcp $VIP:80: down -> up (ok, $RISE in a row' '$log'" \
 	"it came back after exactly rise = $RISE successes in a row"
+
+# --- the agent drains, downs and ups a backend ----------------------------
+tap_diag "t=${SECONDS}s"
+# A keep-alive connection held on be1 (still at 50 %) across the drain.
+fifo=$tmp/hold.in
+hout=$tmp/hold.out
+mkfifo "$fifo"
+# Held open read-write here too: a write never blocks, whatever the client.
+exec {fifo_fd}<>"$fifo"
+bg_in_ns client python3 "$SRV" hold "$VIP" be1 "$fifo" "$hout" 60
+hold_pid=${BG_PIDS[-1]}
+wait_for "grep -q '^held ' '$hout'" 10
+held=$(sed -n 's/^held //p' "$hout")
+ask() {	# one more request on the held connection -> who answered
+	local n
+
+	n=$(grep -c '^answer ' "$hout")
+	echo ask >&$fifo_fd
+	wait_for "[ \$(grep -c '^answer ' '$hout') -gt $n ]" 5
+	grep '^answer ' "$hout" | tail -1 | cut -d' ' -f2-
+}
+status_row() {	# VIP:PORT ADDR -> STATE EFFECTIVE HEALTH in xlbctl status
+	ctl status | awk -v v="$1" -v a="$2" '
+		$1 == "VIP" { on = $3 == v; next }
+		on && $1 == a { print $2, $4, $5 }'
+}
+agent_says() {	# WORD FIELD VALUE [change]: be1's agent says WORD -> ms
+	echo "$1" >"$tmp/be1.agent"
+	wait_field "$VIP:80" 198.18.0.11 "$2" "$3" "$EPOCHREALTIME" 15 ${4:-}
+}
+new_conns() {	# NAME: N_AGENT new connections -> "FAILED ON_BE1"
+	share "$tmp/$1" $N_AGENT
+	echo "$(cnt "$tmp/$1" fail) $(cnt "$tmp/$1" be1)"
+}
+a0=$(ask)
+tap_check "[ '$held' = be1 ] && [ '$a0' = be1 ]" \
+	"a keep-alive connection through the VIP is held on $held (answered by $a0)"
+ms=$(agent_says drain effective_weight 0)
+tap_check "[ '$ms' != timeout ] && [ \"\$(field $VIP:80 198.18.0.11 in_table)\" = false ] && [ \"\$(field $VIP:80 198.18.0.11 health)\" = up ] && grep -q 'backend 198.18.0.11 of tcp $VIP:80: effective weight 50 -> 0 (load agent)' '$log'" \
+	"agent 'drain' on be1: effective weight 0 after $ms ms, out of the table but up, logged"
+read -r f b <<<"$(new_conns drain)"
+tap_check "[ $f -eq 0 ] && [ $b -eq 0 ]" \
+	"drain: none of $N_AGENT new connections goes to be1 ($b), $f failed"
+a1=$(ask)
+tap_check "[ '$a1' = be1 ]" \
+	"drain: the established keep-alive connection is still answered by be1 ($a1)"
+echo quit >&$fifo_fd
+wait_for "! kill -0 $hold_pid" 5
+exec {fifo_fd}>&-
+
+ms=$(agent_says down health down change)
+row=$(status_row "$VIP:80" 198.18.0.11)
+tap_check "[ '$ms' != timeout ] && [ '$row' = 'down 0 down' ] && grep -q 'backend 198.18.0.11 of tcp $VIP:80: up -> down (load agent: ok' '$log'" \
+	"agent 'down' on be1: down after $ms ms; status shows state, effective weight, health: '$row'; logged"
+read -r f b <<<"$(new_conns down)"
+tap_check "[ $f -eq 0 ] && [ $b -eq 0 ]" \
+	"down: every one of $N_AGENT new connections succeeds elsewhere ($f failed, $b to be1)"
+
+ms=$(agent_says up in_table true)
+row=$(status_row "$VIP:80" 198.18.0.11)
+tap_check "[ '$ms' != timeout ] && [ '$row' = 'active 100 up' ]" \
+	"agent 'up' on be1: back in the table after $ms ms at its full weight; status: '$row'"
+# be1 has weight 100 of 300 again: N/3 +- sqrt(N 2/9), 67 +- 6.7 for 200.
+read -r f b <<<"$(new_conns up)"
+tap_check "[ $f -eq 0 ] && [ $b -ge 40 ] && [ $b -le 94 ]" \
+	"up: be1 serves $b of $N_AGENT new connections again (expected 67 +- 27), $f failed"
 
 # --- a hanging probe does not slow the others -------------------------------
 tap_diag "t=${SECONDS}s"
