@@ -1026,23 +1026,33 @@ static void jadd_u64(struct json_object *o, const char *k, __u64 v)
 	json_object_object_add(o, k, json_object_new_int64((int64_t)v));
 }
 
+/* A VIP's object: what names it and, with opts, its options. */
+static struct json_object *vip_object(const struct conf_vip *v, bool opts)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[ADDR_STRLEN];
+
+	jadd_str(o, "proto", proto_name(v->proto));
+	jadd_str(o, "vip", addr_port_str(&v->addr, v->port, buf,
+					 sizeof(buf)));
+	if (!opts)
+		return o;
+	json_object_object_add(o, "sticky", json_object_new_boolean(
+			       v->flags & XLB_VIP_F_STICKY));
+	jadd_str(o, "mode", mode_name(v->mode));
+	return o;
+}
+
 static struct json_object *q_vip_list(struct daemon *d)
 {
 	struct json_object *data = json_object_new_object();
 	struct json_object *arr = json_object_new_array();
-	char buf[ADDR_STRLEN];
 	size_t i;
 
 	for (i = 0; i < d->conf.n_vips; i++) {
 		const struct conf_vip *v = &d->conf.vips[i];
-		struct json_object *o = json_object_new_object();
+		struct json_object *o = vip_object(v, true);
 
-		jadd_str(o, "proto", proto_name(v->proto));
-		jadd_str(o, "vip", addr_port_str(&v->addr, v->port, buf,
-						 sizeof(buf)));
-		json_object_object_add(o, "sticky", json_object_new_boolean(
-				       v->flags & XLB_VIP_F_STICKY));
-		jadd_str(o, "mode", mode_name(v->mode));
 		jadd_u64(o, "backends", v->n_be);
 		json_object_array_add(arr, o);
 	}
@@ -1141,6 +1151,32 @@ static void jadd_vip_health(struct daemon *d, struct json_object *o,
 	jadd_u64(o, "backends_down", down);
 }
 
+/*
+ * A backend's object for health show (full) and status: its address,
+ * state (status only), configured weight and health fields. *lbp (unless
+ * NULL): its running backend, NULL while it is not in the maps.
+ */
+static struct json_object *be_object(struct daemon *d,
+				     const struct conf_vip *v,
+				     const struct lb_vip *lv,
+				     const struct conf_backend *b, bool full,
+				     const struct lb_be **lbp)
+{
+	const struct lb_be *lb = lv ? lb_be_find(lv, &b->addr) : NULL;
+	struct json_object *o = json_object_new_object();
+	char buf[ADDR_STRLEN];
+
+	jadd_str(o, "addr", addr_str(&b->addr, buf, sizeof(buf)));
+	if (!full)
+		jadd_str(o, "state", lb && lb->down ? "down" :
+			 b->draining ? "draining" : "active");
+	jadd_u64(o, "weight", b->weight);
+	jadd_be_health(d, o, v, lv, lb, full);
+	if (lbp)
+		*lbp = lb;
+	return o;
+}
+
 static const char *check_kind_name(int kind)
 {
 	switch (kind) {
@@ -1159,7 +1195,6 @@ static struct json_object *q_health(struct daemon *d, const struct cmd *cmd,
 				    char *err, size_t errlen)
 {
 	struct json_object *data, *arr;
-	char buf[ADDR_STRLEN];
 	size_t i, j;
 
 	if (cmd->has_vip &&
@@ -1181,10 +1216,7 @@ static struct json_object *q_health(struct daemon *d, const struct cmd *cmd,
 				     cmd->port != v->port ||
 				     addr_cmp(&cmd->vip, &v->addr)))
 			continue;
-		o = json_object_new_object();
-		jadd_str(o, "proto", proto_name(v->proto));
-		jadd_str(o, "vip", addr_port_str(&v->addr, v->port, buf,
-						 sizeof(buf)));
+		o = vip_object(v, false);
 		jadd_vip_health(d, o, v, lv);
 		c = json_object_new_object();
 		jadd_str(c, "kind", check_kind_name(hc->kind));
@@ -1223,18 +1255,9 @@ static struct json_object *q_health(struct daemon *d, const struct cmd *cmd,
 			json_object_object_add(o, "agent", c);
 		}
 		bes = json_object_new_array();
-		for (j = 0; j < v->n_be; j++) {
-			const struct conf_backend *b = &v->be[j];
-			const struct lb_be *lb = lv ? lb_be_find(lv, &b->addr) :
-						      NULL;
-			struct json_object *bo = json_object_new_object();
-
-			jadd_str(bo, "addr", addr_str(&b->addr, buf,
-						      sizeof(buf)));
-			jadd_u64(bo, "weight", b->weight);
-			jadd_be_health(d, bo, v, lv, lb, true);
-			json_object_array_add(bes, bo);
-		}
+		for (j = 0; j < v->n_be; j++)
+			json_object_array_add(bes, be_object(d, v, lv, &v->be[j],
+							     true, NULL));
 		json_object_object_add(o, "backends", bes);
 		json_object_array_add(arr, o);
 	}
@@ -1246,7 +1269,6 @@ static struct json_object *q_status(struct daemon *d, char *err,
 				    size_t errlen)
 {
 	struct json_object *data, *arr;
-	char buf[ADDR_STRLEN];
 	struct xlb_ctr ctr;
 	__u32 *flows;
 	size_t i, j;
@@ -1264,15 +1286,9 @@ static struct json_object *q_status(struct daemon *d, char *err,
 		const struct conf_vip *v = &d->conf.vips[i];
 		const struct lb_vip *lv = lb_vip_find(&d->lb, v->proto,
 						      &v->addr, v->port);
-		struct json_object *o = json_object_new_object();
+		struct json_object *o = vip_object(v, true);
 		struct json_object *bes = json_object_new_array();
 
-		jadd_str(o, "proto", proto_name(v->proto));
-		jadd_str(o, "vip", addr_port_str(&v->addr, v->port, buf,
-						 sizeof(buf)));
-		json_object_object_add(o, "sticky", json_object_new_boolean(
-				       v->flags & XLB_VIP_F_STICKY));
-		jadd_str(o, "mode", mode_name(v->mode));
 		memset(&ctr, 0, sizeof(ctr));
 		if (lv)
 			maps_vip_ctr(&d->maps, lv->id, &ctr);
@@ -1280,20 +1296,13 @@ static struct json_object *q_status(struct daemon *d, char *err,
 		jadd_u64(o, "bytes", ctr.bytes);
 		jadd_vip_health(d, o, v, lv);
 		for (j = 0; j < v->n_be; j++) {
-			const struct conf_backend *b = &v->be[j];
-			const struct lb_be *lb = lv ? lb_be_find(lv, &b->addr) :
-						      NULL;
-			struct json_object *bo = json_object_new_object();
+			const struct lb_be *lb;
+			struct json_object *bo = be_object(d, v, lv, &v->be[j],
+							   false, &lb);
 
-			jadd_str(bo, "addr", addr_str(&b->addr, buf,
-						      sizeof(buf)));
-			jadd_str(bo, "state", lb && lb->down ? "down" :
-				 b->draining ? "draining" : "active");
-			jadd_u64(bo, "weight", b->weight);
 			memset(&ctr, 0, sizeof(ctr));
 			if (lb)
 				maps_backend_ctr(&d->maps, lb->id, &ctr);
-			jadd_be_health(d, bo, v, lv, lb, false);
 			jadd_u64(bo, "flows", lb ? flows[lb->id] : 0);
 			jadd_u64(bo, "packets", ctr.packets);
 			jadd_u64(bo, "bytes", ctr.bytes);
@@ -1418,7 +1427,13 @@ static struct json_object *q_flows(struct daemon *d, const struct cmd *cmd,
 	return data;
 }
 
-static struct json_object *q_save(struct daemon *d, char *err, size_t errlen)
+/*
+ * {key: the text fn() puts in a stream}, for save and stats; NULL with
+ * err set ("what: reason") when it fails.
+ */
+static struct json_object *q_text(const char *key, const char *what,
+				  int (*fn)(const void *arg, FILE *f),
+				  const void *arg, char *err, size_t errlen)
 {
 	struct json_object *data;
 	char *text = NULL;
@@ -1431,18 +1446,30 @@ static struct json_object *q_save(struct daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	ret = conf_write(&d->conf, f, false);
-	fclose(f);
+	ret = fn(arg, f);
+	/* A memory stream fails to close only when memory runs out. */
+	if (fclose(f) && !ret)
+		ret = -ENOMEM;
 	if (ret) {
 		free(text);
-		snprintf(err, errlen, "writing the configuration: %s",
-			 strerror(-ret));
+		snprintf(err, errlen, "%s: %s", what, strerror(-ret));
 		return NULL;
 	}
 	data = json_object_new_object();
-	jadd_str(data, "config", text);
+	jadd_str(data, key, text);
 	free(text);
 	return data;
+}
+
+static int write_conf(const void *arg, FILE *f)
+{
+	return conf_write(arg, f, false);
+}
+
+static struct json_object *q_save(struct daemon *d, char *err, size_t errlen)
+{
+	return q_text("config", "writing the configuration", write_conf,
+		      &d->conf, err, errlen);
 }
 
 /* --- stats ---------------------------------------------------------------- */
@@ -1639,14 +1666,16 @@ static void stats_configure(struct daemon *d)
 			strerror(errno), d->stats_path);
 }
 
+static int write_stats(const void *arg, FILE *f)
+{
+	return stats_render(arg, f);
+}
+
 static struct json_object *q_stats(struct daemon *d, char *err,
 				   size_t errlen)
 {
 	struct json_object *data;
 	struct daemon_stats ds;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
 	int ret;
 
 	ret = daemon_stats_fill(d, &ds);
@@ -1655,25 +1684,9 @@ static struct json_object *q_stats(struct daemon *d, char *err,
 			 strerror(-ret));
 		return NULL;
 	}
-	f = open_memstream(&text, &len);
-	if (!f) {
-		daemon_stats_free(&ds);
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	ret = stats_render(&ds.snap, f);
-	if (fclose(f) && !ret)
-		ret = -ENOMEM;
+	data = q_text("text", "rendering the stats", write_stats, &ds.snap,
+		      err, errlen);
 	daemon_stats_free(&ds);
-	if (ret) {
-		free(text);
-		snprintf(err, errlen, "rendering the stats: %s",
-			 strerror(-ret));
-		return NULL;
-	}
-	data = json_object_new_object();
-	jadd_str(data, "text", text);
-	free(text);
 	return data;
 }
 
