@@ -44,6 +44,9 @@ struct cmd_node {
 	const char *args;
 	cmd_handler parse;
 	const char *help;		/* one line for the usage text */
+	/* matches any word no other node of its level names, which its
+	 * handler then parses (word is only for messages) */
+	bool any;
 	/* or a group of further keywords: */
 	const struct cmd_node *sub;
 	/* A word that is a query at runtime and a setting in the config
@@ -769,6 +772,195 @@ static int h_agent(struct cmd_parser *p, struct cmd *c)
 	return 0;
 }
 
+/* ---- vrrp ------------------------------------------------------------ */
+
+#define VRRP_ADVERT_MAX_MS	40950	/* 4095 centiseconds */
+#define TRACK_MAX		253	/* a decrement: priority stays >= 1 */
+
+static int p_vrid(struct cmd_parser *p, __u8 *vrid)
+{
+	__u64 v;
+	int err = p_uint(p, "VRID", 1, 255, &v);
+
+	*vrid = v;
+	return err;
+}
+
+static int p_prio(struct cmd_parser *p, __u8 *prio)
+{
+	__u64 v;
+	int err = p_uint(p, "priority", 1, 254, &v);
+
+	*prio = v;
+	return err;
+}
+
+static int opt_peer(struct cmd_parser *p, struct cmd *c)
+{
+	return p_addr(p, &c->vrrp.peer);
+}
+
+static int opt_advert(struct cmd_parser *p, struct cmd *c)
+{
+	const char *w = p->i < p->argc ? p->argv[p->i] : "";
+	__u64 ms;
+	int err;
+
+	err = p_duration(p, "advert", &ms);
+	if (err)
+		return err;
+	if (ms % 10 || ms > VRRP_ADVERT_MAX_MS) {
+		seterr(p, "bad advert '%s'; expected 10ms..40950ms in steps "
+		       "of 10ms", Q(w));
+		return -EINVAL;
+	}
+	c->vrrp.advert_cs = ms / 10;
+	return 0;
+}
+
+static int opt_nopreempt(struct cmd_parser *p, struct cmd *c)
+{
+	(void)p;
+	c->vrrp.nopreempt = true;
+	return 0;
+}
+
+static int opt_preempt_delay(struct cmd_parser *p, struct cmd *c)
+{
+	return p_duration(p, "preempt-delay", &c->vrrp.preempt_delay_ms);
+}
+
+static int opt_vrrp_iface(struct cmd_parser *p, struct cmd *c)
+{
+	const char *w = next(p, "IFACE");
+
+	if (!w)
+		return -EINVAL;
+	if (!iface_valid(w)) {
+		seterr(p, "bad interface name '%s'", Q(w));
+		return -EINVAL;
+	}
+	strcpy(c->vrrp.iface, w);
+	return 0;
+}
+
+static int opt_track_iface(struct cmd_parser *p, struct cmd *c)
+{
+	__u64 v;
+	int err = p_uint(p, "track-interface", 0, TRACK_MAX, &v);
+
+	c->vrrp.track_iface = v;
+	return err;
+}
+
+static int opt_track_vips(struct cmd_parser *p, struct cmd *c)
+{
+	__u64 v;
+	int err = p_uint(p, "track-vips", 0, TRACK_MAX, &v);
+
+	c->vrrp.track_vips = v;
+	return err;
+}
+
+static int opt_notify(struct cmd_parser *p, struct cmd *c)
+{
+	const char *w = next(p, "PATH");
+	size_t i;
+
+	if (!w)
+		return -EINVAL;
+	/* Run without a shell or a search path: it must name the file. */
+	for (i = 0; w[i]; i++)
+		if (w[i] < 0x21 || w[i] == 0x7f)
+			break;
+	if (w[0] != '/' || w[i] || i >= CMD_NOTIFY_MAX) {
+		seterr(p, "bad notify command '%s'; expected an absolute path "
+		       "(at most %d bytes)", Q(w), CMD_NOTIFY_MAX - 1);
+		return -EINVAL;
+	}
+	strcpy(c->vrrp.notify, w);
+	return 0;
+}
+
+static int opt_address(struct cmd_parser *p, struct cmd *c);
+
+static const struct cmd_opt vrrp_opts[] = {
+	{ "peer", opt_peer },
+	{ "advert", opt_advert },
+	{ "nopreempt", opt_nopreempt },
+	{ "preempt-delay", opt_preempt_delay },
+	{ "interface", opt_vrrp_iface },
+	{ "track-interface", opt_track_iface },
+	{ "track-vips", opt_track_vips },
+	{ "notify", opt_notify },
+	{ "address", opt_address },
+};
+
+static bool vrrp_opt_word(const char *w)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(vrrp_opts) / sizeof(vrrp_opts[0]); k++)
+		if (!strcmp(w, vrrp_opts[k].word))
+			return true;
+	return false;
+}
+
+/* address ADDR...: every word up to the next option. */
+static int opt_address(struct cmd_parser *p, struct cmd *c)
+{
+	struct cmd_vrrp *v = &c->vrrp;
+	const char *w = p->i < p->argc ? p->argv[p->i] : "";
+	unsigned int k;
+
+	if (!*w || vrrp_opt_word(w)) {
+		seterr(p, "missing ADDR after 'address'; usage: %s %s",
+		       p->path, p->args);
+		return -EINVAL;
+	}
+	while (p->i < p->argc && !vrrp_opt_word(p->argv[p->i])) {
+		w = p->argv[p->i];
+		if (v->naddrs == CMD_VRRP_ADDRS_MAX) {
+			seterr(p, "too many addresses (limit %d)",
+			       CMD_VRRP_ADDRS_MAX);
+			return -EINVAL;
+		}
+		if (p_addr(p, &v->addrs[v->naddrs]))
+			return -EINVAL;
+		for (k = 0; k < v->naddrs; k++)
+			if (!addr_cmp(&v->addrs[k], &v->addrs[v->naddrs])) {
+				seterr(p, "address '%s' given twice", Q(w));
+				return -EINVAL;
+			}
+		v->naddrs++;
+	}
+	return 0;
+}
+
+static int h_vrrp(struct cmd_parser *p, struct cmd *c)
+{
+	const char *w;
+
+	c->vrrp.advert_cs = CMD_VRRP_ADVERT_DEFAULT_MS / 10;
+	if (p_vrid(p, &c->vrrp.vrid))
+		return -EINVAL;
+	w = next(p, "'priority'");
+	if (!w)
+		return -EINVAL;
+	if (strcmp(w, "priority")) {
+		seterr(p, "unexpected word '%s'; usage: %s %s", Q(w), p->path,
+		       p->args);
+		return -EINVAL;
+	}
+	return p_prio(p, &c->vrrp.prio) ?: P_OPTIONS(p, c, vrrp_opts);
+}
+
+static int h_vrrp_priority(struct cmd_parser *p, struct cmd *c)
+{
+	return p_vrid(p, &c->vrrp.vrid) ?: p_prio(p, &c->vrrp.prio) ?:
+	       p_end(p);
+}
+
 /* ---- the tables ----------------------------------------------------- */
 
 #define CFG	CMD_CTX_CONFIG
@@ -833,6 +1025,22 @@ static const struct cmd_node agent_nodes[] = {
 	{ 0 },
 };
 
+static const struct cmd_node vrrp_nodes[] = {
+	{ .word = "show", .verb = CMD_VRRP_SHOW, .ctx = RUN, .args = "",
+	  .parse = h_none,
+	  .help = "VRRP instances: state, priority, master, counters" },
+	{ .word = "priority", .verb = CMD_VRRP_PRIORITY, .ctx = RUN,
+	  .args = "VRID N", .parse = h_vrrp_priority,
+	  .help = "set an instance's priority (1..254) until restart" },
+	/* Any other word: the VRID of a config statement. */
+	{ .word = "VRID", .any = true, .verb = CMD_VRRP, .ctx = CFG,
+	  .args = "VRID priority N [peer ADDR] [advert DURATION] "
+		  "[nopreempt] [preempt-delay DURATION] [interface IFACE] "
+		  "[track-interface N] [track-vips N] [notify PATH] "
+		  "[address ADDR...]", .parse = h_vrrp },
+	{ 0 },
+};
+
 static const struct cmd_node top_nodes[] = {
 	{ .word = "vip", .sub = vip_nodes },
 	{ .word = "backend", .sub = backend_nodes },
@@ -842,6 +1050,7 @@ static const struct cmd_node top_nodes[] = {
 	  .args = HEALTH_ARGS, .parse = h_health, .sub = health_nodes },
 	{ .word = "agent", .verb = CMD_AGENT_SET, .ctx = CFG,
 	  .args = AGENT_ARGS, .parse = h_agent, .sub = agent_nodes },
+	{ .word = "vrrp", .sub = vrrp_nodes },
 	{ .word = "status", .verb = CMD_STATUS, .ctx = RUN, .args = "",
 	  .parse = h_none,
 	  .help = "VIPs and backends with state and counters" },
@@ -927,13 +1136,19 @@ int cmd_parse(int argc, char *const *argv, unsigned int ctx, struct cmd *out,
 			return -EINVAL;
 		}
 		for (n = nodes; n->word; n++)
-			if (!strcmp(n->word, argv[p.i]))
+			if (!n->any && !strcmp(n->word, argv[p.i]))
 				break;
+		if (!n->word)
+			for (n = nodes; n->word; n++)
+				if (n->any && (node_ctx(n) & ctx))
+					break;
 		if (!n->word) {
 			seterr(&p, "unknown word '%s'; expected one of: %s",
 			       Q(argv[p.i]), valid);
 			return -EINVAL;
 		}
+		if (n->any)
+			break;	/* the handler takes the word */
 		snprintf(path + strlen(path), sizeof(path) - strlen(path),
 			 "%s%s", p.i ? " " : "", n->word);
 		p.i++;
@@ -1039,6 +1254,7 @@ bool cmd_is_mutation(enum cmd_verb verb)
 	case CMD_TABLE_SIZE:
 	case CMD_UDP_TIMEOUT:
 	case CMD_STATS_FILE:
+	case CMD_VRRP:
 		return true;
 	default:
 		return false;

@@ -36,6 +36,8 @@ enum cmd_verb {
 	CMD_SHUTDOWN,		/* shutdown: detach the data path, exit */
 	CMD_STATS,		/* stats: the stats file's text, now */
 	CMD_HEALTH_SHOW,	/* health show [PROTO VIP:PORT] */
+	CMD_VRRP_SHOW,		/* vrrp show */
+	CMD_VRRP_PRIORITY,	/* vrrp priority VRID N */
 	/* daemon statements: config file only */
 	CMD_INTERFACE,		/* interface IFACE [generic] */
 	CMD_HASH_SEED,		/* hash-seed N */
@@ -46,7 +48,34 @@ enum cmd_verb {
 	CMD_STATS_FILE,		/* stats FILE [interval DURATION] */
 	CMD_FLOOD_RATE,		/* flood-rate N (0: off) */
 	CMD_GUE_PORT,		/* gue-port N */
+	CMD_VRRP,		/* vrrp VRID priority N [options] (see below) */
 	CMD__MAX
+};
+
+/* Addresses in one vrrp statement (a line has at most 48 words). */
+#define CMD_VRRP_ADDRS_MAX	16
+#define CMD_NOTIFY_MAX		256
+#define CMD_VRRP_ADVERT_DEFAULT_MS	100
+
+/*
+ * vrrp VRID priority N [peer ADDR] [advert DURATION] [nopreempt]
+ *      [preempt-delay DURATION] [interface IFACE] [track-interface N]
+ *      [track-vips N] [notify PATH] [address ADDR...]
+ * address takes every following word up to the next keyword.
+ */
+struct cmd_vrrp {
+	__u8 vrid;		/* 1..255 */
+	__u8 prio;		/* 1..254 */
+	bool nopreempt;
+	__u16 advert_cs;	/* 1..4095 centiseconds */
+	__u64 preempt_delay_ms;	/* 0: none */
+	struct ip_addr peer;	/* family 0: multicast */
+	char iface[IF_NAMESIZE];	/* "": the daemon's interface */
+	__u8 track_iface;	/* decrement while the data path's link is down */
+	__u8 track_vips;	/* decrement while a VIP has no backend up */
+	char notify[CMD_NOTIFY_MAX];	/* "": none */
+	unsigned int naddrs;	/* 0: the VIP addresses */
+	struct ip_addr addrs[CMD_VRRP_ADDRS_MAX];
 };
 
 /* Where a statement may appear. */
@@ -73,6 +102,7 @@ struct cmd {
 	struct health_check check;	/* health: kind NONE removes it */
 	bool fail_closed;	/* health ... fail-closed */
 	struct health_agent agent;	/* agent set */
+	struct cmd_vrrp vrrp;	/* vrrp; vrrp priority: vrid and prio */
 };
 
 /* stats FILE [interval DURATION]: the interval's bounds and default. */

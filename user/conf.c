@@ -114,6 +114,95 @@ struct conf_backend *conf_backend_find(const struct conf_vip *v,
 	return NULL;
 }
 
+struct cmd_vrrp *conf_vrrp_find(const struct conf *c, __u8 vrid)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_vrrp; i++)
+		if (c->vrrp[i].vrid == vrid)
+			return (struct cmd_vrrp *)&c->vrrp[i];
+	return NULL;
+}
+
+/* Which instance lists a, or -1. */
+static int vrrp_listing(const struct conf *c, const struct ip_addr *a)
+{
+	size_t i, k;
+
+	for (i = 0; i < c->n_vrrp; i++)
+		for (k = 0; k < c->vrrp[i].naddrs; k++)
+			if (!addr_cmp(&c->vrrp[i].addrs[k], a))
+				return i;
+	return -1;
+}
+
+size_t conf_vrrp_addrs(const struct conf *c, size_t i, struct ip_addr *out,
+		       size_t max)
+{
+	const struct cmd_vrrp *v = &c->vrrp[i];
+	size_t n = 0, j, k;
+
+	if (v->naddrs) {
+		for (k = 0; k < v->naddrs && n < max; k++)
+			out[n++] = v->addrs[k];
+		return n;
+	}
+	for (j = 0; j < c->n_vips && n < max; j++) {
+		const struct ip_addr *a = &c->vips[j].addr;
+
+		if (vrrp_listing(c, a) >= 0)
+			continue;
+		for (k = 0; k < n; k++)
+			if (!addr_cmp(&out[k], a))
+				break;
+		if (k == n)
+			out[n++] = *a;
+	}
+	return n;
+}
+
+static int apply_vrrp(struct conf *c, const struct cmd_vrrp *v, char *err,
+		      size_t errlen)
+{
+	char an[ADDR_STRLEN];
+	size_t i;
+	int owner;
+
+	if (conf_vrrp_find(c, v->vrid)) {
+		seterr(err, errlen, "vrrp %u already exists", v->vrid);
+		return -EEXIST;
+	}
+	if (c->n_vrrp >= CONF_VRRP_MAX) {
+		seterr(err, errlen, "too many vrrp instances (limit %d)",
+		       CONF_VRRP_MAX);
+		return -ENOSPC;
+	}
+	for (i = 0; i < c->n_vrrp && !v->naddrs; i++)
+		if (!c->vrrp[i].naddrs) {
+			seterr(err, errlen, "vrrp %u has no address list "
+			       "either; only one instance may own the VIP "
+			       "addresses", c->vrrp[i].vrid);
+			return -EINVAL;
+		}
+	for (i = 0; i < v->naddrs; i++) {
+		owner = vrrp_listing(c, &v->addrs[i]);
+		if (owner < 0)
+			continue;
+		seterr(err, errlen, "address %s is already in vrrp %u",
+		       addr_str(&v->addrs[i], an, sizeof(an)),
+		       c->vrrp[owner].vrid);
+		return -EEXIST;
+	}
+	for (i = 0; i < v->naddrs && v->peer.family; i++)
+		if (!addr_cmp(&v->addrs[i], &v->peer)) {
+			seterr(err, errlen, "peer %s is also a virtual "
+			       "address", addr_str(&v->peer, an, sizeof(an)));
+			return -EINVAL;
+		}
+	c->vrrp[c->n_vrrp++] = *v;
+	return 0;
+}
+
 static const char *proto_str(__u8 proto)
 {
 	return proto == IPPROTO_UDP ? "udp" : "tcp";
@@ -374,6 +463,8 @@ static int apply(struct conf *c, const struct cmd *cmd, unsigned int flags,
 	case CMD_GUE_PORT:
 		c->gue_port = cmd->num;
 		return 0;
+	case CMD_VRRP:
+		return apply_vrrp(c, &cmd->vrrp, err, errlen);
 	default:
 		seterr(err, errlen, "not a configuration change");
 		return -EOPNOTSUPP;
@@ -651,6 +742,35 @@ static void write_health(const struct conf_vip *v, const char *pr,
 	}
 }
 
+static void write_vrrp(const struct cmd_vrrp *v, FILE *f)
+{
+	char a[ADDR_STRLEN], d[32];
+	unsigned int k;
+
+	fprintf(f, "vrrp %u priority %u advert %s", v->vrid, v->prio,
+		duration_str(v->advert_cs * 10ull, d, sizeof(d)));
+	if (v->peer.family)
+		fprintf(f, " peer %s", addr_str(&v->peer, a, sizeof(a)));
+	if (v->nopreempt)
+		fprintf(f, " nopreempt");
+	if (v->preempt_delay_ms)
+		fprintf(f, " preempt-delay %s",
+			duration_str(v->preempt_delay_ms, d, sizeof(d)));
+	if (v->iface[0])
+		fprintf(f, " interface %s", v->iface);
+	if (v->track_iface)
+		fprintf(f, " track-interface %u", v->track_iface);
+	if (v->track_vips)
+		fprintf(f, " track-vips %u", v->track_vips);
+	if (v->notify[0])
+		fprintf(f, " notify %s", v->notify);
+	if (v->naddrs)
+		fprintf(f, " address");
+	for (k = 0; k < v->naddrs; k++)
+		fprintf(f, " %s", addr_str(&v->addrs[k], a, sizeof(a)));
+	fputc('\n', f);
+}
+
 int conf_write(const struct conf *c, FILE *f, bool objects_only)
 {
 	char a[ADDR_STRLEN], vp[ADDR_STRLEN], d[32];
@@ -680,6 +800,8 @@ int conf_write(const struct conf *c, FILE *f, bool objects_only)
 			fprintf(f, "flood-rate %u\n", c->flood_rate);
 		if (c->gue_port != XLB_GUE_PORT_DEFAULT)
 			fprintf(f, "gue-port %u\n", c->gue_port);
+		for (i = 0; i < c->n_vrrp; i++)
+			write_vrrp(&c->vrrp[i], f);
 	}
 	for (i = 0; i < c->n_vips; i++) {
 		const struct conf_vip *v = &c->vips[i];
@@ -738,6 +860,24 @@ static bool vip_equal(const struct conf_vip *a, const struct conf_vip *b)
 	return true;
 }
 
+static bool vrrp_equal(const struct cmd_vrrp *a, const struct cmd_vrrp *b)
+{
+	unsigned int k;
+
+	if (!b || a->prio != b->prio || a->nopreempt != b->nopreempt ||
+	    a->advert_cs != b->advert_cs ||
+	    a->preempt_delay_ms != b->preempt_delay_ms ||
+	    addr_cmp(&a->peer, &b->peer) || strcmp(a->iface, b->iface) ||
+	    a->track_iface != b->track_iface ||
+	    a->track_vips != b->track_vips || strcmp(a->notify, b->notify) ||
+	    a->naddrs != b->naddrs)
+		return false;
+	for (k = 0; k < a->naddrs; k++)
+		if (addr_cmp(&a->addrs[k], &b->addrs[k]))
+			return false;
+	return true;
+}
+
 bool conf_equal(const struct conf *a, const struct conf *b)
 {
 	size_t i;
@@ -752,8 +892,12 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 	    strcmp(a->stats_path, b->stats_path) ||
 	    a->stats_interval_ms != b->stats_interval_ms ||
 	    a->flood_rate != b->flood_rate || a->gue_port != b->gue_port ||
-	    a->n_vips != b->n_vips)
+	    a->n_vips != b->n_vips || a->n_vrrp != b->n_vrrp)
 		return false;
+	for (i = 0; i < a->n_vrrp; i++)
+		if (!vrrp_equal(&a->vrrp[i], conf_vrrp_find(b,
+							    a->vrrp[i].vrid)))
+			return false;
 	for (i = 0; i < a->n_vips; i++) {
 		const struct conf_vip *x = &a->vips[i];
 		const struct conf_vip *y = conf_vip_find(b, x->proto, &x->addr,

@@ -31,6 +31,9 @@ struct conf_vip {
 	struct health_agent agent;	/* port 0: no agent */
 };
 
+/* VRRP instances (a VRID each, both families under one VRID). */
+#define CONF_VRRP_MAX	8
+
 struct conf {
 	char iface[IF_NAMESIZE];
 	bool generic;
@@ -46,6 +49,8 @@ struct conf {
 	__u16 gue_port;		/* host order */
 	struct conf_vip *vips;
 	size_t n_vips, cap_vips;
+	struct cmd_vrrp vrrp[CONF_VRRP_MAX];	/* in file order */
+	size_t n_vrrp;
 };
 
 /* Defaults for every daemon setting, no objects. */
@@ -83,6 +88,15 @@ int conf_parse_text(const char *name, const char *text, struct conf *c,
 /* Write the whole model in the config grammar; conf_parse of the output
  * gives an equal model. objects_only omits the daemon statements. */
 int conf_write(const struct conf *c, FILE *f, bool objects_only);
+
+/*
+ * The addresses instance i holds: its address list, or for the one
+ * instance without a list every VIP address that no other instance lists
+ * (each once, in VIP order). Fills at most max, returns the count.
+ */
+size_t conf_vrrp_addrs(const struct conf *c, size_t i, struct ip_addr *out,
+		       size_t max);
+struct cmd_vrrp *conf_vrrp_find(const struct conf *c, __u8 vrid);
 
 struct conf_vip *conf_vip_find(const struct conf *c, __u8 proto,
 			       const struct ip_addr *addr, __u16 port);

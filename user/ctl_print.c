@@ -297,6 +297,72 @@ static int print_flows(struct json_object *data, FILE *f)
 	return err;
 }
 
+/* The drop reasons with a count, "ttl 3, vrid 1", or "none". */
+static void drops_str(struct json_object *e, char *buf, size_t len)
+{
+	struct json_object *d;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	if (json_object_object_get_ex(e, "drops", &d) &&
+	    json_object_is_type(d, json_type_object)) {
+		json_object_object_foreach(d, k, v) {
+			if (!json_object_is_type(v, json_type_int) ||
+			    json_object_get_int64(v) <= 0 || off >= len)
+				continue;
+			off += snprintf(buf + off, len - off, "%s%s %" PRId64,
+					off ? ", " : "", k,
+					json_object_get_int64(v));
+		}
+	}
+	if (!off)
+		snprintf(buf, len, "none");
+}
+
+static int print_vrrp(struct json_object *data, FILE *f)
+{
+	struct table t = { .ncols = 8, .align = "lllrlrrr", .indent = "" };
+	struct json_object *a = array(data, "instances");
+	size_t i, j, n = a ? json_object_array_length(a) : 0;
+	char drops[256];
+	int err;
+
+	if (!n) {
+		fputs("no VRRP instances\n", f);
+		return 0;
+	}
+	err = table_row(&t, "VRID", "FAMILY", "STATE", "PRIO", "MASTER",
+			"ADVERT_MS", "TRANSITIONS", "DROPPED");
+	for (i = 0; i < n && !err; i++) {
+		struct json_object *e = json_object_array_get_idx(a, i);
+
+		err = table_row(&t, F(e, "vrid"), F(e, "family"),
+				F(e, "state"), F(e, "priority"),
+				F(e, "master"), F(e, "advert_ms"),
+				F(e, "transitions"), F(e, "dropped"));
+	}
+	table_print(&t, f);
+	for (i = 0; i < n && !err; i++) {
+		struct json_object *e = json_object_array_get_idx(a, i);
+		struct json_object *ad = array(e, "addresses");
+		size_t na = ad ? json_object_array_length(ad) : 0;
+
+		fprintf(f, "vrrp %s %s on %s: addresses", F(e, "vrid"),
+			F(e, "family"), F(e, "interface"));
+		for (j = 0; j < na; j++) {
+			struct json_object *x = json_object_array_get_idx(ad,
+									  j);
+
+			fprintf(f, " %s", json_object_is_type(x,
+				json_type_string) ? json_object_get_string(x) :
+				"-");
+		}
+		drops_str(e, drops, sizeof(drops));
+		fprintf(f, "; dropped: %s\n", drops);
+	}
+	return err;
+}
+
 int ctl_print(enum cmd_verb verb, struct json_object *data, FILE *f)
 {
 	struct json_object *v;
@@ -319,6 +385,9 @@ int ctl_print(enum cmd_verb verb, struct json_object *data, FILE *f)
 		break;
 	case CMD_HEALTH_SHOW:
 		err = print_health(data, f);
+		break;
+	case CMD_VRRP_SHOW:
+		err = print_vrrp(data, f);
 		break;
 	case CMD_SAVE:
 		if (json_object_object_get_ex(data, "config", &v) &&

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "neigh.h"
 #include "state.h"
+#include "vrrpd.h"
 
 #define DRAIN_CHECK_MS		250
 #define PURGE_TICK_MS		10
@@ -784,6 +785,10 @@ static void post_apply(struct daemon *d)
 		health_apply(d);
 	else
 		health_review(d);
+
+	/* VRRP instances and the addresses they hold follow the model. */
+	if (d->vrrpd)
+		vrrpd_sync(d->vrrpd);
 }
 
 static bool cfg_differs(const struct conf *a, const struct conf *b)
@@ -1801,6 +1806,18 @@ static char *handle(void *arg, const char *line, size_t len)
 	case CMD_STATS:
 		data = q_stats(d, err, sizeof(err));
 		break;
+	case CMD_VRRP_SHOW:
+		data = vrrpd_show(d->vrrpd);
+		break;
+	case CMD_VRRP_PRIORITY:
+		ret = vrrpd_set_priority(d->vrrpd, cmd.vrrp.vrid,
+					 cmd.vrrp.prio, err, sizeof(err));
+		if (ret) {
+			log_info("refused '%s': %s", words, err);
+			break;
+		}
+		log_info("done: %s", words);
+		return ctl_reply_ok(NULL);
 	case CMD_SHUTDOWN:
 		log_info("shutdown requested on the control socket");
 		ev_timer_add(d->loop, 0, shutdown_cb, d);
@@ -1877,7 +1894,9 @@ static void signal_cb(struct ev_loop *loop, int fd, uint32_t events,
 
 	(void)events;
 	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
+		if (si.ssi_signo == SIGCHLD) {
+			vrrpd_reap(d->vrrpd);
+		} else if (si.ssi_signo == SIGHUP) {
 			log_info("SIGHUP: reloading %s", d->conf_path);
 			reload(d);
 		} else {
@@ -2014,6 +2033,11 @@ int daemon_start(struct daemon *d)
 		log_err("starting health checks: %s", strerror(-ret));
 		goto err;
 	}
+	ret = vrrpd_new(&d->vrrpd, d->loop, &d->conf, &d->lb);
+	if (ret) {
+		log_err("out of memory");
+		goto err;
+	}
 	if (d->maps.pinned) {
 		ret = recover(d);
 		if (ret)
@@ -2036,6 +2060,7 @@ int daemon_start(struct daemon *d)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);	/* vrrp notify commands */
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	d->sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -2074,6 +2099,11 @@ void daemon_stop(struct daemon *d)
 
 	ctl_close(d->ctl);
 	d->ctl = NULL;
+	/* A master resigns at once (priority 0) so that its peer takes
+	 * over without waiting for the master-down interval; the data path
+	 * keeps forwarding whatever still arrives here. */
+	vrrpd_free(d->vrrpd);
+	d->vrrpd = NULL;
 	if (d->shutdown) {
 		neigh_close(d->neigh, true);
 		d->neigh = NULL;

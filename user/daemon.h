@@ -20,6 +20,7 @@ struct ctl;
 struct neigh;
 struct health;
 struct daemon_hc;
+struct vrrpd;
 
 struct daemon_drain {
 	__u8 proto;
@@ -43,6 +44,7 @@ struct daemon {
 	struct lb lb;
 	bool lb_init;
 	struct neigh *neigh;
+	struct vrrpd *vrrpd;
 	struct ev_loop *loop;
 	struct ctl *ctl;
 	int sig_fd;
