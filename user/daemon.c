@@ -791,6 +791,36 @@ static void post_apply(struct daemon *d)
 		vrrpd_sync(d->vrrpd);
 }
 
+/*
+ * The interface is back after a carrier loss, which flushed the managed
+ * neighbour entries with the others: add them again, or the data path
+ * drops (no neighbour) until the kernel happens to resolve them.
+ */
+static void link_up_cb(void *arg, const char *ifname)
+{
+	struct daemon *d = arg;
+	struct ip_addr *addrs;
+	size_t i, j, n = 0;
+
+	if (!d->neigh || strcmp(ifname, d->conf.iface))
+		return;
+	for (i = 0; i < d->conf.n_vips; i++)
+		n += d->conf.vips[i].n_be;
+	addrs = calloc(n ? n : 1, sizeof(*addrs));
+	if (!addrs) {
+		log_err("out of memory refreshing neighbours");
+		return;
+	}
+	n = 0;
+	for (i = 0; i < d->conf.n_vips; i++)
+		for (j = 0; j < d->conf.vips[i].n_be; j++)
+			addrs[n++] = d->conf.vips[i].be[j].addr;
+	neigh_sync(d->neigh, NULL, 0, lb_warn, NULL);
+	neigh_sync(d->neigh, addrs, n, lb_warn, NULL);
+	free(addrs);
+	log_info("%s is up: managed neighbour entries added again", ifname);
+}
+
 static bool cfg_differs(const struct conf *a, const struct conf *b)
 {
 	return a->hash_seed != b->hash_seed ||
@@ -2033,7 +2063,8 @@ int daemon_start(struct daemon *d)
 		log_err("starting health checks: %s", strerror(-ret));
 		goto err;
 	}
-	ret = vrrpd_new(&d->vrrpd, d->loop, &d->conf, &d->lb);
+	ret = vrrpd_new(&d->vrrpd, d->loop, &d->conf, &d->lb,
+			 link_up_cb, d);
 	if (ret) {
 		log_err("out of memory");
 		goto err;

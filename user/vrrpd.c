@@ -24,6 +24,9 @@
 
 #define RX_BURST	64	/* packets per wakeup, so timers still run */
 #define NOTIFY_MAX	16	/* notify commands running at once */
+#define NOTIFY_ENV	6	/* XLB_VRRP_* variables */
+
+extern char **environ;
 
 struct vio {
 	struct vrrp_io io;
@@ -57,6 +60,8 @@ struct vrrpd {
 	struct ev_timer *track;
 	bool synced;			/* the first sync happened */
 	pid_t children[NOTIFY_MAX];
+	void (*link_up)(void *arg, const char *ifname);
+	void *arg;
 };
 
 static const char *fam_str(__u8 family)
@@ -132,8 +137,9 @@ static bool addr_in(const struct ip_addr *a, const struct ip_addr *list,
 static void notify(struct inst *in, const struct vrrp_out *out)
 {
 	struct vrrpd *vd = in->vd;
-	char vrid[8], seq[24], prio[8], env[6][64];
-	char *argv[5], *envp[8];
+	char vrid[8], seq[24], prio[8], env[NOTIFY_ENV][64];
+	char *argv[5], **envp;
+	size_t n_env = 0, i;
 	sigset_t none;
 	pid_t pid;
 	int slot, fd;
@@ -166,16 +172,27 @@ static void notify(struct inst *in, const struct vrrp_out *out)
 	argv[2] = vrid;
 	argv[3] = seq;
 	argv[4] = NULL;
-	for (fd = 0; fd < 6; fd++)
-		envp[fd] = env[fd];
-	envp[6] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
-	envp[7] = NULL;
+	/* The daemon's environment, without stale XLB_VRRP_ values. */
+	while (environ[n_env])
+		n_env++;
+	envp = calloc(n_env + NOTIFY_ENV + 1, sizeof(*envp));
+	if (!envp) {
+		log_warn("vrrp %u (%s): notify %s: out of memory", in->c.vrid,
+			 fam_str(in->family), in->c.notify);
+		return;
+	}
+	for (i = 0, n_env = 0; environ[i]; i++)
+		if (strncmp(environ[i], "XLB_VRRP_", 9))
+			envp[n_env++] = environ[i];
+	for (i = 0; i < NOTIFY_ENV; i++)
+		envp[n_env++] = env[i];
 	sigemptyset(&none);
 
 	pid = fork();
 	if (pid < 0) {
 		log_warn("vrrp %u (%s): notify %s: fork: %s", in->c.vrid,
 			 fam_str(in->family), in->c.notify, strerror(errno));
+		free(envp);
 		return;
 	}
 	if (pid == 0) {
@@ -190,6 +207,7 @@ static void notify(struct inst *in, const struct vrrp_out *out)
 		execve(argv[0], argv, envp);
 		_exit(127);
 	}
+	free(envp);
 	vd->children[slot] = pid;
 	log_debug("vrrp %u (%s): notify %s %s %s %s: pid %d", in->c.vrid,
 		  fam_str(in->family), argv[0], argv[1], vrid, seq, (int)pid);
@@ -528,6 +546,8 @@ static void track(struct inst *in)
 		log_info("vrrp %u (%s): %s is up: starting the instance",
 			 in->c.vrid, fam_str(in->family), in->ifname);
 		in->fault = false;
+		if (in->vd->link_up)
+			in->vd->link_up(in->vd->arg, in->ifname);
 		vrrp_start(&in->v, ev_now_ms(), &out);
 		exec(in, &out);
 		arm(in);
@@ -608,9 +628,12 @@ static bool needs_restart(const struct cmd_vrrp *a, const struct cmd_vrrp *b)
 	       addr_cmp(&a->peer, &b->peer) || strcmp(a->iface, b->iface);
 }
 
+/* keep: the counters of the instance this one replaces, so that the
+ * transitions stay numbered from the daemon's start. */
 static void inst_new(struct vrrpd *vd, const struct cmd_vrrp *c,
 		     const char *ifname, __u8 family,
-		     const struct ip_addr *addrs, unsigned int n)
+		     const struct ip_addr *addrs, unsigned int n,
+		     const struct vrrp_stats *keep)
 {
 	struct inst *in = NULL;
 	struct vrrp_cfg cfg;
@@ -653,6 +676,8 @@ static void inst_new(struct vrrpd *vd, const struct cmd_vrrp *c,
 		return;
 	}
 	in->used = true;
+	if (keep)
+		in->v.stats = *keep;
 	if (!vd->synced)	/* left by an earlier run */
 		for (i = 0; i < in->v.cfg.naddrs; i++)
 			release(in, &in->v.cfg.addrs[i]);
@@ -716,6 +741,8 @@ void vrrpd_sync(struct vrrpd *vd)
 	static const __u8 fams[] = { XLB_AF_INET, XLB_AF_INET6 };
 	size_t i, n;
 	unsigned int f, k, nf;
+	struct vrrp_stats keep;
+	bool kept;
 	struct inst *in;
 
 	for (i = 0; i < conf->n_vrrp; i++) {
@@ -727,7 +754,10 @@ void vrrpd_sync(struct vrrpd *vd)
 			for (k = 0, nf = 0; k < n; k++)
 				nf += addrs[k].family == fams[f];
 			in = inst_find(vd, c->vrid, fams[f]);
+			kept = false;
 			if (in && (!nf || needs_restart(&in->c, c))) {
+				keep = in->v.stats;
+				kept = true;
 				if (nf)
 					log_info("vrrp %u (%s): settings "
 						 "changed: restarting",
@@ -740,7 +770,8 @@ void vrrpd_sync(struct vrrpd *vd)
 			if (in)
 				inst_update(in, c, addrs, n);
 			else
-				inst_new(vd, c, ifname, fams[f], addrs, n);
+				inst_new(vd, c, ifname, fams[f], addrs, n,
+					 kept ? &keep : NULL);
 			in = inst_find(vd, c->vrid, fams[f]);
 			if (in)
 				want[in - vd->inst] = true;
@@ -899,7 +930,8 @@ void vrrpd_get(const struct vrrpd *vd, size_t i, __u8 *vrid, __u8 *family,
 /* --- life cycle ---------------------------------------------------------- */
 
 int vrrpd_new(struct vrrpd **out, struct ev_loop *loop,
-	      const struct conf *conf, const struct lb *lb)
+	      const struct conf *conf, const struct lb *lb,
+	      void (*link_up)(void *arg, const char *ifname), void *arg)
 {
 	struct vrrpd *vd = calloc(1, sizeof(*vd));
 
@@ -908,6 +940,8 @@ int vrrpd_new(struct vrrpd **out, struct ev_loop *loop,
 	vd->loop = loop;
 	vd->conf = conf;
 	vd->lb = lb;
+	vd->link_up = link_up;
+	vd->arg = arg;
 	*out = vd;
 	return 0;
 }

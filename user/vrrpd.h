@@ -39,9 +39,12 @@ struct ev_loop;
 struct vrrpd;
 
 /* conf and lb are the daemon's running model and tables, read whenever
- * the instances track them; they must outlive the vrrpd. 0 or -errno. */
+ * the instances track them; they must outlive the vrrpd. link_up is
+ * called when an instance's interface is back (a carrier loss flushed
+ * its neighbour entries). 0 or -errno. */
 int vrrpd_new(struct vrrpd **out, struct ev_loop *loop,
-	      const struct conf *conf, const struct lb *lb);
+	      const struct conf *conf, const struct lb *lb,
+	      void (*link_up)(void *arg, const char *ifname), void *arg);
 /*
  * Bring the instances in line with conf (after every commit and reload):
  * new ones start in backup, removed ones shut down (a master resigns),

@@ -1,0 +1,297 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Failover with a peer: lb1 (priority 200) and lb2 (priority 100) run xlbd
+# with the same config and hash seed, VRRP adverts every 50 ms, no VIP
+# address on either at the start (VRRP puts them on the master). Checks
+# the election and the addresses, a planned switchover with vrrp
+# priority, the master's link failing (its switch port goes down: carrier
+# loss, as a pulled cable or a dead switch port) while a client opens a
+# connection every 20 ms: the longest interruption must stay under
+# 3 x advert + 100 ms; an idle keep-alive connection carries a request
+# after the failover and the same backend answers; the link back (lb1
+# preempts) must interrupt no longer; nopreempt after a reload keeps lb2
+# master; a partition makes both masters and healing leaves one within
+# 3 x advert; bad adverts are counted by reason; notify gets numbered
+# transitions; SIGTERM hands over at once.
+#
+# Master_Down_Interval at 50 ms: 3 x 50 + skew, the skew being
+# (256 - priority) x 50 / 256 ms: 180 ms for lb2 (priority 100).
+set -u
+export LAB_PREFIX=wv$$
+. "$(dirname "$0")/../lib.sh"
+
+ADV=50			# advert interval, ms
+BOUND=$((3 * ADV + 100))	# longest interruption allowed, ms
+VIP=$LAB_VIP4
+FO=$(cd "$(dirname "$0")" && pwd)/failover.py
+
+[ "$(id -u)" -eq 0 ] || tap_bail "running as root" "e2e tests need root"
+for f in xlbd xlbctl xlb-decap pass.bpf.o xlb.bpf.o; do
+	[ -e "$XLB_BUILD/$f" ] || tap_bail "$f built" "$XLB_BUILD/$f missing"
+done
+
+lab_up --lb2 --no-vip || tap_bail "lab up" "scripts/lab.sh up failed"
+tap_ok "lab up: client, lb1, lb2, be1..be3, no VIP address on the LBs"
+
+tmp=$LAB_RUN/ftest
+mkdir -p "$tmp"
+cat >"$tmp/notify.sh" <<'EOF'
+#!/bin/sh
+echo "$(date +%s%3N) $1 $2 $3 $XLB_VRRP_FAMILY $XLB_VRRP_FROM" >>"$0.$XLB_LB"
+EOF
+chmod +x "$tmp/notify.sh"
+
+write_conf() {	# HOST PRIO [EXTRA]
+	local h=$1 n peer
+
+	n=$([ "$h" = lb1 ] && echo 2 || echo 3)
+	peer=$([ "$h" = lb1 ] && echo 3 || echo 2)
+	cat >"$tmp/$h.conf" <<-EOF
+	interface eth0
+	encap-source 198.18.0.$n
+	encap-source 2001:db8::$n
+	hash-seed 42
+	vip add tcp $VIP:80
+	backend add tcp $VIP:80 198.18.0.11
+	backend add tcp $VIP:80 198.18.0.12
+	backend add tcp $VIP:80 198.18.0.13
+	vip add tcp [$LAB_VIP6]:80
+	backend add tcp [$LAB_VIP6]:80 2001:db8::11
+	backend add tcp [$LAB_VIP6]:80 2001:db8::12
+	vrrp 1 priority $2 advert ${ADV}ms notify $tmp/notify.sh ${3:-}
+	vrrp 2 priority $2 advert ${ADV}ms peer 198.18.0.$peer address 198.18.0.101
+	EOF
+}
+
+declare -A PID=()
+start_xlbd() {	# HOST
+	bg_in_ns "$1" env XLB_LB="$1" LIBXDP_BPFFS="$LAB_BPFFS" \
+		"$XLB_BUILD/xlbd" -v -c "$tmp/$1.conf" -s "$tmp/$1.sock" \
+		-p "$LAB_BPFFS/$1" -S "$tmp/$1.state" >>"$tmp/$1.log" 2>&1
+	PID[$1]=${LIB_PIDS[-1]}
+	wait_for "ctl $1 vip list" 20
+}
+ctl() {	# HOST ARGS...
+	local h=$1
+
+	shift
+	"$XLB_BUILD/xlbctl" -s "$tmp/$h.sock" "$@"
+}
+# state HOST VRID FAMILY
+state() {
+	ctl "$1" -j vrrp show 2>/dev/null | jq -r --argjson v "$2" \
+		--arg f "$3" '.instances[] | select(.vrid == $v and
+		.family == $f) | .state'
+}
+is() {	# HOST VRID FAMILY STATE
+	[ "$(state "$1" "$2" "$3")" = "$4" ]
+}
+all_are() {	# HOST STATE: every instance of HOST
+	local n
+
+	n=$(ctl "$1" -j vrrp show | jq --arg s "$2" \
+		'[.instances[] | select(.state != $s)] | length')
+	[ "$n" = 0 ]
+}
+drops() {	# HOST VRID REASON
+	ctl "$1" -j vrrp show | jq --argjson v "$2" --arg r "$3" \
+		'.instances[] | select(.vrid == $v and .family == "ipv4") |
+		.drops[$r]'
+}
+has_addr() {	# HOST ADDR
+	in_ns "$1" ip -o addr show dev eth0 | grep -qw "${2//./\\.}"
+}
+dump_log() {	# HOST
+	sed "s/^/#   $1: /" "$tmp/$1.log" | grep -v xdp_metadata | tail -20
+}
+now_ms() {
+	echo $((${EPOCHREALTIME/./} / 1000))
+}
+
+# --- grammar ---------------------------------------------------------------
+write_conf lb1 200
+out=$("$XLB_BUILD/xlbd" -n -c "$tmp/lb1.conf" 2>&1)
+tap_check "[ '$out' = 'configuration OK' ]" "xlbd -n accepts the vrrp statements"
+printf 'interface eth0\nvrrp 1 priority 255\n' >"$tmp/bad.conf"
+out=$("$XLB_BUILD/xlbd" -n -c "$tmp/bad.conf" 2>&1)
+want="$tmp/bad.conf:2: bad priority '255'; expected a number 1..254"
+tap_check "[ \"\$out\" = \"\$want\" ]" \
+	"a priority out of range is refused with FILE:LINE: $out"
+
+# --- election ----------------------------------------------------------------
+tap_diag "t=${SECONDS}s"
+write_conf lb2 100
+start_xlbd lb1 || { dump_log lb1; tap_bail "xlbd starts on lb1"; }
+if wait_for "all_are lb1 master" 5; then
+	tap_ok "lb1 alone becomes master of vrrp 1 (IPv4, IPv6) and 2"
+else
+	dump_log lb1
+	tap_bail "lb1 alone becomes master of vrrp 1 (IPv4, IPv6) and 2"
+fi
+start_xlbd lb2 || { dump_log lb2; tap_bail "xlbd starts on lb2"; }
+tap_check "wait_for 'all_are lb2 backup' 5 && all_are lb1 master" \
+	"lb2 joins as backup of every instance"
+m=$(ctl lb2 -j vrrp show | jq -r '.instances[0].master')
+tap_check "[ '$m' = 198.18.0.2 ]" "lb2 follows master $m"
+tap_check "has_addr lb1 $VIP && has_addr lb1 $LAB_VIP6 && has_addr lb1 198.18.0.101" \
+	"lb1 holds the VIP addresses and vrrp 2's 198.18.0.101"
+tap_check "! has_addr lb2 $VIP && ! has_addr lb2 $LAB_VIP6 && ! has_addr lb2 198.18.0.101" \
+	"lb2 holds none of them"
+out=$(ctl lb1 vrrp show | head -2 | tr -s ' ')
+tap_check "[ '$out' = 'VRID FAMILY STATE PRIO MASTER ADVERT_MS TRANSITIONS DROPPED
+1 ipv4 master 200 198.18.0.2 50 2 0' ]" "vrrp show prints the instances"
+if wait_for "in_ns client curl -sf -m 1 http://$VIP/ | grep -qx 'be[123]'" 10
+then
+	tap_ok "the client reaches $VIP through lb1"
+else
+	dump_log lb1
+	tap_bail "the client reaches $VIP through lb1"
+fi
+
+# --- bad adverts (sent to lb1 from the client) -------------------------------
+tap_diag "t=${SECONDS}s"
+in_ns client python3 "$FO" advert 198.18.0.1 198.18.0.2 1 64 3 1
+in_ns client python3 "$FO" advert 198.18.0.1 198.18.0.2 9 255 2 1
+in_ns client python3 "$FO" advert 198.18.0.1 198.18.0.2 2 255 4 1
+wait_for "[ \$(drops lb1 2 peer) = 4 ]" 3
+tap_check "[ \$(drops lb1 1 ttl) = 3 ]" "3 adverts with TTL 64: 'ttl' 3"
+tap_check "[ \$(drops lb1 1 vrid) = 2 ] && [ \$(drops lb1 2 vrid) = 2 ]" \
+	"2 adverts for VRID 9: 'vrid' 2 on each instance of the socket"
+tap_check "[ \$(drops lb1 2 peer) = 4 ]" \
+	"4 adverts from a stranger with a peer set: 'peer' 4"
+tap_check "all_are lb1 master && all_are lb2 backup" \
+	"dropped adverts change no state"
+out=$(ctl lb1 vrrp show | grep '^vrrp 2 ')
+tap_check "[ '$out' = 'vrrp 2 ipv4 on eth0: addresses 198.18.0.101; dropped: vrid 2, peer 4' ]" \
+	"vrrp show lists the drop reasons: $out"
+
+# --- planned switchover --------------------------------------------------------
+tap_diag "t=${SECONDS}s"
+out=$(ctl lb2 vrrp priority 9 250 2>&1)
+tap_check "[ '$out' = 'xlbctl: no vrrp instance 9' ]" \
+	"vrrp priority of an unknown VRID is refused: $out"
+ctl lb2 vrrp priority 1 250 >/dev/null
+tap_check "wait_for 'is lb2 1 ipv4 master && is lb1 1 ipv4 backup' 3 && has_addr lb2 $VIP" \
+	"vrrp priority 1 250 on lb2: planned switchover to lb2"
+ctl lb2 vrrp priority 1 100 >/dev/null
+tap_check "wait_for 'is lb1 1 ipv4 master && is lb2 1 ipv4 backup' 3 && ! has_addr lb2 $VIP" \
+	"back to 100: lb1 preempts again"
+
+# --- the master's link fails ------------------------------------------------
+tap_diag "t=${SECONDS}s"
+wait_for "in_ns client curl -sf -m 1 http://$VIP/" 5
+rm -f "$tmp/ka"*
+bg_in_ns client python3 "$FO" ka "$VIP" "$tmp/ka"
+wait_for "[ -e '$tmp/ka.1' ]" 5
+ka1=$(cat "$tmp/ka.1" 2>/dev/null)
+
+tick() {	# NAME: 150 connections, 20 ms apart, 200 ms connect timeout
+	rm -f "$tmp/$1" "$tmp/$1".*
+	bg_in_ns client python3 "$FO" tick "$VIP" "$tmp/$1" 150 20 200
+}
+tick_at() {	# NAME N: N connections started
+	[ "$(cat "$tmp/$1.count" 2>/dev/null || echo 0)" -ge "$2" ]
+}
+gap() {	# NAME
+	awk '$1 == "gap" { print $2 }' "$tmp/$1"
+}
+
+tick down
+wait_for "tick_at down 30" 10
+ip -n "$LAB_PREFIX-sw" link set lb1 down
+t0=$(now_ms)
+wait_for "is lb2 1 ipv4 master" 3
+t1=$(now_ms)
+wait_for "[ -e '$tmp/down' ]" 10
+g1=$(gap down)
+tap_diag "lb2 master after ~$((t1 - t0)) ms (polled); connections: $(tail -1 "$tmp/down"), client $(grep stall "$tmp/down") ms"
+tap_diag "longest interruption: $g1 ms (bound $BOUND ms)"
+tap_check "[ -n '$g1' ] && [ $g1 -lt $BOUND ] && is lb2 1 ipv6 master && has_addr lb2 $VIP" \
+	"lb1's link down: lb2 takes over, longest interruption $g1 ms < $BOUND ms"
+tap_check "wait_for 'is lb1 1 ipv4 init && ! has_addr lb1 $VIP' 2" \
+	"lb1 stops its instances and releases the addresses"
+
+touch "$tmp/ka.go"
+wait_for "[ -e '$tmp/ka' ]" 5
+ka=$(tr '\n' ' ' <"$tmp/ka" 2>/dev/null)
+tap_check "[ -n '$ka1' ] && [ '$ka' = '1 $ka1 2 $ka1 ' ]" \
+	"the idle keep-alive connection carries a request after the failover, same backend: $ka"
+
+# --- the link comes back: lb1 preempts ----------------------------------------
+tap_diag "t=${SECONDS}s"
+tick up
+wait_for "tick_at up 30" 10
+ip -n "$LAB_PREFIX-sw" link set lb1 up
+wait_for "is lb1 1 ipv4 master && is lb2 1 ipv4 backup" 3
+wait_for "[ -e '$tmp/up' ]" 10
+g2=$(gap up)
+tap_diag "connections: $(tail -1 "$tmp/up"), client $(grep stall "$tmp/up") ms"
+tap_diag "longest interruption at link back: $g2 ms"
+in_ns lb1 ip neigh show dev eth0 | sed 's/^/#   lb1 neigh: /'
+tap_check "is lb1 1 ipv4 master && is lb2 1 ipv4 backup && has_addr lb1 $VIP && ! has_addr lb2 $VIP" \
+	"link back: lb1 preempts"
+tap_check "[ -n '$g2' ] && [ $g2 -le $g1 ] && [ $g2 -lt $BOUND ]" \
+	"no interruption at link back longer than the first ($g2 <= $g1 ms)"
+
+# --- notify --------------------------------------------------------------------
+n1=$(awk '$5 == "ipv4" && $3 == 1 { printf "%s/%s ", $2, $4 }' \
+	"$tmp/notify.sh.lb1")
+tap_check "[ '$n1' = 'backup/1 master/2 backup/3 master/4 init/5 backup/6 master/7 ' ]" \
+	"notify ran on each transition of lb1's vrrp 1 with its number: $n1"
+
+# --- partition -----------------------------------------------------------------
+tap_diag "t=${SECONDS}s"
+for h in lb1 lb2; do
+	in_ns $h nft -f - <<-EOF
+	table inet wvpart {
+		chain in { type filter hook input priority -300; meta l4proto 112 drop; }
+	}
+	EOF
+done
+tap_check "wait_for 'all_are lb1 master && all_are lb2 master' 3" \
+	"adverts blocked both ways: both are masters"
+# lb2 yields when it hears lb1 again, once its own rules are gone. Only
+# the end of the nft command is known: measured from there, and from its
+# start as the upper bound.
+in_ns lb1 nft delete table inet wvpart
+ts=$(now_ms)
+in_ns lb2 nft delete table inet wvpart
+t0=$(now_ms)
+wait_for "all_are lb2 backup" 3
+t1=$(awk -v t="$ts" '$1 >= t && $2 == "backup" && $5 == "ipv4" && $3 == 1 {
+	print $1; exit }' "$tmp/notify.sh.lb2")
+t1=${t1:-0}
+tap_diag "healed: lb2 backup $((t1 - t0)) ms after lb2's rules were gone ($((t1 - ts)) ms after the nft command started)"
+tap_check "[ $t1 -gt 0 ] && [ $((t1 - t0)) -lt $((3 * ADV)) ] && all_are lb1 master && all_are lb2 backup" \
+	"healed: exactly one master within $((3 * ADV)) ms"
+
+# --- nopreempt -----------------------------------------------------------------
+tap_diag "t=${SECONDS}s"
+write_conf lb1 200 nopreempt
+kill -HUP "${PID[lb1]}"
+tap_check "wait_for 'is lb2 1 ipv4 master && is lb1 1 ipv4 backup' 3" \
+	"reload with nopreempt restarts vrrp 1 on lb1: lb2 takes over"
+# Nothing to await: staying backup is the absence of an event. 0.5 s is
+# 2.5 master-down intervals of lb1.
+sleep 0.5
+is lb1 1 ipv4 backup ||
+	{ ctl lb1 vrrp show; ctl lb2 vrrp show; } | sed 's/^/#   /'
+tap_check "is lb1 1 ipv4 backup && is lb2 1 ipv4 master && is lb1 2 ipv4 master" \
+	"lb1 (200, nopreempt) stays backup of lb2 (100); vrrp 2 unchanged"
+out=$(ctl lb1 save | grep '^vrrp 1 ')
+tap_check "[ '$out' = 'vrrp 1 priority 200 advert 50ms nopreempt notify $tmp/notify.sh' ]" \
+	"save writes the vrrp statement: $out"
+
+# --- SIGTERM hands over ---------------------------------------------------------
+tap_diag "t=${SECONDS}s"
+kill -TERM "${PID[lb2]}"
+tap_check "wait_for 'is lb1 1 ipv4 master' 1 && ! has_addr lb2 $VIP" \
+	"SIGTERM on lb2: it resigns, lb1 takes over"
+wait_for "! kill -0 ${PID[lb2]}" 5
+tap_check "in_ns client curl -sf -m 1 http://$VIP/ | grep -qx 'be[123]'" \
+	"the client is served through lb1"
+
+rm -rf /tmp/wv-last; cp -r "$tmp" /tmp/wv-last
+lab_down
+tap_done
