@@ -14,7 +14,9 @@
 #include "xlb.h"
 
 #define CONF_LINE_MAX	4096	/* bytes per config line */
-#define CONF_WORDS_MAX	32	/* words per statement */
+/* Words per statement: a vrrp statement with every option and
+ * CMD_VRRP_ADDRS_MAX addresses has 36. */
+#define CONF_WORDS_MAX	48
 #define CONF_FILE_MAX	(16u << 20)
 
 static void seterr(char *err, size_t len, const char *fmt, ...)

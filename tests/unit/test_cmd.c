@@ -276,14 +276,145 @@ struct bad_case {
 	const char *msg;
 };
 
+static void test_vrrp(void **state)
+{
+	struct cmd c;
+	char err[256], buf[ADDR_STRLEN];
+
+	(void)state;
+	assert_int_equal(parse("vrrp 1 priority 200", CFG, &c, err,
+			       sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_VRRP);
+	assert_int_equal(c.vrrp.vrid, 1);
+	assert_int_equal(c.vrrp.prio, 200);
+	assert_int_equal(c.vrrp.advert_cs, 10);	/* 100 ms */
+	assert_false(c.vrrp.nopreempt);
+	assert_int_equal(c.vrrp.preempt_delay_ms, 0);
+	assert_int_equal(c.vrrp.peer.family, 0);
+	assert_string_equal(c.vrrp.iface, "");
+	assert_int_equal(c.vrrp.track_iface, 0);
+	assert_int_equal(c.vrrp.track_vips, 0);
+	assert_string_equal(c.vrrp.notify, "");
+	assert_int_equal(c.vrrp.naddrs, 0);
+	assert_true(cmd_is_mutation(c.verb));
+
+	assert_int_equal(parse("vrrp 255 priority 1 address 198.18.0.100 "
+			       "2001:db8::100 advert 10ms nopreempt peer "
+			       "198.18.0.3 preempt-delay 2s interface eth1 "
+			       "track-interface 50 track-vips 253 notify "
+			       "/usr/local/bin/vrrp-note", CFG, &c, err,
+			       sizeof(err)), 0);
+	assert_int_equal(c.vrrp.vrid, 255);
+	assert_int_equal(c.vrrp.prio, 1);
+	assert_int_equal(c.vrrp.naddrs, 2);
+	assert_string_equal(addr_str(&c.vrrp.addrs[0], buf, sizeof(buf)),
+			    "198.18.0.100");
+	assert_string_equal(addr_str(&c.vrrp.addrs[1], buf, sizeof(buf)),
+			    "2001:db8::100");
+	assert_int_equal(c.vrrp.advert_cs, 1);
+	assert_true(c.vrrp.nopreempt);
+	assert_string_equal(addr_str(&c.vrrp.peer, buf, sizeof(buf)),
+			    "198.18.0.3");
+	assert_int_equal(c.vrrp.preempt_delay_ms, 2000);
+	assert_string_equal(c.vrrp.iface, "eth1");
+	assert_int_equal(c.vrrp.track_iface, 50);
+	assert_int_equal(c.vrrp.track_vips, 253);
+	assert_string_equal(c.vrrp.notify, "/usr/local/bin/vrrp-note");
+	assert_int_equal(parse("vrrp 2 priority 9 advert 40950ms", CFG, &c,
+			       err, sizeof(err)), 0);
+	assert_int_equal(c.vrrp.advert_cs, 4095);
+
+	assert_int_equal(parse("vrrp show", RUN, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_VRRP_SHOW);
+	assert_false(cmd_is_mutation(c.verb));
+	assert_int_equal(parse("vrrp priority 7 254", RUN, &c, err,
+			       sizeof(err)), 0);
+	assert_int_equal(c.verb, CMD_VRRP_PRIORITY);
+	assert_int_equal(c.vrrp.vrid, 7);
+	assert_int_equal(c.vrrp.prio, 254);
+	assert_false(cmd_is_mutation(c.verb));
+}
+
 static const struct bad_case bad_cases[] = {
 	{ RUN, "", "missing command; expected one of: vip backend health "
-	  "agent status flows save stats shutdown" },
+	  "agent vrrp status flows save stats shutdown" },
 	{ CFG, "", "missing command; expected one of: vip backend health "
-	  "agent stats interface hash-seed encap-source conntrack-size "
+	  "agent vrrp stats interface hash-seed encap-source conntrack-size "
 	  "table-size udp-timeout flood-rate gue-port" },
 	{ RUN, "vips", "unknown word 'vips'; expected one of: vip backend "
-	  "health agent status flows save stats shutdown" },
+	  "health agent vrrp status flows save stats shutdown" },
+	{ CFG, "vrrp", "missing word after 'vrrp'; expected one of: VRID" },
+	{ RUN, "vrrp", "missing word after 'vrrp'; expected one of: show "
+	  "priority" },
+	{ RUN, "vrrp 1 priority 100", "unknown word '1'; expected one of: "
+	  "show priority" },
+	{ CFG, "vrrp show", "'vrrp show' is not allowed in a config file" },
+	{ CFG, "vrrp 0 priority 100", "bad VRID '0'; expected a number "
+	  "1..255" },
+	{ CFG, "vrrp x priority 100", "bad VRID 'x'; expected a number "
+	  "1..255" },
+	{ CFG, "vrrp 1", "missing 'priority'; usage: vrrp VRID priority N "
+	  "[peer ADDR] [advert DURATION] [nopreempt] [preempt-delay "
+	  "DURATION] [interface IFACE] [track-interface N] [track-vips N] "
+	  "[notify PATH] [address ADDR...]" },
+	{ CFG, "vrrp 1 prio 100", "unexpected word 'prio'; usage: vrrp "
+	  "VRID priority N [peer ADDR] [advert DURATION] [nopreempt] "
+	  "[preempt-delay DURATION] [interface IFACE] [track-interface N] "
+	  "[track-vips N] [notify PATH] [address ADDR...]" },
+	{ CFG, "vrrp 1 priority 255", "bad priority '255'; expected a "
+	  "number 1..254" },
+	{ CFG, "vrrp 1 priority 0", "bad priority '0'; expected a number "
+	  "1..254" },
+	{ CFG, "vrrp 1 priority 10 advert 5ms", "bad advert '5ms'; expected "
+	  "10ms..40950ms in steps of 10ms" },
+	{ CFG, "vrrp 1 priority 10 advert 15ms", "bad advert '15ms'; "
+	  "expected 10ms..40950ms in steps of 10ms" },
+	{ CFG, "vrrp 1 priority 10 advert 41s", "bad advert '41s'; expected "
+	  "10ms..40950ms in steps of 10ms" },
+	{ CFG, "vrrp 1 priority 10 advert 1", "bad advert '1'; expected a "
+	  "number with a unit (ms s m h), e.g. 250ms or 2s" },
+	{ CFG, "vrrp 1 priority 10 nopreempt nopreempt", "'nopreempt' given "
+	  "twice" },
+	{ CFG, "vrrp 1 priority 10 peer 224.0.0.18", "bad address "
+	  "'224.0.0.18'; expected a unicast address" },
+	{ CFG, "vrrp 1 priority 10 address", "missing ADDR after 'address'; "
+	  "usage: vrrp VRID priority N [peer ADDR] [advert DURATION] "
+	  "[nopreempt] [preempt-delay DURATION] [interface IFACE] "
+	  "[track-interface N] [track-vips N] [notify PATH] "
+	  "[address ADDR...]" },
+	{ CFG, "vrrp 1 priority 10 address nopreempt", "missing ADDR after "
+	  "'address'; usage: vrrp VRID priority N [peer ADDR] [advert "
+	  "DURATION] [nopreempt] [preempt-delay DURATION] [interface IFACE] "
+	  "[track-interface N] [track-vips N] [notify PATH] "
+	  "[address ADDR...]" },
+	{ CFG, "vrrp 1 priority 10 address 198.18.0.100 198.18.0.100",
+	  "address '198.18.0.100' given twice" },
+	{ CFG, "vrrp 1 priority 10 address 198.18.0.300", "bad address "
+	  "'198.18.0.300'; expected an IPv4 or IPv6 address" },
+	{ CFG, "vrrp 1 priority 10 address 198.18.0.1 198.18.0.2 198.18.0.3 "
+	  "198.18.0.4 198.18.0.5 198.18.0.6 198.18.0.7 198.18.0.8 "
+	  "198.18.0.9 198.18.0.10 198.18.0.11 198.18.0.12 198.18.0.13 "
+	  "198.18.0.14 198.18.0.15 198.18.0.16 198.18.0.17",
+	  "too many addresses (limit 16)" },
+	{ CFG, "vrrp 1 priority 10 track-vips 254", "bad track-vips '254'; "
+	  "expected a number 0..253" },
+	{ CFG, "vrrp 1 priority 10 track-interface -1", "bad "
+	  "track-interface '-1'; expected a number 0..253" },
+	{ CFG, "vrrp 1 priority 10 notify vrrp-note", "bad notify command "
+	  "'vrrp-note'; expected an absolute path (at most 255 bytes)" },
+	{ CFG, "vrrp 1 priority 10 interface a/b", "bad interface name "
+	  "'a/b'" },
+	{ CFG, "vrrp 1 priority 10 preempt", "unknown word 'preempt'; "
+	  "expected one of: peer advert nopreempt preempt-delay interface "
+	  "track-interface track-vips notify address" },
+	{ RUN, "vrrp priority 1", "missing N; usage: vrrp priority VRID N" },
+	{ RUN, "vrrp priority 1 255", "bad priority '255'; expected a "
+	  "number 1..254" },
+	{ RUN, "vrrp priority 256 10", "bad VRID '256'; expected a number "
+	  "1..255" },
+	{ RUN, "vrrp priority 1 10 now", "unexpected word 'now'; usage: "
+	  "vrrp priority VRID N" },
+	{ RUN, "vrrp show all", "unexpected word 'all'; usage: vrrp show" },
 	{ RUN, "vip", "missing word after 'vip'; expected one of: add del "
 	  "list" },
 	{ CFG, "vip", "missing word after 'vip'; expected one of: add" },
@@ -452,7 +583,7 @@ static const struct bad_case bad_cases[] = {
 	  "expected a number 1..65535" },
 	/* Bad words are quoted harmlessly and bounded. */
 	{ RUN, "vip\x01", "unknown word 'vip?'; expected one of: vip backend "
-	  "health agent status flows save stats shutdown" },
+	  "health agent vrrp status flows save stats shutdown" },
 	{ RUN, "vip add tcp aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	  "aaaaaaa",
 	  "bad VIP 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'; expected "
@@ -513,6 +644,10 @@ static void test_usage(void **state)
 		"      ask each backend's load agent on port N for its weight\n"
 		"  agent del PROTO VIP:PORT\n"
 		"      stop asking the load agents; configured weights again\n"
+		"  vrrp show\n"
+		"      VRRP instances: state, priority, master, counters\n"
+		"  vrrp priority VRID N\n"
+		"      set an instance's priority (1..254) until restart\n"
 		"  status\n"
 		"      VIPs and backends with state and counters\n"
 		"  flows [PROTO VIP:PORT]\n"
@@ -546,6 +681,7 @@ int main(void)
 		cmocka_unit_test(test_queries),
 		cmocka_unit_test(test_daemon_statements),
 		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_vrrp),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_small_err_buffer),

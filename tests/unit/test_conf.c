@@ -280,7 +280,7 @@ static const struct bad_file bad_files[] = {
 	  "t.conf:4: IPv4 encap-source already set on line 2" },
 	{ "interface eth0\nfrontend x\n", -EINVAL,
 	  "t.conf:2: unknown word 'frontend'; expected one of: vip backend "
-	  "health agent stats interface hash-seed encap-source "
+	  "health agent vrrp stats interface hash-seed encap-source "
 	  "conntrack-size table-size udp-timeout flood-rate gue-port" },
 	{ "interface eth0\nstats /a.prom\n\nstats /b.prom interval 1s\n",
 	  -EINVAL, "t.conf:4: 'stats' already set on line 2" },
@@ -323,8 +323,8 @@ static const struct bad_file bad_files[] = {
 	{ "interface eth0\nflood-rate 10\nflood-rate 20\n", -EINVAL,
 	  "t.conf:3: 'flood-rate' already set on line 2" },
 	{ "interface eth0\nvip add tcp 198.18.0.100:80 a b c d e f g h i j k l "
-	  "m n o p q r s t u v w x y z 1 2 3 4\n", -EINVAL,
-	  "t.conf:2: too many words (limit 32)" },
+	  "m n o p q r s t u v w x y z 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 "
+	  "16 17 18 19\n", -EINVAL, "t.conf:2: too many words (limit 48)" },
 	{ "interface eth0\nudp-timeout 5\n", -EINVAL,
 	  "t.conf:2: bad udp-timeout '5'; expected a number with a unit "
 	  "(ms s m h), e.g. 250ms or 2s" },
@@ -719,6 +719,8 @@ static void rnd_health(struct conf *c, struct cmd *cmd)
 	}
 }
 
+static void rnd_vrrp(struct conf *c);
+
 static void rnd_conf(struct conf *c)
 {
 	static const __u32 primes[] = { 7, 13, 31, 251, 65537, 1048573 };
@@ -769,6 +771,45 @@ static void rnd_conf(struct conf *c)
 		if (rnd() % 2)
 			rnd_health(c, &cmd);
 	}
+	rnd_vrrp(c);
+}
+
+/* Up to three random vrrp statements; only the first may lack an
+ * address list. */
+static void rnd_vrrp(struct conf *c)
+{
+	struct cmd cmd;
+	char err[256];
+	size_t i, n = rnd() % 4;
+	unsigned int k;
+
+	for (i = 0; i < n; i++) {
+		struct cmd_vrrp *v = &cmd.vrrp;
+
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.verb = CMD_VRRP;
+		v->vrid = 1 + rnd() % 255;
+		v->prio = 1 + rnd() % 254;
+		v->advert_cs = 1 + rnd() % 4095;
+		v->nopreempt = rnd() & 1;
+		v->preempt_delay_ms = rnd() & 1 ? rnd_duration() : 0;
+		if (rnd() & 1)
+			v->peer = rnd_addr(rnd() & 1);
+		if (rnd() & 1)
+			snprintf(v->iface, sizeof(v->iface), "if%u",
+				 rnd() % 100);
+		v->track_iface = rnd() % 254;
+		v->track_vips = rnd() % 254;
+		if (rnd() & 1)
+			snprintf(v->notify, sizeof(v->notify), "/bin/n%u",
+				 rnd() % 100);
+		v->naddrs = i || rnd() % 2 ? 1 + rnd() % CMD_VRRP_ADDRS_MAX :
+			    0;
+		for (k = 0; k < v->naddrs; k++)
+			v->addrs[k] = rnd_addr(rnd() & 1);
+		/* Random duplicates are refused: fine. */
+		conf_apply(c, &cmd, err, sizeof(err));
+	}
 }
 
 static void test_round_trip_random(void **state)
@@ -801,6 +842,107 @@ static void test_round_trip_random(void **state)
 	/* The generator really produced objects. */
 	assert_true(vips > 1000);
 	assert_true(bes > 3000);
+}
+
+static const char vrrp_text[] =
+	"interface eth0\n"
+	"vip add tcp 198.18.0.100:80\n"
+	"vip add udp 198.18.0.100:53\n"
+	"vip add tcp [2001:db8::100]:80\n"
+	"vip add tcp 198.18.0.102:80\n"
+	"vrrp 1 priority 200\n"
+	"vrrp 2 priority 100 address 198.18.0.102 198.18.0.103 advert 50ms "
+	"nopreempt peer 198.18.0.3 preempt-delay 1500ms interface eth1 "
+	"track-interface 60 track-vips 150 notify /usr/bin/note\n";
+
+static void test_vrrp(void **state)
+{
+	struct ip_addr a[8];
+	struct conf c, d;
+	char buf[ADDR_STRLEN], *s;
+	size_t n;
+
+	(void)state;
+	parse_ok(vrrp_text, &c);
+	assert_int_equal(c.n_vrrp, 2);
+	assert_non_null(conf_vrrp_find(&c, 2));
+	assert_null(conf_vrrp_find(&c, 3));
+	/* vrrp 1 has every VIP address vrrp 2 does not list, each once. */
+	n = conf_vrrp_addrs(&c, 0, a, 8);
+	assert_int_equal(n, 2);
+	assert_string_equal(addr_str(&a[0], buf, sizeof(buf)),
+			    "198.18.0.100");
+	assert_string_equal(addr_str(&a[1], buf, sizeof(buf)),
+			    "2001:db8::100");
+	assert_int_equal(conf_vrrp_addrs(&c, 0, a, 1), 1);
+	n = conf_vrrp_addrs(&c, 1, a, 8);
+	assert_int_equal(n, 2);
+	assert_string_equal(addr_str(&a[1], buf, sizeof(buf)),
+			    "198.18.0.103");
+	s = write_str(&c, false);
+	assert_non_null(strstr(s, "udp-timeout 30s\n"
+		"vrrp 1 priority 200 advert 100ms\n"
+		"vrrp 2 priority 100 advert 50ms peer 198.18.0.3 nopreempt "
+		"preempt-delay 1500ms interface eth1 track-interface 60 "
+		"track-vips 150 notify /usr/bin/note address 198.18.0.102 "
+		"198.18.0.103\n\nvip add"));
+	parse_ok(s, &d);
+	assert_true(conf_equal(&c, &d));
+	d.vrrp[1].prio = 101;
+	assert_false(conf_equal(&c, &d));
+	free(s);
+	/* Objects only: no vrrp statement. */
+	s = write_str(&c, true);
+	assert_null(strstr(s, "vrrp"));
+	free(s);
+	conf_free(&d);
+	conf_free(&c);
+}
+
+static void test_vrrp_refused(void **state)
+{
+	static const struct {
+		const char *text, *msg;
+		int ret;
+	} bad[] = {
+		{ "interface eth0\nvrrp 1 priority 9\nvrrp 1 priority 8 "
+		  "address 198.18.0.1\n",
+		  "t.conf:3: vrrp 1 already exists", -EEXIST },
+		{ "interface eth0\nvrrp 1 priority 9\nvrrp 2 priority 8\n",
+		  "t.conf:3: vrrp 1 has no address list either; only one "
+		  "instance may own the VIP addresses", -EINVAL },
+		{ "interface eth0\nvrrp 1 priority 9 address 198.18.0.1\n"
+		  "vrrp 2 priority 8 address 198.18.0.2 198.18.0.1\n",
+		  "t.conf:3: address 198.18.0.1 is already in vrrp 1",
+		  -EEXIST },
+		{ "interface eth0\nvrrp 1 priority 9 peer 198.18.0.1 address "
+		  "198.18.0.1\n",
+		  "t.conf:2: peer 198.18.0.1 is also a virtual address",
+		  -EINVAL },
+		{ "interface eth0\nvrrp 1 priority 9 address 198.18.0.1\n"
+		  "vrrp 2 priority 9 address 198.18.0.2\n"
+		  "vrrp 3 priority 9 address 198.18.0.3\n"
+		  "vrrp 4 priority 9 address 198.18.0.4\n"
+		  "vrrp 5 priority 9 address 198.18.0.5\n"
+		  "vrrp 6 priority 9 address 198.18.0.6\n"
+		  "vrrp 7 priority 9 address 198.18.0.7\n"
+		  "vrrp 8 priority 9 address 198.18.0.8\n"
+		  "vrrp 9 priority 9 address 198.18.0.9\n",
+		  "t.conf:10: too many vrrp instances (limit 8)", -ENOSPC },
+	};
+	struct conf c;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int ret = conf_parse_text("t.conf", bad[i].text, &c, err,
+					  sizeof(err));
+
+		if (ret != bad[i].ret || strcmp(err, bad[i].msg))
+			fail_msg("case %zu: %d\n  got      %s\n  expected %s",
+				 i, ret, err, bad[i].msg);
+	}
 }
 
 static void test_copy(void **state)
@@ -870,6 +1012,8 @@ int main(void)
 		cmocka_unit_test(test_apply_changes),
 		cmocka_unit_test(test_round_trip_random),
 		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_vrrp),
+		cmocka_unit_test(test_vrrp_refused),
 		cmocka_unit_test(test_docs_example),
 	};
 

@@ -339,8 +339,8 @@ static void test_local_check(void **state)
 	assert_false(r.connected);
 	assert_int_equal(r.rc, 1);
 	assert_string_equal(r.errs, "xlbctl: unknown word 'vips'; expected "
-			    "one of: vip backend health agent status flows "
-			    "save stats shutdown\n");
+			    "one of: vip backend health agent vrrp status "
+			    "flows save stats shutdown\n");
 	run_xlbctl("{\"ok\":true}", true, &r, "interface", "eth1", NULL);
 	assert_false(r.connected);
 	assert_int_equal(r.rc, 1);
@@ -406,6 +406,49 @@ static void test_print_missing_fields(void **state)
 	json_object_put(d);
 }
 
+static void test_print_vrrp(void **state)
+{
+	struct json_object *d = json_tokener_parse(
+		"{\"instances\":[{\"vrid\":1,\"family\":\"ipv4\","
+		"\"interface\":\"eth0\",\"state\":\"master\","
+		"\"priority\":200,\"master\":\"198.18.0.2\","
+		"\"advert_ms\":50,\"transitions\":2,\"dropped\":5,"
+		"\"drops\":{\"ttl\":3,\"vrid\":2,\"peer\":0},"
+		"\"addresses\":[\"198.18.0.100\",\"198.18.0.101\"]},"
+		"{\"vrid\":1,\"family\":\"ipv6\",\"interface\":\"eth0\","
+		"\"state\":\"backup\",\"priority\":100,"
+		"\"master\":\"2001:db8::3\",\"advert_ms\":1000,"
+		"\"transitions\":1,\"dropped\":0,\"drops\":{},"
+		"\"addresses\":[\"2001:db8::100\"]}]}");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_non_null(d);
+	assert_int_equal(ctl_print(CMD_VRRP_SHOW, d, f), 0);
+	fclose(f);
+	assert_string_equal(buf,
+		"VRID  FAMILY  STATE   PRIO  MASTER       ADVERT_MS  "
+		"TRANSITIONS  DROPPED\n"
+		"1     ipv4    master   200  198.18.0.2          50  "
+		"          2        5\n"
+		"1     ipv6    backup   100  2001:db8::3       1000  "
+		"          1        0\n"
+		"vrrp 1 ipv4 on eth0: addresses 198.18.0.100 198.18.0.101; "
+		"dropped: ttl 3, vrid 2\n"
+		"vrrp 1 ipv6 on eth0: addresses 2001:db8::100; dropped: none\n");
+	free(buf);
+	json_object_put(d);
+	d = json_tokener_parse("{\"instances\":[]}");
+	f = open_memstream(&buf, &len);
+	assert_int_equal(ctl_print(CMD_VRRP_SHOW, d, f), 0);
+	fclose(f);
+	assert_string_equal(buf, "no VRRP instances\n");
+	free(buf);
+	json_object_put(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_local_check),
 		cmocka_unit_test(test_no_daemon),
 		cmocka_unit_test(test_print_missing_fields),
+		cmocka_unit_test(test_print_vrrp),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
