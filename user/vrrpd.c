@@ -756,13 +756,14 @@ void vrrpd_sync(struct vrrpd *vd)
 			in = inst_find(vd, c->vrid, fams[f]);
 			kept = false;
 			if (in && (!nf || needs_restart(&in->c, c))) {
-				keep = in->v.stats;
-				kept = true;
 				if (nf)
 					log_info("vrrp %u (%s): settings "
 						 "changed: restarting",
 						 c->vrid, fam_str(fams[f]));
 				inst_free(in);
+				/* Counted up to the shutdown just done. */
+				keep = in->v.stats;
+				kept = true;
 				in = NULL;
 			}
 			if (!nf)

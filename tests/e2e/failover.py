@@ -121,8 +121,9 @@ def ka(vip, out):
         s.sendall(REQ % b"")
         name, rest = read_response(s, b"")
         lines.append("1 " + name)
-        with open(out + ".1", "w") as f:
+        with open(out + ".1.tmp", "w") as f:
             f.write(name + "\n")
+        os.rename(out + ".1.tmp", out + ".1")
         end = time.monotonic() + 60
         while not os.path.exists(out + ".go"):
             if time.monotonic() > end:

@@ -228,7 +228,6 @@ wait_for "[ -e '$tmp/up' ]" 10
 g2=$(gap up)
 tap_diag "connections: $(tail -1 "$tmp/up"), client $(grep stall "$tmp/up") ms"
 tap_diag "longest interruption at link back: $g2 ms"
-in_ns lb1 ip neigh show dev eth0 | sed 's/^/#   lb1 neigh: /'
 tap_check "is lb1 1 ipv4 master && is lb2 1 ipv4 backup && has_addr lb1 $VIP && ! has_addr lb2 $VIP" \
 	"link back: lb1 preempts"
 tap_check "[ -n '$g2' ] && [ $g2 -le $g1 ] && [ $g2 -lt $BOUND ]" \
@@ -301,6 +300,11 @@ wait_for "! kill -0 ${PID[lb2]}" 5
 tap_check "in_ns client curl -sf -m 1 http://$VIP/ | grep -qx 'be[123]'" \
 	"the client is served through lb1"
 
-rm -rf /tmp/wv-last; cp -r "$tmp" /tmp/wv-last
+if [ "$TAP_FAILED" -gt 0 ]; then
+	for h in lb1 lb2; do
+		grep -E 'vrrp|SIGHUP|reload' "$tmp/$h.log" | tail -25 |
+			sed "s/^/#   $h: /"
+	done
+fi
 lab_down
 tap_done
