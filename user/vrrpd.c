@@ -86,9 +86,15 @@ static bool link_ok(const char *ifname)
 	return ok;
 }
 
-/* The interface's first address of family (IPv6: not link-local), the
- * adverts' source. 0 or -EADDRNOTAVAIL. */
-static int primary_addr(const char *ifname, __u8 family, struct ip_addr *a)
+static bool addr_in(const struct ip_addr *a, const struct ip_addr *list,
+		    unsigned int n);
+static bool is_virtual(const struct conf *c, const struct ip_addr *a);
+
+/* The interface's first address of family (IPv6: not link-local) that is
+ * no virtual address of the config, the adverts' source. 0 or
+ * -EADDRNOTAVAIL. */
+static int primary_addr(const struct conf *conf, const char *ifname,
+			__u8 family, struct ip_addr *a)
 {
 	struct ifaddrs *ifa, *i;
 	int err = -EADDRNOTAVAIL;
@@ -105,7 +111,7 @@ static int primary_addr(const char *ifname, __u8 family, struct ip_addr *a)
 
 			a->family = XLB_AF_INET;
 			a->a[0] = s->sin_addr.s_addr;
-			err = 0;
+			err = is_virtual(conf, a) ? -EADDRNOTAVAIL : 0;
 		} else if (family == XLB_AF_INET6 &&
 			   i->ifa_addr->sa_family == AF_INET6) {
 			struct sockaddr_in6 *s = (void *)i->ifa_addr;
@@ -114,7 +120,7 @@ static int primary_addr(const char *ifname, __u8 family, struct ip_addr *a)
 				continue;
 			a->family = XLB_AF_INET6;
 			memcpy(a->a, &s->sin6_addr, 16);
-			err = 0;
+			err = is_virtual(conf, a) ? -EADDRNOTAVAIL : 0;
 		}
 	}
 	freeifaddrs(ifa);
@@ -129,6 +135,20 @@ static bool addr_in(const struct ip_addr *a, const struct ip_addr *list,
 	for (i = 0; i < n; i++)
 		if (!addr_cmp(a, &list[i]))
 			return true;
+	return false;
+}
+
+/* Held by some instance (or to be): never an advert's source. */
+static bool is_virtual(const struct conf *c, const struct ip_addr *a)
+{
+	struct ip_addr v[VRRP_ADDRS_MAX];
+	size_t i, n;
+
+	for (i = 0; i < c->n_vrrp; i++) {
+		n = conf_vrrp_addrs(c, i, v, VRRP_ADDRS_MAX);
+		if (addr_in(a, v, n))
+			return true;
+	}
 	return false;
 }
 
@@ -585,9 +605,10 @@ static void inst_free(struct inst *in)
 }
 
 /* The core's configuration for statement c in family, or -errno. */
-static int make_cfg(const struct cmd_vrrp *c, const char *ifname,
-		    __u8 family, __u8 prio, const struct ip_addr *addrs,
-		    unsigned int n, struct vrrp_cfg *cfg)
+static int make_cfg(const struct conf *conf, const struct cmd_vrrp *c,
+		    const char *ifname, __u8 family, __u8 prio,
+		    const struct ip_addr *addrs, unsigned int n,
+		    struct vrrp_cfg *cfg)
 {
 	unsigned int i;
 	int err;
@@ -598,7 +619,7 @@ static int make_cfg(const struct cmd_vrrp *c, const char *ifname,
 	cfg->interval_cs = c->advert_cs;
 	cfg->preempt = !c->nopreempt;
 	cfg->preempt_delay_ms = c->preempt_delay_ms;
-	err = primary_addr(ifname, family, &cfg->primary);
+	err = primary_addr(conf, ifname, family, &cfg->primary);
 	if (err)
 		return err;
 	for (i = 0; i < n; i++)
@@ -644,6 +665,10 @@ static void inst_new(struct vrrpd *vd, const struct cmd_vrrp *c,
 	for (k = 0; k < VRRPD_INST_MAX && !in; k++)
 		if (!vd->inst[k].used)
 			in = &vd->inst[k];
+	if (!in) {	/* the removed ones are freed first: cannot happen */
+		log_err("vrrp %u: too many instances", c->vrid);
+		return;
+	}
 	memset(in, 0, sizeof(*in));
 	in->vd = vd;
 	in->c = *c;
@@ -656,7 +681,7 @@ static void inst_new(struct vrrpd *vd, const struct cmd_vrrp *c,
 			strerror(errno));
 		return;
 	}
-	err = make_cfg(c, ifname, family, c->prio, addrs, n, &cfg);
+	err = make_cfg(vd->conf, c, ifname, family, c->prio, addrs, n, &cfg);
 	if (err) {
 		log_err("vrrp %u (%s): no %s address on %s to send from",
 			c->vrid, fam_str(family),
@@ -704,7 +729,8 @@ static void inst_update(struct inst *in, const struct cmd_vrrp *c,
 	bool master = in->v.state == VRRP_STATE_MASTER;
 	unsigned int i;
 
-	if (make_cfg(c, in->ifname, in->family, in->v.prio, addrs, n, &cfg) ||
+	if (make_cfg(in->vd->conf, c, in->ifname, in->family, in->v.prio,
+		     addrs, n, &cfg) ||
 	    vrrp_init(&tmp, &cfg)) {
 		log_err("vrrp %u (%s): the new addresses do not make a valid "
 			"instance; keeping the running one", c->vrid,
@@ -737,7 +763,6 @@ void vrrpd_sync(struct vrrpd *vd)
 {
 	const struct conf *conf = vd->conf;
 	struct ip_addr addrs[VRRP_ADDRS_MAX];
-	bool want[VRRPD_INST_MAX] = { false };
 	static const __u8 fams[] = { XLB_AF_INET, XLB_AF_INET6 };
 	size_t i, n;
 	unsigned int f, k, nf;
@@ -745,6 +770,15 @@ void vrrpd_sync(struct vrrpd *vd)
 	bool kept;
 	struct inst *in;
 
+	/* Instances whose VRID is gone first, so that slots are free. */
+	for (k = 0; k < VRRPD_INST_MAX; k++) {
+		in = &vd->inst[k];
+		if (!in->used || conf_vrrp_find(conf, in->c.vrid))
+			continue;
+		log_info("vrrp %u (%s): removed from the configuration",
+			 in->c.vrid, fam_str(in->family));
+		inst_free(in);
+	}
 	for (i = 0; i < conf->n_vrrp; i++) {
 		const struct cmd_vrrp *c = &conf->vrrp[i];
 		const char *ifname = c->iface[0] ? c->iface : conf->iface;
@@ -773,18 +807,7 @@ void vrrpd_sync(struct vrrpd *vd)
 			else
 				inst_new(vd, c, ifname, fams[f], addrs, n,
 					 kept ? &keep : NULL);
-			in = inst_find(vd, c->vrid, fams[f]);
-			if (in)
-				want[in - vd->inst] = true;
 		}
-	}
-	for (k = 0; k < VRRPD_INST_MAX; k++) {
-		in = &vd->inst[k];
-		if (!in->used || want[k])
-			continue;
-		log_info("vrrp %u (%s): removed from the configuration",
-			 in->c.vrid, fam_str(in->family));
-		inst_free(in);
 	}
 	vd->synced = true;
 	if (!vd->track && conf->n_vrrp)
