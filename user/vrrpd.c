@@ -375,6 +375,8 @@ static void exec(struct inst *in, const struct vrrp_out *out)
 	}
 }
 
+static void rx_drain(struct vio *io);
+
 static void timer_cb(struct ev_loop *loop, void *arg)
 {
 	struct inst *in = arg;
@@ -382,6 +384,16 @@ static void timer_cb(struct ev_loop *loop, void *arg)
 
 	(void)loop;
 	in->timer = NULL;
+	/*
+	 * A late loop (a busy host, a long reload) must not let a backup's
+	 * master-down timer win over adverts already queued: take them
+	 * first. They may re-arm the timer, or arm() just below does.
+	 */
+	if (in->v.state == VRRP_STATE_BACKUP) {
+		rx_drain(in->io);
+		if (in->timer)
+			return;
+	}
 	vrrp_timer(&in->v, ev_now_ms(), &out);
 	exec(in, &out);
 	arm(in);
@@ -406,7 +418,14 @@ static void arm(struct inst *in)
 
 static void rx_cb(struct ev_loop *loop, int fd, uint32_t events, void *arg)
 {
-	struct vio *io = arg;
+	(void)loop;
+	(void)fd;
+	(void)events;
+	rx_drain(arg);
+}
+
+static void rx_drain(struct vio *io)
+{
 	struct vrrpd *vd = io->vd;
 	__u8 buf[VRRP_PKT_MAX];
 	struct vrrp_rx_info rx;
@@ -414,9 +433,6 @@ static void rx_cb(struct ev_loop *loop, int fd, uint32_t events, void *arg)
 	struct inst *in, *any = NULL;
 	int i, k, len, vrid;
 
-	(void)loop;
-	(void)fd;
-	(void)events;
 	for (i = 0; i < RX_BURST; i++) {
 		memset(&rx, 0, sizeof(rx));
 		len = vrrp_io_recv(&io->io, buf, sizeof(buf), &rx);
