@@ -1620,6 +1620,14 @@ int daemon_stats_fill(struct daemon *d, struct daemon_stats *ds)
 		if (err)
 			goto fail;
 	}
+	ds->vrrp = calloc(VRRPD_INST_MAX, sizeof(*ds->vrrp));
+	if (!ds->vrrp) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	s->vrrp = ds->vrrp;
+	s->n_vrrp = d->vrrpd ? vrrpd_stats(d->vrrpd, ds->vrrp,
+					  VRRPD_INST_MAX) : 0;
 	s->ct_entries = d->stats_ct_entries;
 	s->ct_capacity = d->maps.ct_size;
 	/* The data path's clock: CLOCK_MONOTONIC (coarse there). */

@@ -940,31 +940,30 @@ struct json_object *vrrpd_show(struct vrrpd *vd)
 	return data;
 }
 
-size_t vrrpd_count(const struct vrrpd *vd)
+size_t vrrpd_stats(const struct vrrpd *vd, struct stats_vrrp *out,
+		   size_t max)
 {
-	size_t k, n = 0;
+	const struct inst *list[VRRPD_INST_MAX];
+	size_t k, n = 0, m = 0;
 
 	for (k = 0; k < VRRPD_INST_MAX; k++)
-		n += vd->inst[k].used;
-	return n;
-}
-
-void vrrpd_get(const struct vrrpd *vd, size_t i, __u8 *vrid, __u8 *family,
-	       int *state, __u64 *transitions)
-{
-	size_t k;
-
-	for (k = 0; k < VRRPD_INST_MAX; k++) {
-		const struct inst *in = &vd->inst[k];
-
-		if (!in->used || i--)
+		if (vd->inst[k].used)
+			list[n++] = &vd->inst[k];
+	qsort(list, n, sizeof(list[0]), inst_order);
+	for (k = 0; k < n && m < max; k++) {
+		/* XLB_AF_INET sorts first: the IPv4 instance stands for its
+		 * VRID. */
+		if (m && out[m - 1].vrid == list[k]->c.vrid)
 			continue;
-		*vrid = in->c.vrid;
-		*family = in->family;
-		*state = in->v.state;
-		*transitions = in->v.stats.transitions;
-		return;
+		out[m].vrid = list[k]->c.vrid;
+		out[m].state = list[k]->v.state == VRRP_STATE_MASTER ?
+			       STATS_VRRP_MASTER :
+			       list[k]->v.state == VRRP_STATE_BACKUP ?
+			       STATS_VRRP_BACKUP : STATS_VRRP_INIT;
+		out[m].transitions = list[k]->v.stats.transitions;
+		m++;
 	}
+	return m;
 }
 
 /* --- life cycle ---------------------------------------------------------- */

@@ -28,6 +28,7 @@
 
 #include "conf.h"
 #include "lb.h"
+#include "stats.h"
 
 #define VRRPD_ANNOUNCE_COUNT		3
 #define VRRPD_ANNOUNCE_REPEAT_MS	100
@@ -65,10 +66,10 @@ void vrrpd_reap(struct vrrpd *vd);
  * releases its addresses) and free vd. */
 void vrrpd_free(struct vrrpd *vd);
 
-/* For the stats file: instance i's VRID, state and transition count;
- * returns the number of instances. */
-size_t vrrpd_count(const struct vrrpd *vd);
-void vrrpd_get(const struct vrrpd *vd, size_t i, __u8 *vrid, __u8 *family,
-	       int *state, __u64 *transitions);
+/* For the stats file: one entry per VRID, in VRID order, with the state
+ * and transitions of its IPv4 instance (of its IPv6 one without IPv4).
+ * Fills at most max, returns the count. */
+size_t vrrpd_stats(const struct vrrpd *vd, struct stats_vrrp *out,
+		   size_t max);
 
 #endif /* XLB_VRRPD_H */

@@ -141,6 +141,9 @@ tap_check "! has_addr lb2 $VIP && ! has_addr lb2 $LAB_VIP6 && ! has_addr lb2 198
 out=$(ctl lb1 vrrp show | head -2 | tr -s ' ')
 tap_check "[ '$out' = 'VRID FAMILY STATE PRIO MASTER ADVERT_MS TRANSITIONS DROPPED
 1 ipv4 master 200 198.18.0.2 50 2 0' ]" "vrrp show prints the instances"
+out=$( (ctl lb1 stats; ctl lb2 stats) | grep '^xlb_vrrp_' | tr '\n' ' ')
+tap_check "[ '$out' = 'xlb_vrrp_state{vrid=\"1\"} 2 xlb_vrrp_state{vrid=\"2\"} 2 xlb_vrrp_transitions_total{vrid=\"1\"} 2 xlb_vrrp_transitions_total{vrid=\"2\"} 2 xlb_vrrp_state{vrid=\"1\"} 1 xlb_vrrp_state{vrid=\"2\"} 1 xlb_vrrp_transitions_total{vrid=\"1\"} 1 xlb_vrrp_transitions_total{vrid=\"2\"} 1 ' ]" \
+	"stats: state and transitions per VRID: $out"
 if wait_for "in_ns client curl -sf -m 1 http://$VIP/ | grep -qx 'be[123]'" 10
 then
 	tap_ok "the client reaches $VIP through lb1"
