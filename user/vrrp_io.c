@@ -23,6 +23,8 @@
 #endif
 
 #define IPV4_HDR_MAX	60
+/* The kernel's INFINITY_LIFE_TIME (net/addrconf.h), not in the UAPI. */
+#define LIFETIME_FOREVER	0xffffffffu
 
 static int setopt(int fd, int level, int name, int val)
 {
@@ -290,32 +292,49 @@ out:
 
 static int addr_change(int ifindex, const struct ip_addr *a, bool add)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct ifaddrmsg ifa;
-		char attrs[2 * RTA_SPACE(16)];
+	union {
+		struct nlmsghdr nh;	/* aligns buf */
+		char buf[NLMSG_SPACE(sizeof(struct ifaddrmsg)) +
+			 2 * RTA_SPACE(16) +
+			 RTA_SPACE(sizeof(struct ifa_cacheinfo))];
 	} req;
+	struct nlmsghdr *nh = &req.nh;
+	struct ifaddrmsg *ifa = NLMSG_DATA(nh);
 	size_t alen = a->family == XLB_AF_INET6 ? 16 : 4;
 
 	if ((a->family != XLB_AF_INET && a->family != XLB_AF_INET6) ||
 	    ifindex <= 0)
 		return -EINVAL;
 	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifa));
-	req.nh.nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nh->nlmsg_len = NLMSG_LENGTH(sizeof(*ifa));
+	nh->nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
+	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	if (add)
-		req.nh.nlmsg_flags |= NLM_F_CREATE | NLM_F_REPLACE;
-	req.ifa.ifa_family = a->family == XLB_AF_INET6 ? AF_INET6 : AF_INET;
-	req.ifa.ifa_prefixlen = alen * 8;
-	req.ifa.ifa_index = ifindex;
-	req.ifa.ifa_scope = RT_SCOPE_UNIVERSE;
-	/* The peer still held it a moment ago: DAD would only fail. */
-	if (a->family == XLB_AF_INET6)
-		req.ifa.ifa_flags = IFA_F_NODAD;
-	nl_attr(&req.nh, IFA_LOCAL, a->a, alen);
-	nl_attr(&req.nh, IFA_ADDRESS, a->a, alen);
-	return nl_talk(&req.nh);
+		nh->nlmsg_flags |= NLM_F_CREATE | NLM_F_REPLACE;
+	ifa->ifa_family = a->family == XLB_AF_INET6 ? AF_INET6 : AF_INET;
+	ifa->ifa_prefixlen = alen * 8;
+	ifa->ifa_index = ifindex;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	nl_attr(nh, IFA_LOCAL, a->a, alen);
+	nl_attr(nh, IFA_ADDRESS, a->a, alen);
+	if (add && a->family == XLB_AF_INET6) {
+		/* Deprecated from the start (preferred lifetime 0): still
+		 * received and answered for, but never chosen as a source.
+		 * A /128 matches an on-link peer's address longer than the
+		 * host's own /64 does, so the host's IPv6 connections to the
+		 * backends (health checks) would come from the VIP, and the
+		 * backends, which hold it on lo, answer themselves. */
+		struct ifa_cacheinfo ci = {
+			.ifa_prefered = 0,
+			.ifa_valid = LIFETIME_FOREVER,
+		};
+
+		/* The peer still held it a moment ago: DAD would only
+		 * fail. */
+		ifa->ifa_flags = IFA_F_NODAD;
+		nl_attr(nh, IFA_CACHEINFO, &ci, sizeof(ci));
+	}
+	return nl_talk(nh);
 }
 
 int vrrp_io_addr_add(int ifindex, const struct ip_addr *a)

@@ -44,8 +44,10 @@ int vrrp_io_send(struct vrrp_io *io, const struct ip_addr *src,
 int vrrp_io_recv(struct vrrp_io *io, void *buf, size_t len,
 		 struct vrrp_rx_info *rx);
 
-/* Add a as a host address (/32, /128; IPv6 without DAD, so it is usable
- * at once) on ifindex; present already is fine. 0 or -errno. */
+/* Add a as a host address (/32, /128) on ifindex; present already is
+ * fine. IPv6 without DAD, so it is usable at once, and deprecated
+ * (preferred lifetime 0), so the host never picks it as a source for its
+ * own connections. 0 or -errno. */
 int vrrp_io_addr_add(int ifindex, const struct ip_addr *a);
 /* Remove it; absent already is fine. 0 or -errno. */
 int vrrp_io_addr_del(int ifindex, const struct ip_addr *a);

@@ -4,10 +4,12 @@
 # Failover with a peer: lb1 (priority 200) and lb2 (priority 100) run xlbd
 # with the same config and hash seed, VRRP adverts every 50 ms, no VIP
 # address on either at the start (VRRP puts them on the master). Checks
-# the election and the addresses, a planned switchover with vrrp
-# priority, the master's link failing (its switch port goes down: carrier
-# loss, as a pulled cable or a dead switch port) while a client opens a
-# connection every 20 ms: the longest interruption must stay under
+# the election and the addresses, that the master's IPv6 VIP is never the
+# source of its own connections (its IPv6 health checks keep passing), a
+# planned switchover with vrrp priority, the master's link failing (its
+# switch port goes down: carrier loss, as a pulled cable or a dead switch
+# port) while a client opens a connection every 20 ms: the longest
+# interruption must stay under
 # 3 x advert + 100 ms; an idle keep-alive connection carries a request
 # after the failover and the same backend answers; the link back (lb1
 # preempts) must interrupt no longer; nopreempt after a reload keeps lb2
@@ -23,6 +25,7 @@ export LAB_PREFIX=wv$$
 
 ADV=50			# advert interval, ms
 BOUND=$((3 * ADV + 100))	# longest interruption allowed, ms
+HC_IV=100		# IPv6 health check interval, ms
 VIP=$LAB_VIP4
 FO=$(cd "$(dirname "$0")" && pwd)/failover.py
 
@@ -59,6 +62,7 @@ write_conf() {	# HOST PRIO [EXTRA]
 	vip add tcp [$LAB_VIP6]:80
 	backend add tcp [$LAB_VIP6]:80 2001:db8::11
 	backend add tcp [$LAB_VIP6]:80 2001:db8::12
+	health tcp [$LAB_VIP6]:80 tcp interval ${HC_IV}ms timeout 50ms
 	vrrp 1 priority $2 advert ${ADV}ms notify $tmp/notify.sh ${3:-}
 	vrrp 2 priority $2 advert ${ADV}ms peer 198.18.0.$peer address 198.18.0.101
 	EOF
@@ -151,6 +155,35 @@ else
 	dump_log lb1
 	tap_bail "the client reaches $VIP through lb1"
 fi
+
+# --- the master's own IPv6 connections ---------------------------------------
+# VRRP adds the IPv6 VIP deprecated (preferred_lft 0). A /128 VIP would
+# otherwise be lb1's preferred source towards the backends (a longer
+# match than its own /64), and the backends, which hold the VIP on lo,
+# would answer themselves: IPv6 health checks from the master would fail.
+tap_diag "t=${SECONDS}s"
+out=$(in_ns lb1 ip -6 -o addr show dev eth0 to "$LAB_VIP6/128")
+tap_check "[[ \"\$out\" == *' deprecated '* && \"\$out\" == *'valid_lft forever preferred_lft 0sec'* ]]" \
+	"lb1 holds $LAB_VIP6 deprecated: $(echo ${out#*inet6 })"
+out=$(in_ns lb1 ip -6 -o route get 2001:db8::11 | grep -o 'src [^ ]*')
+tap_check "[ '$out' = 'src 2001:db8::2' ]" \
+	"lb1's own IPv6 connections to the backends leave from 2001:db8::2: $out"
+hc6() {	# HOST RESULT: IPv6 health checks with RESULT so far, all backends
+	ctl "$1" stats | awk -v r="result=\"$2\"" '
+		/^xlb_health_checks_total/ && index($0, r) &&
+		index($0, "2001:db8::") { n += $2 } END { print n + 0 }'
+}
+hc6_up() {	# HOST: both IPv6 backends up
+	[ "$(ctl "$1" -j health show tcp "[$LAB_VIP6]:80" |
+	     jq '[.vips[0].backends[] | select(.health == "up")] | length')" = 2 ]
+}
+ok0=$(hc6 lb1 ok)
+# Five more rounds (ten checks) while lb1 holds the VIP.
+wait_for "[ \$(hc6 lb1 ok) -ge $((ok0 + 10)) ]" 3
+ok1=$(hc6 lb1 ok)
+bad=$(( $(hc6 lb1 fail) + $(hc6 lb1 timeout) ))
+tap_check "[ $ok1 -ge $((ok0 + 10)) ] && [ $bad = 0 ] && hc6_up lb1" \
+	"IPv6 health checks pass on the master holding $LAB_VIP6: ok $ok0 -> $ok1, failed $bad"
 
 # --- bad adverts (sent to lb1 from the client) -------------------------------
 tap_diag "t=${SECONDS}s"
