@@ -33,6 +33,9 @@ FO=$(cd "$(dirname "$0")" && pwd)/failover.py
 for f in xlbd xlbctl xlb-decap pass.bpf.o xlb.bpf.o; do
 	[ -e "$XLB_BUILD/$f" ] || tap_bail "$f built" "$XLB_BUILD/$f missing"
 done
+for t in promtool jq nft curl python3; do
+	command -v $t >/dev/null || tap_bail "$t installed" "$t missing"
+done
 
 lab_up --lb2 --no-vip || tap_bail "lab up" "scripts/lab.sh up failed"
 tap_ok "lab up: client, lb1, lb2, be1..be3, no VIP address on the LBs"
@@ -63,6 +66,7 @@ write_conf() {	# HOST PRIO [EXTRA]
 	backend add tcp [$LAB_VIP6]:80 2001:db8::11
 	backend add tcp [$LAB_VIP6]:80 2001:db8::12
 	health tcp [$LAB_VIP6]:80 tcp interval ${HC_IV}ms timeout 50ms
+	stats $tmp/$h.prom interval 100ms
 	vrrp 1 priority $2 advert ${ADV}ms notify $tmp/notify.sh ${3:-}
 	vrrp 2 priority $2 advert ${ADV}ms peer 198.18.0.$peer address 198.18.0.101
 	EOF
@@ -148,6 +152,17 @@ tap_check "[ '$out' = 'VRID FAMILY STATE PRIO MASTER ADVERT_MS TRANSITIONS DROPP
 out=$( (ctl lb1 stats; ctl lb2 stats) | grep '^xlb_vrrp_' | tr '\n' ' ')
 tap_check "[ '$out' = 'xlb_vrrp_state{vrid=\"1\"} 2 xlb_vrrp_state{vrid=\"2\"} 2 xlb_vrrp_transitions_total{vrid=\"1\"} 2 xlb_vrrp_transitions_total{vrid=\"2\"} 2 xlb_vrrp_state{vrid=\"1\"} 1 xlb_vrrp_state{vrid=\"2\"} 1 xlb_vrrp_transitions_total{vrid=\"1\"} 1 xlb_vrrp_transitions_total{vrid=\"2\"} 1 ' ]" \
 	"stats: state and transitions per VRID: $out"
+# The files xlbd writes: the master's state in it, and promtool's linter
+# says nothing about either.
+lint_prom() {	# HOST
+	promtool check metrics <"$tmp/$1.prom" >"$tmp/$1.lint" 2>&1 &&
+		[ ! -s "$tmp/$1.lint" ]
+}
+prom_state() {	# HOST STATE: vrrp 1's state in HOST's stats file
+	grep -qxF "xlb_vrrp_state{vrid=\"1\"} $2" "$tmp/$1.prom"
+}
+tap_check "wait_for 'prom_state lb1 2 && prom_state lb2 1' 3 && lint_prom lb1 && lint_prom lb2" \
+	"the stats files have the VRRP samples and pass promtool check metrics"
 if wait_for "in_ns client curl -sf -m 1 http://$VIP/ | grep -qx 'be[123]'" 10
 then
 	tap_ok "the client reaches $VIP through lb1"
