@@ -796,6 +796,30 @@ static void post_apply(struct daemon *d)
  * neighbour entries with the others: add them again, or the data path
  * drops (no neighbour) until the kernel happens to resolve them.
  */
+/*
+ * vrrp track-vips: does VIP v have no backend up? A checked VIP answers
+ * from the health states: failing open (the default) keeps the last
+ * table, so its backends' down flags stay as they were when the last
+ * one fails. An unchecked one from the table (lb_set_down()).
+ */
+static bool vip_down_cb(void *arg, const struct lb_vip *v)
+{
+	struct daemon *d = arg;
+	const struct conf_vip *cv = conf_vip_find(&d->conf, v->proto,
+						  &v->addr, v->port);
+	__u32 up, down;
+	size_t i;
+
+	if (cv && cv->check.kind != HEALTH_NONE) {
+		vip_counts(d, v, &up, &down);
+		return !up && down;
+	}
+	for (i = 0; i < v->n_be; i++)
+		if (!v->be[i].down)
+			return false;
+	return true;
+}
+
 static void link_up_cb(void *arg, const char *ifname)
 {
 	struct daemon *d = arg;
@@ -2072,7 +2096,7 @@ int daemon_start(struct daemon *d)
 		goto err;
 	}
 	ret = vrrpd_new(&d->vrrpd, d->loop, &d->conf, &d->lb,
-			 link_up_cb, d);
+			 link_up_cb, vip_down_cb, d);
 	if (ret) {
 		log_err("out of memory");
 		goto err;

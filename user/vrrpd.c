@@ -61,6 +61,7 @@ struct vrrpd {
 	bool synced;			/* the first sync happened */
 	pid_t children[NOTIFY_MAX];
 	void (*link_up)(void *arg, const char *ifname);
+	bool (*vip_down)(void *arg, const struct lb_vip *v);
 	void *arg;
 };
 
@@ -534,6 +535,11 @@ static bool vips_down(const struct inst *in)
 		if (!v->n_be || !addr_in(&v->addr, in->v.cfg.addrs,
 					 in->v.cfg.naddrs))
 			continue;
+		if (in->vd->vip_down) {
+			if (in->vd->vip_down(in->vd->arg, v))
+				return true;
+			continue;
+		}
 		for (j = 0; j < v->n_be && !up; j++)
 			up = !v->be[j].down;
 		if (!up)
@@ -970,7 +976,8 @@ size_t vrrpd_stats(const struct vrrpd *vd, struct stats_vrrp *out,
 
 int vrrpd_new(struct vrrpd **out, struct ev_loop *loop,
 	      const struct conf *conf, const struct lb *lb,
-	      void (*link_up)(void *arg, const char *ifname), void *arg)
+	      void (*link_up)(void *arg, const char *ifname),
+	      bool (*vip_down)(void *arg, const struct lb_vip *v), void *arg)
 {
 	struct vrrpd *vd = calloc(1, sizeof(*vd));
 
@@ -980,6 +987,7 @@ int vrrpd_new(struct vrrpd **out, struct ev_loop *loop,
 	vd->conf = conf;
 	vd->lb = lb;
 	vd->link_up = link_up;
+	vd->vip_down = vip_down;
 	vd->arg = arg;
 	*out = vd;
 	return 0;

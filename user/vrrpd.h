@@ -42,10 +42,14 @@ struct vrrpd;
 /* conf and lb are the daemon's running model and tables, read whenever
  * the instances track them; they must outlive the vrrpd. link_up is
  * called when an instance's interface is back (a carrier loss flushed
- * its neighbour entries). 0 or -errno. */
+ * its neighbour entries). vip_down tells track-vips whether VIP v has no
+ * backend up; NULL: none of its backends is up in the table (health
+ * checks failing open keep backends in the table, so a daemon with
+ * health checks answers from their state). 0 or -errno. */
 int vrrpd_new(struct vrrpd **out, struct ev_loop *loop,
 	      const struct conf *conf, const struct lb *lb,
-	      void (*link_up)(void *arg, const char *ifname), void *arg);
+	      void (*link_up)(void *arg, const char *ifname),
+	      bool (*vip_down)(void *arg, const struct lb_vip *v), void *arg);
 /*
  * Bring the instances in line with conf (after every commit and reload):
  * new ones start in backup, removed ones shut down (a master resigns),

@@ -67,7 +67,7 @@ write_conf() {	# HOST PRIO [EXTRA]
 	backend add tcp [$LAB_VIP6]:80 2001:db8::12
 	health tcp [$LAB_VIP6]:80 tcp interval ${HC_IV}ms timeout 50ms
 	stats $tmp/$h.prom interval 100ms
-	vrrp 1 priority $2 advert ${ADV}ms notify $tmp/notify.sh ${3:-}
+	vrrp 1 priority $2 advert ${ADV}ms track-vips 150 notify $tmp/notify.sh ${3:-}
 	vrrp 2 priority $2 advert ${ADV}ms peer 198.18.0.$peer address 198.18.0.101
 	EOF
 }
@@ -229,6 +229,25 @@ ctl lb2 vrrp priority 1 100 >/dev/null
 tap_check "wait_for 'is lb1 1 ipv4 master && is lb2 1 ipv4 backup' 3 && ! has_addr lb2 $VIP" \
 	"back to 100: lb1 preempts again"
 
+# --- track-vips: the master's VIP loses every backend -------------------------
+# A check on a port nothing listens on fails for all three backends of
+# lb1's IPv4 VIP. The VIP fails open (its last table stays, the backends
+# keep their slots), yet its priority drops by 150 to 50 and lb2 (100)
+# takes over; lb1's IPv6 VIP still has healthy backends.
+prio() {	# HOST VRID FAMILY
+	ctl "$1" -j vrrp show | jq --argjson v "$2" --arg f "$3" \
+		'.instances[] | select(.vrid == $v and .family == $f) |
+		.priority'
+}
+ctl lb1 health set tcp $VIP:80 tcp port 9 interval 50ms timeout 40ms fall 2 >/dev/null
+tap_check "wait_for 'is lb2 1 ipv4 master && is lb1 1 ipv4 backup' 5 && [ \$(prio lb1 1 ipv4) = 50 ] && [ \$(prio lb1 1 ipv6) = 200 ] && is lb1 1 ipv6 master" \
+	"all of lb1's IPv4 backends down (failing open): priority 200 - 150, lb2 takes over"
+out=$(ctl lb1 -j health show tcp $VIP:80 | jq -r '.vips[0] | "\(.backends_up) \(.backends_down) \(.check.all_down)"')
+tap_check "[ '$out' = '0 3 fail-open' ]" "lb1's health show: up, down, all down: $out"
+ctl lb1 health set tcp $VIP:80 none >/dev/null
+tap_check "wait_for 'is lb1 1 ipv4 master && is lb2 1 ipv4 backup' 3 && [ \$(prio lb1 1 ipv4) = 200 ]" \
+	"check removed: priority 200 again, lb1 preempts"
+
 # --- the master's link fails ------------------------------------------------
 tap_diag "t=${SECONDS}s"
 wait_for "in_ns client curl -sf -m 1 http://$VIP/" 5
@@ -339,7 +358,7 @@ is lb1 1 ipv4 backup ||
 tap_check "is lb1 1 ipv4 backup && is lb2 1 ipv4 master && is lb1 2 ipv4 master" \
 	"lb1 (200, nopreempt) stays backup of lb2 (100); vrrp 2 unchanged"
 out=$(ctl lb1 save | grep '^vrrp 1 ')
-tap_check "[ '$out' = 'vrrp 1 priority 200 advert 50ms nopreempt notify $tmp/notify.sh' ]" \
+tap_check "[ '$out' = 'vrrp 1 priority 200 advert 50ms nopreempt track-vips 150 notify $tmp/notify.sh' ]" \
 	"save writes the vrrp statement: $out"
 
 # --- SIGTERM hands over ---------------------------------------------------------
