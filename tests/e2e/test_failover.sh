@@ -5,8 +5,9 @@
 # with the same config and hash seed, VRRP adverts every 50 ms, no VIP
 # address on either at the start (VRRP puts them on the master). Checks
 # the election and the addresses, that the master's IPv6 VIP is never the
-# source of its own connections (its IPv6 health checks keep passing), a
-# planned switchover with vrrp priority, the master's link failing (its
+# source of its own connections (its IPv6 health checks keep passing),
+# the stats files (VRRP samples, promtool), a planned switchover with vrrp
+# priority, track-vips with a VIP failing open, the master's link failing (its
 # switch port goes down: carrier loss, as a pulled cable or a dead switch
 # port) while a client opens a connection every 20 ms: the longest
 # interruption must stay under
