@@ -78,7 +78,7 @@ start_xlbd() {	# HOST
 	bg_in_ns "$1" env XLB_LB="$1" LIBXDP_BPFFS="$LAB_BPFFS" \
 		"$XLB_BUILD/xlbd" -v -c "$tmp/$1.conf" -s "$tmp/$1.sock" \
 		-p "$LAB_BPFFS/$1" -S "$tmp/$1.state" >>"$tmp/$1.log" 2>&1
-	PID[$1]=${LIB_PIDS[-1]}
+	PID[$1]=${BG_PIDS[-1]}
 	wait_for "ctl $1 vip list" 20
 }
 ctl() {	# HOST ARGS...
