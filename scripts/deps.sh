@@ -8,7 +8,7 @@ PKGS="clang llvm make gcc pkg-config libbpf-dev libxdp-dev xdp-tools bpftool
 libelf-dev zlib1g-dev libjson-c-dev libcmocka-dev libclang-rt-14-dev
 iproute2 ethtool tcpdump python3 python3-scapy curl nginx-light haproxy
 nftables prometheus prometheus-node-exporter wrk iperf3 gnuplot-nox
-groff-base man-db iputils-arping"
+groff-base man-db iputils-arping jq"
 
 missing=""
 for p in $PKGS; do
