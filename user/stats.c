@@ -368,25 +368,79 @@ static void render_conntrack(const struct stats_snapshot *s, FILE *f)
 	       s->global[XLB_STAT_CT_MISS_NONSYN].packets);
 }
 
+/* One sample per VRRP instance of the snapshot for each of these. */
+enum vrrp_field {
+	V_STATE,
+	V_TRANSITIONS,
+	V_PRIO,
+	V_TX,
+	V_RX,
+};
+
+static const struct {
+	const char *name;
+	const char *type;
+	const char *help;
+	enum vrrp_field field;
+} vrrp_families[] = {
+	{ "xlb_vrrp_state", "gauge",
+	  "VRRP instance state: 0 init, 1 backup, 2 master.", V_STATE },
+	{ "xlb_vrrp_transitions_total", "counter",
+	  "VRRP state changes of the instance.", V_TRANSITIONS },
+	{ "xlb_vrrp_priority", "gauge",
+	  "VRRP priority the instance advertises, after tracking.", V_PRIO },
+	{ "xlb_vrrp_adverts_sent_total", "counter",
+	  "VRRP advertisements sent (once for all peers).", V_TX },
+	{ "xlb_vrrp_adverts_received_total", "counter",
+	  "VRRP advertisements received that passed every check.", V_RX },
+};
+
+static __u64 vrrp_value(const struct stats_vrrp *v, enum vrrp_field field)
+{
+	switch (field) {
+	case V_STATE:
+		return v->state;
+	case V_TRANSITIONS:
+		return v->transitions;
+	case V_PRIO:
+		return v->prio;
+	case V_TX:
+		return v->tx_adverts;
+	default:
+		return v->rx_adverts;
+	}
+}
+
 static void render_vrrp(const struct stats_snapshot *s, FILE *f)
 {
-	char labels[32];
-	size_t i;
+	static const char dropped[] = "xlb_vrrp_adverts_dropped_total";
+	char labels[32], reason[48];
+	size_t i, j;
 
-	family(f, "xlb_vrrp_state", "gauge",
-	       "VRRP instance state: 0 init, 1 backup, 2 master.");
-	for (i = 0; i < s->n_vrrp; i++) {
-		snprintf(labels, sizeof(labels), "vrid=\"%u\"",
-			 s->vrrp[i].vrid);
-		sample(f, "xlb_vrrp_state", labels, s->vrrp[i].state);
+	for (i = 0; i < ARRAY_SIZE(vrrp_families); i++) {
+		family(f, vrrp_families[i].name, vrrp_families[i].type,
+		       vrrp_families[i].help);
+		for (j = 0; j < s->n_vrrp; j++) {
+			snprintf(labels, sizeof(labels), "vrid=\"%u\"",
+				 s->vrrp[j].vrid);
+			sample(f, vrrp_families[i].name, labels,
+			       vrrp_value(&s->vrrp[j],
+					  vrrp_families[i].field));
+		}
 	}
-	family(f, "xlb_vrrp_transitions_total", "counter",
-	       "VRRP state changes of the instance.");
-	for (i = 0; i < s->n_vrrp; i++) {
+	/* Every reason of every instance, zeros included: rate() needs a
+	 * series before its first drop. */
+	family(f, dropped, "counter",
+	       "VRRP advertisements received and dropped, by reason.");
+	for (j = 0; j < s->n_vrrp; j++) {
 		snprintf(labels, sizeof(labels), "vrid=\"%u\"",
-			 s->vrrp[i].vrid);
-		sample(f, "xlb_vrrp_transitions_total", labels,
-		       s->vrrp[i].transitions);
+			 s->vrrp[j].vrid);
+		for (i = VRRP_OK + 1; i < VRRP_DROP_MAX; i++) {
+			snprintf(reason, sizeof(reason), "reason=\"%s\"",
+				 vrrp_drop_str(i));
+			sample_more(f, dropped, labels, reason,
+				    s->vrrp[j].drops[i]);
+		}
 	}
 }
 

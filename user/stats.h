@@ -15,7 +15,9 @@
  *   xlb_packets_total{action}, xlb_drops_total{reason}
  *   xlb_conntrack_{entries,capacity}, xlb_conntrack_hits_total,
  *   xlb_conntrack_misses_total{kind}
- *   xlb_vrrp_state{vrid}, xlb_vrrp_transitions_total{vrid}
+ *   xlb_vrrp_state{vrid}, xlb_vrrp_transitions_total{vrid},
+ *   xlb_vrrp_priority{vrid}, xlb_vrrp_adverts_{sent,received}_total{vrid},
+ *   xlb_vrrp_adverts_dropped_total{vrid,reason}
  *   xlb_flood_active, xlb_flood_syns_total
  *   xlb_build_info{version}
  *   xlb_stats_write_timestamp_seconds      (always the file's last line)
@@ -29,6 +31,7 @@
 #include <linux/types.h>
 
 #include "addr.h"
+#include "vrrp.h"
 #include "xlb.h"
 
 /* Indices of struct stats_backend.checks: probes finished, by result. */
@@ -78,7 +81,12 @@ struct stats_backend {
 struct stats_vrrp {
 	__u8 vrid;		/* 1..255 */
 	__u8 state;		/* STATS_VRRP_* */
+	__u8 prio;		/* effective: after tracking */
 	__u64 transitions;	/* state changes since the daemon started */
+	__u64 tx_adverts;	/* adverts sent (once for all peers) */
+	__u64 rx_adverts;	/* adverts that passed every check */
+	/* by enum vrrp_drop, labelled by vrrp_drop_str(); [VRRP_OK] unused */
+	__u64 drops[VRRP_DROP_MAX];
 };
 
 struct stats_snapshot {

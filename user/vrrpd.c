@@ -957,8 +957,10 @@ size_t vrrpd_stats(const struct vrrpd *vd, struct stats_vrrp *out,
 			list[n++] = &vd->inst[k];
 	qsort(list, n, sizeof(list[0]), inst_order);
 	for (k = 0; k < n && m < max; k++) {
+		const struct vrrp_stats *st = &list[k]->v.stats;
+
 		/* XLB_AF_INET sorts first: the IPv4 instance stands for its
-		 * VRID. */
+		 * VRID, in every family. */
 		if (m && out[m - 1].vrid == list[k]->c.vrid)
 			continue;
 		out[m].vrid = list[k]->c.vrid;
@@ -966,7 +968,11 @@ size_t vrrpd_stats(const struct vrrpd *vd, struct stats_vrrp *out,
 			       STATS_VRRP_MASTER :
 			       list[k]->v.state == VRRP_STATE_BACKUP ?
 			       STATS_VRRP_BACKUP : STATS_VRRP_INIT;
-		out[m].transitions = list[k]->v.stats.transitions;
+		out[m].prio = list[k]->v.prio;
+		out[m].transitions = st->transitions;
+		out[m].tx_adverts = st->tx_adverts;
+		out[m].rx_adverts = st->rx_adverts;
+		memcpy(out[m].drops, st->drops, sizeof(out[m].drops));
 		m++;
 	}
 	return m;

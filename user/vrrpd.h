@@ -70,9 +70,9 @@ void vrrpd_reap(struct vrrpd *vd);
  * releases its addresses) and free vd. */
 void vrrpd_free(struct vrrpd *vd);
 
-/* For the stats file: one entry per VRID, in VRID order, with the state
- * and transitions of its IPv4 instance (of its IPv6 one without IPv4).
- * Fills at most max, returns the count. */
+/* For the stats file: one entry per VRID, in VRID order, with the state,
+ * priority and counters of its IPv4 instance (of its IPv6 one without
+ * IPv4). Fills at most max, returns the count. */
 size_t vrrpd_stats(const struct vrrpd *vd, struct stats_vrrp *out,
 		   size_t max);
 

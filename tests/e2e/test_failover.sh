@@ -6,17 +6,18 @@
 # address on either at the start (VRRP puts them on the master). Checks
 # the election and the addresses, that the master's IPv6 VIP is never the
 # source of its own connections (its IPv6 health checks keep passing),
-# the stats files (VRRP samples, promtool), a planned switchover with vrrp
-# priority, track-vips with a VIP failing open, the master's link failing (its
-# switch port goes down: carrier loss, as a pulled cable or a dead switch
-# port) while a client opens a connection every 20 ms: the longest
-# interruption must stay under
-# 3 x advert + 100 ms; an idle keep-alive connection carries a request
-# after the failover and the same backend answers; the link back (lb1
-# preempts) must interrupt no longer; nopreempt after a reload keeps lb2
-# master; a partition makes both masters and healing leaves one within
-# 3 x advert; bad adverts are counted by reason; notify gets numbered
-# transitions; SIGTERM hands over at once.
+# the stats files (VRRP state, priority, adverts, promtool), a planned
+# switchover with vrrp priority, track-vips with a VIP failing open (and
+# xlb_vrrp_priority following it), the master's link failing (its switch
+# port goes down: carrier loss, as a pulled cable or a dead switch port)
+# while a client opens a connection every 20 ms: the longest interruption
+# must stay under 3 x advert + 100 ms; an idle keep-alive connection
+# carries a request after the failover and the same backend answers; the
+# link back (lb1 preempts) must interrupt no longer; nopreempt after a
+# reload keeps lb2 master; a partition makes both masters and healing
+# leaves one within 3 x advert; bad adverts are counted by reason (vrrp
+# show, and exactly in the stats file); notify gets numbered transitions;
+# SIGTERM hands over at once.
 #
 # Master_Down_Interval at 50 ms: 3 x 50 + skew, the skew being
 # (256 - priority) x 50 / 256 ms: 180 ms for lb2 (priority 100).
@@ -150,9 +151,31 @@ tap_check "! has_addr lb2 $VIP && ! has_addr lb2 $LAB_VIP6 && ! has_addr lb2 198
 out=$(ctl lb1 vrrp show | head -2 | tr -s ' ')
 tap_check "[ '$out' = 'VRID FAMILY STATE PRIO MASTER ADVERT_MS TRANSITIONS DROPPED
 1 ipv4 master 200 198.18.0.2 50 2 0' ]" "vrrp show prints the instances"
-out=$( (ctl lb1 stats; ctl lb2 stats) | grep '^xlb_vrrp_' | tr '\n' ' ')
-tap_check "[ '$out' = 'xlb_vrrp_state{vrid=\"1\"} 2 xlb_vrrp_state{vrid=\"2\"} 2 xlb_vrrp_transitions_total{vrid=\"1\"} 2 xlb_vrrp_transitions_total{vrid=\"2\"} 2 xlb_vrrp_state{vrid=\"1\"} 1 xlb_vrrp_state{vrid=\"2\"} 1 xlb_vrrp_transitions_total{vrid=\"1\"} 1 xlb_vrrp_transitions_total{vrid=\"2\"} 1 ' ]" \
-	"stats: state and transitions per VRID: $out"
+out=$( (ctl lb1 stats; ctl lb2 stats) |
+	grep -E '^xlb_vrrp_(state|transitions_total|priority)\{' | tr '\n' ' ')
+tap_check "[ '$out' = 'xlb_vrrp_state{vrid=\"1\"} 2 xlb_vrrp_state{vrid=\"2\"} 2 xlb_vrrp_transitions_total{vrid=\"1\"} 2 xlb_vrrp_transitions_total{vrid=\"2\"} 2 xlb_vrrp_priority{vrid=\"1\"} 200 xlb_vrrp_priority{vrid=\"2\"} 200 xlb_vrrp_state{vrid=\"1\"} 1 xlb_vrrp_state{vrid=\"2\"} 1 xlb_vrrp_transitions_total{vrid=\"1\"} 1 xlb_vrrp_transitions_total{vrid=\"2\"} 1 xlb_vrrp_priority{vrid=\"1\"} 100 xlb_vrrp_priority{vrid=\"2\"} 100 ' ]" \
+	"stats: state, transitions and priority per VRID: $out"
+# Adverts sent and received, as vrrp show counts them: the counters that
+# stand still (lb1 hears no backup, lb2 sends nothing as one) are equal,
+# the moving ones no higher than vrrp show's read just after; lb2 read
+# first, so what it received cannot exceed what lb1 sent by then.
+sample() {	# NAME{LABELS}: its value in the stats text on stdin
+	awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print "none" }'
+}
+adverts() {	# HOST: "SENT RECEIVED" of vrrp 1 in its stats, then vrrp show's
+	local t
+
+	t=$(ctl "$1" stats)
+	echo "$(sample 'xlb_vrrp_adverts_sent_total{vrid="1"}' <<<"$t")" \
+		"$(sample 'xlb_vrrp_adverts_received_total{vrid="1"}' <<<"$t")" \
+		"$(ctl "$1" -j vrrp show | jq -r '.instances[] |
+		select(.vrid == 1 and .family == "ipv4") |
+		"\(.tx_adverts) \(.rx_adverts)"')"
+}
+read -r s2 r2 js2 jr2 <<<"$(adverts lb2)"
+read -r s1 r1 js1 jr1 <<<"$(adverts lb1)"
+tap_check "[ $s1 -gt 0 ] && [ $s1 -le $js1 ] && [ $r1 = $jr1 ] && [ $s2 = $js2 ] && [ $r2 -gt 0 ] && [ $r2 -le $jr2 ] && [ $r2 -le $s1 ]" \
+	"stats: vrrp 1 adverts sent/received: lb1 $s1/$r1 (vrrp show $js1/$jr1), lb2 $s2/$r2 ($js2/$jr2)"
 # The files xlbd writes: the master's state in it, and promtool's linter
 # says nothing about either.
 lint_prom() {	# HOST
@@ -202,7 +225,29 @@ tap_check "[ $ok1 -ge $((ok0 + 10)) ] && [ $bad = 0 ] && hc6_up lb1" \
 	"IPv6 health checks pass on the master holding $LAB_VIP6: ok $ok0 -> $ok1, failed $bad"
 
 # --- bad adverts (sent to lb1 from the client) -------------------------------
+# prom_drops HOST: "VRID REASON COUNT" of every drop sample in HOST's
+# stats file; drops_delta HOST BEFORE: the non-zero rises since BEFORE
+# (prom_drops' output), "VRID REASON +N, ..." in VRID and reason order.
+prom_drops() {
+	sed -n 's/^xlb_vrrp_adverts_dropped_total{vrid="\([0-9]*\)",reason="\([a-z]*\)"} \([0-9]*\)$/\1 \2 \3/p' \
+		"$tmp/$1.prom"
+}
+drops_delta() {
+	prom_drops "$1" | awk -v before="$2" '
+	BEGIN {
+		n = split(before, l, "\n")
+		for (i = 1; i <= n; i++) {
+			split(l[i], f, " ")
+			b[f[1] " " f[2]] = f[3]
+		}
+	}
+	$3 != b[$1 " " $2] + 0 { print $1, $2, "+" ($3 - b[$1 " " $2]) }' |
+		sort | paste -sd, | sed 's/,/, /g'
+}
 tap_diag "t=${SECONDS}s"
+before=$(prom_drops lb1)
+tap_check "[ \$(echo '$before' | wc -l) = 26 ]" \
+	"lb1's stats file has a drop sample for each of 13 reasons of vrrp 1 and 2"
 in_ns client python3 "$FO" advert 198.18.0.1 198.18.0.2 1 64 3 1
 in_ns client python3 "$FO" advert 198.18.0.1 198.18.0.2 9 255 2 1
 in_ns client python3 "$FO" advert 198.18.0.1 198.18.0.2 2 255 4 1
@@ -217,6 +262,12 @@ tap_check "all_are lb1 master && all_are lb2 backup" \
 out=$(ctl lb1 vrrp show | grep '^vrrp 2 ')
 tap_check "[ '$out' = 'vrrp 2 ipv4 on eth0: addresses 198.18.0.101; dropped: vrid 2, peer 4' ]" \
 	"vrrp show lists the drop reasons: $out"
+# Every advert is handled by now: the file's next write has them all.
+want='1 ttl +3, 1 vrid +2, 2 peer +4, 2 vrid +2'
+wait_for "[ \"\$(drops_delta lb1 \"\$before\")\" = '$want' ]" 3
+out=$(drops_delta lb1 "$before")
+tap_check "[ '$out' = '$want' ]" \
+	"stats file: xlb_vrrp_adverts_dropped_total rises by the 9 bad adverts, by VRID and reason, no more: $out"
 
 # --- planned switchover --------------------------------------------------------
 tap_diag "t=${SECONDS}s"
@@ -235,6 +286,9 @@ tap_check "wait_for 'is lb1 1 ipv4 master && is lb2 1 ipv4 backup' 3 && ! has_ad
 # lb1's IPv4 VIP. The VIP fails open (its last table stays, the backends
 # keep their slots), yet its priority drops by 150 to 50 and lb2 (100)
 # takes over; lb1's IPv6 VIP still has healthy backends.
+prom_prio() {	# HOST VRID PRIO: xlb_vrrp_priority in HOST's stats file
+	grep -qxF "xlb_vrrp_priority{vrid=\"$2\"} $3" "$tmp/$1.prom"
+}
 prio() {	# HOST VRID FAMILY
 	ctl "$1" -j vrrp show | jq --argjson v "$2" --arg f "$3" \
 		'.instances[] | select(.vrid == $v and .family == $f) |
@@ -243,11 +297,15 @@ prio() {	# HOST VRID FAMILY
 ctl lb1 health set tcp $VIP:80 tcp port 9 interval 50ms timeout 40ms fall 2 >/dev/null
 tap_check "wait_for 'is lb2 1 ipv4 master && is lb1 1 ipv4 backup' 5 && [ \$(prio lb1 1 ipv4) = 50 ] && [ \$(prio lb1 1 ipv6) = 200 ] && is lb1 1 ipv6 master" \
 	"all of lb1's IPv4 backends down (failing open): priority 200 - 150, lb2 takes over"
+tap_check "wait_for 'prom_prio lb1 1 50' 3" \
+	"lb1's stats file: xlb_vrrp_priority of vrrp 1 (its IPv4 instance) is 50"
 out=$(ctl lb1 -j health show tcp $VIP:80 | jq -r '.vips[0] | "\(.backends_up) \(.backends_down) \(.check.all_down)"')
 tap_check "[ '$out' = '0 3 fail-open' ]" "lb1's health show: up, down, all down: $out"
 ctl lb1 health set tcp $VIP:80 none >/dev/null
 tap_check "wait_for 'is lb1 1 ipv4 master && is lb2 1 ipv4 backup' 3 && [ \$(prio lb1 1 ipv4) = 200 ]" \
 	"check removed: priority 200 again, lb1 preempts"
+tap_check "wait_for 'prom_prio lb1 1 200' 3" \
+	"lb1's stats file: xlb_vrrp_priority of vrrp 1 is 200 again"
 
 # --- the master's link fails ------------------------------------------------
 tap_diag "t=${SECONDS}s"

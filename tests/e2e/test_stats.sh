@@ -141,6 +141,8 @@ for fam in xlb_vip_packets_total xlb_vip_bytes_total xlb_vip_new_flows_total \
 	xlb_backend_weight xlb_backend_draining xlb_packets_total \
 	xlb_drops_total xlb_conntrack_entries xlb_conntrack_capacity \
 	xlb_conntrack_misses_total xlb_vrrp_state xlb_vrrp_transitions_total \
+	xlb_vrrp_priority xlb_vrrp_adverts_sent_total \
+	xlb_vrrp_adverts_received_total xlb_vrrp_adverts_dropped_total \
 	xlb_health_checks_total xlb_build_info \
 	xlb_stats_write_timestamp_seconds; do
 	grep -q "^# TYPE $fam " "$tmp/traffic.prom" || missing="$missing $fam"

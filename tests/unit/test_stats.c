@@ -91,8 +91,12 @@ static void small_snapshot(struct stats_snapshot *s)
 		.checks = { 0, 5, 9 },
 	};
 	small_vrrp[0] = (struct stats_vrrp){
-		.vrid = 51, .state = STATS_VRRP_MASTER, .transitions = 3,
+		.vrid = 51, .state = STATS_VRRP_MASTER, .prio = 150,
+		.transitions = 3, .tx_adverts = 1200, .rx_adverts = 17,
 	};
+	small_vrrp[0].drops[VRRP_DROP_TTL] = 3;
+	small_vrrp[0].drops[VRRP_DROP_CSUM] = 1;
+	small_vrrp[0].drops[VRRP_DROP_PEER] = 4;
 	memset(s, 0, sizeof(*s));
 	s->vips = small_vips;
 	s->n_vips = ARRAY_SIZE(small_vips);
@@ -238,6 +242,47 @@ static const char small_expected[] =
 	"instance.\n"
 	"# TYPE xlb_vrrp_transitions_total counter\n"
 	"xlb_vrrp_transitions_total{vrid=\"51\"} 3\n"
+	"# HELP xlb_vrrp_priority VRRP priority the instance advertises, "
+	"after tracking.\n"
+	"# TYPE xlb_vrrp_priority gauge\n"
+	"xlb_vrrp_priority{vrid=\"51\"} 150\n"
+	"# HELP xlb_vrrp_adverts_sent_total VRRP advertisements sent (once "
+	"for all peers).\n"
+	"# TYPE xlb_vrrp_adverts_sent_total counter\n"
+	"xlb_vrrp_adverts_sent_total{vrid=\"51\"} 1200\n"
+	"# HELP xlb_vrrp_adverts_received_total VRRP advertisements received "
+	"that passed every check.\n"
+	"# TYPE xlb_vrrp_adverts_received_total counter\n"
+	"xlb_vrrp_adverts_received_total{vrid=\"51\"} 17\n"
+	"# HELP xlb_vrrp_adverts_dropped_total VRRP advertisements received "
+	"and dropped, by reason.\n"
+	"# TYPE xlb_vrrp_adverts_dropped_total counter\n"
+	"xlb_vrrp_adverts_dropped_total{vrid=\"51\","
+	"reason=\"family\"} 0\n"
+	"xlb_vrrp_adverts_dropped_total{vrid=\"51\","
+	"reason=\"ttl\"} 3\n"
+	"xlb_vrrp_adverts_dropped_total{vrid=\"51\","
+	"reason=\"truncated\"} 0\n"
+	"xlb_vrrp_adverts_dropped_total{vrid=\"51\","
+	"reason=\"version\"} 0\n"
+	"xlb_vrrp_adverts_dropped_total{vrid=\"51\","
+	"reason=\"type\"} 0\n"
+	"xlb_vrrp_adverts_dropped_total{vrid=\"51\","
+	"reason=\"length\"} 0\n"
+	"xlb_vrrp_adverts_dropped_total{vrid=\"51\","
+	"reason=\"checksum\"} 1\n"
+	"xlb_vrrp_adverts_dropped_total{vrid=\"51\","
+	"reason=\"interval\"} 0\n"
+	"xlb_vrrp_adverts_dropped_total{vrid=\"51\","
+	"reason=\"vrid\"} 0\n"
+	"xlb_vrrp_adverts_dropped_total{vrid=\"51\","
+	"reason=\"peer\"} 4\n"
+	"xlb_vrrp_adverts_dropped_total{vrid=\"51\","
+	"reason=\"own\"} 0\n"
+	"xlb_vrrp_adverts_dropped_total{vrid=\"51\","
+	"reason=\"count\"} 0\n"
+	"xlb_vrrp_adverts_dropped_total{vrid=\"51\","
+	"reason=\"addrs\"} 0\n"
 	"# HELP xlb_flood_active 1 while the SYN flood guard is active, "
 	"else 0.\n"
 	"# TYPE xlb_flood_active gauge\n"
@@ -265,7 +310,9 @@ static const char *const families[] = {
 	"xlb_packets_total", "xlb_drops_total", "xlb_conntrack_entries",
 	"xlb_conntrack_capacity", "xlb_conntrack_hits_total",
 	"xlb_conntrack_misses_total", "xlb_vrrp_state",
-	"xlb_vrrp_transitions_total", "xlb_flood_active",
+	"xlb_vrrp_transitions_total", "xlb_vrrp_priority",
+	"xlb_vrrp_adverts_sent_total", "xlb_vrrp_adverts_received_total",
+	"xlb_vrrp_adverts_dropped_total", "xlb_flood_active",
 	"xlb_flood_syns_total", "xlb_build_info",
 	"xlb_stats_write_timestamp_seconds",
 };
@@ -351,8 +398,9 @@ static void test_render_small(void **state)
 	assert_string_equal(text, small_expected);
 	assert_int_equal(len, strlen(small_expected));
 	/* 5 VIP + 7 backend families x 2, 6 checks, 4 + 8 verdicts, 5 ct,
-	 * 2 VRRP, 2 flood, build, timestamp. */
-	assert_int_equal(check_structure(text), 10 + 14 + 6 + 12 + 5 + 2 + 4);
+	 * 5 VRRP + 13 drop reasons, 2 flood, build, timestamp. */
+	assert_int_equal(check_structure(text),
+			 10 + 14 + 6 + 12 + 5 + 5 + 13 + 4);
 	free(text);
 }
 
@@ -758,13 +806,16 @@ static int write_sample(const char *path, __u64 seq, bool empty)
 	struct stats_backend be[ARRAY_SIZE(vip_addr) * 3];
 	struct stats_vip vips[ARRAY_SIZE(vip_addr)];
 	struct stats_vrrp vrrp[2] = {
-		{ .vrid = 51, .state = STATS_VRRP_MASTER, .transitions = 3 },
-		{ .vrid = 52, .state = STATS_VRRP_BACKUP,
-		  .transitions = 1 + seq },
+		{ .vrid = 51, .state = STATS_VRRP_MASTER, .prio = 200,
+		  .transitions = 3, .tx_adverts = 5000 + seq },
+		{ .vrid = 52, .state = STATS_VRRP_BACKUP, .prio = 100,
+		  .transitions = 1 + seq, .rx_adverts = 4000 + seq },
 	};
 	struct stats_snapshot s = { 0 };
 	size_t i, j;
 
+	for (i = VRRP_OK + 1; i < VRRP_DROP_MAX; i++)
+		vrrp[1].drops[i] = i + seq;
 	memset(vips, 0, sizeof(vips));
 	memset(be, 0, sizeof(be));
 	for (i = 0; i < ARRAY_SIZE(vips); i++) {
