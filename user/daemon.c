@@ -1709,6 +1709,7 @@ static void stats_configure(struct daemon *d)
 {
 	const struct conf *c = &d->conf;
 	char dur[32];
+	int n;
 
 	if (!c->stats_path[0] && !d->stats_path[0])
 		return;
@@ -1727,6 +1728,16 @@ static void stats_configure(struct daemon *d)
 		return;
 	log_info("stats: writing %s every %s", d->stats_path,
 		 duration_str(d->stats_interval_ms, dur, sizeof(dur)));
+	/* A writer killed mid-write left its temporary file; nothing else
+	 * would ever remove it. A missing directory is the write's error. */
+	n = stats_clean_temps(d->stats_path);
+	if (n > 0)
+		log_info("stats: removed %d temporary file%s of an interrupted "
+			 "write next to %s", n, n > 1 ? "s" : "",
+			 d->stats_path);
+	else if (n < 0 && n != -ENOENT)
+		log_warn("stats: removing stale temporary files next to %s: "
+			 "%s", d->stats_path, strerror(-n));
 	d->stats_timer = ev_timer_add(d->loop, 0, stats_timer_cb, d);
 	if (!d->stats_timer)
 		log_err("stats: arming the timer: %s; %s is not written",

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The Prometheus stats file: text exposition format, atomic replacement. */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -524,6 +526,63 @@ static int temp_names(const char *path, char **dir, char **tmp)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/* name is one of temp_names()' files for base: ".BASE." and mkostemp's
+ * six letters or digits. */
+static bool temp_name_of(const char *name, const char *base)
+{
+	size_t blen = strlen(base), i;
+
+	if (name[0] != '.' || strncmp(name + 1, base, blen) ||
+	    name[1 + blen] != '.' || strlen(name + 2 + blen) != 6)
+		return false;
+	for (i = 2 + blen; name[i]; i++)
+		if (!isalnum((unsigned char)name[i]))
+			return false;
+	return true;
+}
+
+int stats_clean_temps(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	char *dir = NULL, *tmp = NULL;
+	struct dirent *e;
+	int n = 0, err;
+	DIR *d;
+
+	err = temp_names(path, &dir, &tmp);
+	if (err)
+		return err;
+	d = opendir(dir);
+	if (!d) {
+		err = -errno;
+		goto out;
+	}
+	while ((errno = 0, e = readdir(d))) {
+		struct stat st;
+
+		if (!temp_name_of(e->d_name, base))
+			continue;
+		/* Regular files only, as mkostemp makes them. */
+		if (e->d_type != DT_REG &&
+		    (e->d_type != DT_UNKNOWN ||
+		     fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		     !S_ISREG(st.st_mode)))
+			continue;
+		if (!unlinkat(dirfd(d), e->d_name, 0))
+			n++;
+		else if (errno != ENOENT && !err)
+			err = -errno;
+	}
+	if (errno && !err)
+		err = -errno;
+	closedir(d);
+out:
+	free(tmp);
+	free(dir);
+	return err ? err : n;
 }
 
 /* write(2) all of buf: 0 or -errno (ENOSPC, EDQUOT, EFBIG, EIO). */

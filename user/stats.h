@@ -128,4 +128,14 @@ int stats_render(const struct stats_snapshot *s, FILE *f);
  */
 int stats_write_file(const char *path, const struct stats_snapshot *s);
 
+/*
+ * Remove the temporary files stats_write_file(path) leaves when its process
+ * dies mid-write (kill -9, a crash, power loss): regular files named as it
+ * names them, in path's directory. Nothing else is touched; a writer of path
+ * running at the same time would lose its write. The number removed, or
+ * -errno (reading the directory, or the first failed unlink: the others
+ * are still tried).
+ */
+int stats_clean_temps(const char *path);
+
 #endif /* XLB_STATS_H */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The Prometheus stats file: exact rendering, label escaping, input
- * checks, and what stats_write_file() leaves behind when it succeeds and
- * when it fails.
+ * checks, what stats_write_file() leaves behind when it succeeds, fails or
+ * dies mid-write, and what stats_clean_temps() removes of it.
  *
  * Run with arguments it is the writer of tests/e2e/test_stats_format.sh:
  *   test_stats --write PATH [COUNT]   the sample snapshot, COUNT times
@@ -790,6 +790,94 @@ static void test_write_full(void **state)
 }
 
 /*
+ * A writer that dies mid-write: past 1 KiB SIGXFSZ's default action kills
+ * it, as kill -9 or a crash would, between mkostemp and rename.
+ */
+static void die_at_1k(void)
+{
+	struct rlimit core = { 0, 0 }, fsize = { 1024, 1024 };
+
+	signal(SIGXFSZ, SIG_DFL);
+	if (setrlimit(RLIMIT_CORE, &core) || setrlimit(RLIMIT_FSIZE, &fsize))
+		_exit(102);
+}
+
+static void test_clean_temps(void **state)
+{
+	static const char *const keep[] = {
+		".other.prom.abc123",	/* another file's */
+		".xlb.prom.ab12",	/* not six characters */
+		".xlb.prom.abc-12",	/* not mkostemp's alphabet */
+		".xlb.prom.abc1234",
+		"xlb.prom.abc123",	/* not hidden */
+	};
+	struct stats_snapshot s;
+	char *dir = mkdir_tmp(), *path = path_in(dir, "xlb.prom");
+	char *list, *p, *text, *gone = path_in(dir, "gone/xlb.prom");
+	struct dirent **ents;
+	int status, i, n;
+	pid_t pid;
+
+	(void)state;
+	small_snapshot(&s);
+	spit(path, "old\n");
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		die_at_1k();
+		stats_write_file(path, &s);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGXFSZ);
+	/* What it left: the file untouched and a temporary file. */
+	n = scandir(dir, &ents, NULL, alphasort);
+	assert_int_equal(n, 4);
+	assert_memory_equal(ents[2]->d_name, ".xlb.prom.", 10);
+	assert_int_equal(strlen(ents[2]->d_name), 10 + 6);
+	assert_string_equal(ents[3]->d_name, "xlb.prom");
+	for (i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+
+	/* Names it must leave alone, a directory and a symlink among them. */
+	for (i = 0; i < (int)ARRAY_SIZE(keep); i++) {
+		p = path_in(dir, keep[i]);
+		spit(p, "x\n");
+		free(p);
+	}
+	p = path_in(dir, ".xlb.prom.dir123");
+	assert_int_equal(mkdir(p, 0755), 0);
+	free(p);
+	p = path_in(dir, ".xlb.prom.lnk123");
+	assert_int_equal(symlink("xlb.prom", p), 0);
+	free(p);
+
+	assert_int_equal(stats_clean_temps(path), 1);
+	list = dir_list(dir);
+	assert_string_equal(list, ".other.prom.abc123 .xlb.prom.ab12 "
+			    ".xlb.prom.abc-12 .xlb.prom.abc1234 "
+			    ".xlb.prom.dir123 .xlb.prom.lnk123 xlb.prom "
+			    "xlb.prom.abc123");
+	free(list);
+	text = slurp(path);
+	assert_string_equal(text, "old\n");
+	free(text);
+	assert_int_equal(stats_clean_temps(path), 0);
+	assert_int_equal(stats_clean_temps(gone), -ENOENT);
+	/* And the next write goes through. */
+	assert_int_equal(stats_write_file(path, &s), 0);
+	text = slurp(path);
+	assert_string_equal(text, small_expected);
+	free(text);
+	free(gone);
+	free(path);
+	rm_dir(dir);
+}
+
+/*
  * The e2e test's sample: IPv4 and IPv6 VIPs over TCP and UDP, three
  * backends each in every state, two VRRP instances, a version that needs
  * escaping. seq makes every rewrite different.
@@ -912,6 +1000,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_write_rename_fails),
 		cmocka_unit_test(test_write_unwritable_dir),
 		cmocka_unit_test(test_write_full),
+		cmocka_unit_test(test_clean_temps),
 	};
 
 	if (argc > 1)
