@@ -87,7 +87,12 @@ static __always_inline void gue_write(void *p, const struct xlb_pkt *pkt,
 	g[1] = pkt->key.family == XLB_AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
 }
 
-/* gue_port 0: IPIP; else GUE to that port, hash picks the source port. */
+/*
+ * gue_port 0: IPIP; else GUE to that port, hash picks the source port.
+ * The outer header is built as the two 8-byte words and one 4-byte word
+ * it is in memory (little-endian values, network-order fields), its
+ * checksum summed from them, and written with three stores.
+ */
 static __always_inline int encap_ipv4(struct xdp_md *ctx,
 				      const struct xlb_pkt *pkt,
 				      const struct xlb_nexthop *nh,
@@ -95,31 +100,34 @@ static __always_inline int encap_ipv4(struct xdp_md *ctx,
 				      __be16 gue_port, __u32 hash)
 {
 	int glen = gue_port ? XLB_GUE_LEN : 0;
-	struct iphdr hdr = {}, *outer;
-
-	hdr.version = 4;
-	hdr.ihl = 5;
-	hdr.tos = pkt->tos;
-	hdr.tot_len = bpf_htons(pkt->l3_len + sizeof(hdr) + glen);
+	__u16 tot_len = pkt->l3_len + sizeof(struct iphdr) + glen;
+	__u8 proto = gue_port ? IPPROTO_UDP :
+		     pkt->key.family == XLB_AF_INET ? IPPROTO_IPIP :
+						      IPPROTO_IPV6;
 	/* The inner IPv4 id stays unique per inner source for packets that
 	 * may be fragmented; with DF set it does not matter. */
-	hdr.id = pkt->key.family == XLB_AF_INET ? pkt->ip_id : 0;
-	hdr.frag_off = pkt->df ? bpf_htons(IP_DF) : 0;
-	hdr.ttl = XLB_OUTER_TTL;
-	hdr.protocol = gue_port ? IPPROTO_UDP :
-		       pkt->key.family == XLB_AF_INET ? IPPROTO_IPIP :
-							IPPROTO_IPV6;
-	hdr.saddr = saddr;
-	hdr.daddr = daddr;
-	hdr.check = csum_ipv4_hdr(&hdr);
+	__be16 id = pkt->key.family == XLB_AF_INET ? pkt->ip_id : 0;
+	__be16 frag_off = pkt->df ? bpf_htons(IP_DF) : 0;
+	__u64 w0, w1;
+	void *outer;
 
-	outer = encap_grow(ctx, pkt, nh, sizeof(hdr) + glen,
+	/* version 4, ihl 5, tos, tot_len, id, frag_off */
+	w0 = 0x45 | (__u64)pkt->tos << 8 | (__u64)bpf_htons(tot_len) << 16 |
+	     (__u64)id << 32 | (__u64)frag_off << 48;
+	/* ttl, protocol, check (0 while summing), saddr */
+	w1 = XLB_OUTER_TTL | (__u64)proto << 8 | (__u64)saddr << 32;
+	w1 |= (__u64)csum_fold64((w0 & 0xffffffff) + (w0 >> 32) +
+				 (w1 & 0xffffffff) + (w1 >> 32) + daddr) << 16;
+
+	outer = encap_grow(ctx, pkt, nh, sizeof(struct iphdr) + glen,
 			   bpf_htons(ETH_P_IP));
 	if (!outer)
 		return -1;
-	*outer = hdr;
+	((__u64 *)outer)[0] = w0;
+	((__u64 *)outer)[1] = w1;
+	((__u32 *)outer)[4] = daddr;
 	if (gue_port)
-		gue_write(outer + 1, pkt, gue_port, hash);
+		gue_write(outer + sizeof(struct iphdr), pkt, gue_port, hash);
 	return 0;
 }
 

@@ -69,7 +69,31 @@ struct xlb_pkt {
 	__u8 tcp_flags;		/* byte 13 of the TCP header */
 	__u8 frag;		/* XLB_FRAG_* */
 	__u8 pad[3];
-};
+} __attribute__((aligned(8)));	/* for the 8-byte key stores below */
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the key stores below assume a little-endian target"
+#endif
+
+/*
+ * The key is written in the 8-byte words the kernel reads it in (jhash
+ * reads 4-byte words, the key compare 8-byte ones), and right before it
+ * reads it: a load that spans two narrower stores still in the store
+ * buffer is not forwarded and waits for them to reach the cache.
+ * An IPv4 address fills the first word of its zeroed 16 bytes.
+ */
+static __always_inline void key_addr4_set(__be32 *a, __be32 addr)
+{
+	*(__u64 *)a = addr;
+}
+
+/* Ports (adjacent in TCP and UDP headers), protocol, family, padding. */
+static __always_inline void key_ports_set(struct xlb_flow_key *k,
+					  const void *l4)
+{
+	*(__u64 *)&k->sport = *(const __u32 *)l4 | (__u64)k->proto << 32 |
+			      (__u64)k->family << 40;
+}
 
 struct vlan_hdr_xlb {
 	__be16 tci;
@@ -103,8 +127,7 @@ static __always_inline int parse_l4(void *data, void *data_end,
 			return PARSE_BAD;
 		if (th->doff < 5 || th->doff * 4u > l4_len)
 			return PARSE_BAD;
-		pkt->key.sport = th->source;
-		pkt->key.dport = th->dest;
+		key_ports_set(&pkt->key, th);
 		pkt->tcp_flags = ((__u8 *)th)[13];
 		return PARSE_L4;
 	}
@@ -118,8 +141,7 @@ static __always_inline int parse_l4(void *data, void *data_end,
 		if (ulen < sizeof(*uh) ||
 		    (ulen > l4_len && pkt->frag != XLB_FRAG_FIRST))
 			return PARSE_BAD;
-		pkt->key.sport = uh->source;
-		pkt->key.dport = uh->dest;
+		key_ports_set(&pkt->key, uh);
 		return PARSE_L4;
 	}
 	return PARSE_OTHER_L4;
@@ -136,8 +158,8 @@ static __always_inline int parse_ipv4(void *data, void *data_end,
 	if ((void *)(iph + 1) > data_end)
 		return PARSE_NOT_IP;	/* no address to judge it by */
 	pkt->key.family = XLB_AF_INET;
-	pkt->key.src[0] = iph->saddr;
-	pkt->key.dst[0] = iph->daddr;
+	key_addr4_set(pkt->key.src, iph->saddr);
+	key_addr4_set(pkt->key.dst, iph->daddr);
 	pkt->key.proto = iph->protocol;
 	if (iph->version != 4 || iph->ihl < 5)
 		return PARSE_BAD;
@@ -304,12 +326,13 @@ static __always_inline int parse_icmp_error(void *data, void *data_end,
 
 /*
  * Ethernet (at most one 802.1Q tag) to the IP destination address.
- * Returns its family (XLB_AF_*) and in *dst_xor the xor of its 32-bit
- * words, the VIP filter's input; 0 when the frame carries no IP header
- * whose addresses can be read (parse_packet()'s PARSE_NOT_IP).
+ * Returns its family (XLB_AF_*), the IP header's offset in *l3_off and
+ * in *dst_xor the xor of the address's 32-bit words, the VIP filter's
+ * input; 0 when the frame carries no IP header whose addresses can be
+ * read (what parse_packet() would call PARSE_NOT_IP).
  */
 static __always_inline int parse_dst(void *data, void *data_end,
-				     __u32 *dst_xor)
+				     __u32 *l3_off, __u32 *dst_xor)
 {
 	void *l3 = data + sizeof(struct ethhdr);
 	__be16 proto;
@@ -318,6 +341,7 @@ static __always_inline int parse_dst(void *data, void *data_end,
 		return 0;
 	/* h_proto of the packed struct ethhdr would be read byte by byte. */
 	proto = ((__be16 *)data)[6];
+	*l3_off = sizeof(struct ethhdr);
 	if (proto == bpf_htons(ETH_P_8021Q)) {
 		struct vlan_hdr_xlb *vh = l3;
 
@@ -325,6 +349,7 @@ static __always_inline int parse_dst(void *data, void *data_end,
 			return 0;
 		proto = vh->proto;
 		l3 = vh + 1;
+		*l3_off += sizeof(*vh);
 	}
 	if (proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *iph = l3;
@@ -347,34 +372,25 @@ static __always_inline int parse_dst(void *data, void *data_end,
 }
 
 /*
- * Ethernet (at most one 802.1Q tag), then IPv4 or IPv6. The destination
- * MAC is checked by the caller before this runs.
+ * The whole packet, from what parse_dst() found: the IP header of family
+ * at l3_off, after Ethernet and a VLAN tag if l3_off says so.
  */
 static __always_inline int parse_packet(void *data, void *data_end,
+					int family, __u32 l3_off,
 					struct xlb_pkt *pkt)
 {
-	struct ethhdr *eth = data;
-	__be16 proto;
-
-	if ((void *)(eth + 1) > data_end)
-		return PARSE_NOT_IP;
-	proto = eth->h_proto;
-	pkt->l3_off = sizeof(*eth);
-	if (proto == bpf_htons(ETH_P_8021Q)) {
-		struct vlan_hdr_xlb *vh = (void *)(eth + 1);
+	pkt->l3_off = l3_off;
+	if (l3_off != sizeof(struct ethhdr)) {
+		struct vlan_hdr_xlb *vh = data + sizeof(struct ethhdr);
 
 		if ((void *)(vh + 1) > data_end)
 			return PARSE_NOT_IP;
 		pkt->has_vlan = 1;
 		pkt->vlan_tci = vh->tci;
-		proto = vh->proto;
-		pkt->l3_off += sizeof(*vh);
 	}
-	if (proto == bpf_htons(ETH_P_IP))
+	if (family == XLB_AF_INET)
 		return parse_ipv4(data, data_end, pkt);
-	if (proto == bpf_htons(ETH_P_IPV6))
-		return parse_ipv6(data, data_end, pkt);
-	return PARSE_NOT_IP;
+	return parse_ipv6(data, data_end, pkt);
 }
 
 #endif /* XLB_PARSE_H */

@@ -170,6 +170,16 @@ static __always_inline int is_vip_addr(const struct xlb_pkt *pkt)
 	return bpf_map_lookup_elem(&xlb_vip_addrs, &k) != NULL;
 }
 
+/* The VIP key of a flow, its last word in one store (see
+ * key_ports_set()). */
+static __always_inline void vip_key_set(struct xlb_vip_key *vk,
+					const struct xlb_flow_key *k)
+{
+	__builtin_memcpy(vk->addr, k->dst, sizeof(vk->addr));
+	*(__u32 *)&vk->port = k->dport | (__u32)k->proto << 16 |
+			      (__u32)k->family << 24;
+}
+
 static __always_inline int backend_usable(const struct xlb_backend *be,
 					  __u32 vip_id)
 {
@@ -208,7 +218,9 @@ static __always_inline void ctr_add(void *map, __u32 idx, __u64 bytes,
 	if (c) {
 		c->packets++;
 		c->bytes += bytes;
-		c->new_flows += new_flows;
+		/* Most packets start no flow: no write for them. */
+		if (new_flows)
+			c->new_flows += new_flows;
 	}
 }
 
@@ -292,7 +304,7 @@ static __always_inline __u32 flow_backend(struct xlb_pkt *pkt,
 		       XLB_FLOW_F_CLOSING : 0;
 	int syn = pkt->key.proto == IPPROTO_TCP &&
 		  (pkt->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
-	struct xlb_flow *flow, nf = {};
+	struct xlb_flow *flow, nf;
 	struct xlb_backend *be;
 	__u32 vip_new = 1;
 	__u32 be_id;
@@ -341,10 +353,8 @@ pick:
 	be = bpf_map_lookup_elem(&xlb_backends, &be_id);
 	if (!be_id || !backend_usable(be, vip->id))
 		return 0;
-	nf.backend_id = be_id;
-	nf.vip_id = vip->id;
-	nf.flags = closing;
-	nf.atime_ns = now;
+	nf = (struct xlb_flow){ .backend_id = be_id, .vip_id = vip->id,
+				.flags = closing, .atime_ns = now };
 	/*
 	 * SYN-flood guard. xlb_conntrack is an LRU: every insert into a full
 	 * map evicts the least recently used entries, so a flood of new
@@ -395,10 +405,7 @@ static __always_inline __u32 icmp_backend(struct xlb_pkt *pkt,
 	if ((k->dst[0] ^ pkt->key.dst[0]) | (k->dst[1] ^ pkt->key.dst[1]) |
 	    (k->dst[2] ^ pkt->key.dst[2]) | (k->dst[3] ^ pkt->key.dst[3]))
 		return 0;
-	__builtin_memcpy(vk.addr, k->dst, sizeof(vk.addr));
-	vk.port = k->dport;
-	vk.proto = k->proto;
-	vk.family = k->family;
+	vip_key_set(&vk, k);
 	vip = bpf_map_lookup_elem(&xlb_vips, &vk);
 	if (!vip)
 		return 0;
@@ -476,14 +483,14 @@ static __always_inline void frag_remember(const struct xlb_pkt *pkt,
  * are initialised on this path only.
  */
 static __always_inline int vip_packet(struct xdp_md *ctx,
-				      const struct xlb_config *cfg, __u64 bytes)
+				      const struct xlb_config *cfg, __u64 bytes,
+				      int family, __u32 l3_off)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct xlb_backend *be = NULL;
 	struct xlb_nexthop *nh = NULL;
-	struct xlb_flow_key ik = {};
-	struct xlb_vip_key vk = {};
+	struct xlb_vip_key vk;
 	struct xlb_pkt pkt = {};
 	struct xlb_frag *frag;
 	struct xlb_vip *vip;
@@ -494,7 +501,7 @@ static __always_inline int vip_packet(struct xdp_md *ctx,
 	int rc;
 
 	now = bpf_ktime_get_coarse_ns();
-	rc = parse_packet(data, data_end, &pkt);
+	rc = parse_packet(data, data_end, family, l3_off, &pkt);
 	switch (rc) {
 	case PARSE_L4:
 		kind = 0;
@@ -526,11 +533,13 @@ static __always_inline int vip_packet(struct xdp_md *ctx,
 		}
 		kind = 1;
 		break;
-	case PARSE_OTHER_L4:
+	case PARSE_OTHER_L4: {
 		/* Errors about a VIP flow go to its backend, so that path
 		 * MTU discovery reaches the socket that sent; echo and the
 		 * rest are the kernel's (it answers a ping to a VIP address
 		 * configured on it). */
+		struct xlb_flow_key ik = {};
+
 		if (pkt.key.proto != IPPROTO_ICMP &&
 		    pkt.key.proto != IPPROTO_ICMPV6)
 			return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
@@ -549,6 +558,7 @@ static __always_inline int vip_packet(struct xdp_md *ctx,
 		hash = 0;
 		kind = 3;
 		goto forward;
+	}
 	case PARSE_BAD:
 		/* A protocol we do not serve may be malformed in peace:
 		 * the kernel judges it. */
@@ -560,10 +570,7 @@ static __always_inline int vip_packet(struct xdp_md *ctx,
 		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
 	}
 
-	__builtin_memcpy(vk.addr, pkt.key.dst, sizeof(vk.addr));
-	vk.port = pkt.key.dport;
-	vk.proto = pkt.key.proto;
-	vk.family = pkt.key.family;
+	vip_key_set(&vk, &pkt.key);
 	vip = bpf_map_lookup_elem(&xlb_vips, &vk);
 	if (!vip) {
 		if (is_vip_addr(&pkt))
@@ -672,7 +679,7 @@ int xlb_main(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 bytes = data_end - data;
 	struct xlb_config *cfg;
-	__u32 zero = 0, dst_xor = 0;
+	__u32 zero = 0, dst_xor = 0, l3_off = 0;
 	int family;
 
 	cfg = bpf_map_lookup_elem(&xlb_cfg, &zero);
@@ -696,10 +703,10 @@ int xlb_main(struct xdp_md *ctx)
 	 * malformed packets to a VIP address, and ICMP errors about a VIP
 	 * flow (sent to the source of the packet they quote: the VIP).
 	 */
-	family = parse_dst(data, data_end, &dst_xor);
+	family = parse_dst(data, data_end, &l3_off, &dst_xor);
 	if (!family || !may_be_vip(dst_xor, family))
 		return verdict(XLB_STAT_PASS, XDP_PASS, bytes);
-	return vip_packet(ctx, cfg, bytes);
+	return vip_packet(ctx, cfg, bytes, family, l3_off);
 }
 
 char LICENSE[] SEC("license") = "GPL";
