@@ -682,20 +682,6 @@ fail:
 	return ret;
 }
 
-static const char *check_kind_str(int kind)
-{
-	switch (kind) {
-	case HEALTH_TCP:
-		return "tcp";
-	case HEALTH_HTTP:
-		return "http";
-	case HEALTH_UDP:
-		return "udp";
-	default:
-		return "none";
-	}
-}
-
 /* Only what differs from the defaults, so defaults can change later. */
 static void write_health(const struct conf_vip *v, const char *pr,
 			 const char *vp, FILE *f)
@@ -705,7 +691,8 @@ static void write_health(const struct conf_vip *v, const char *pr,
 	char d[32];
 
 	if (hc->kind != HEALTH_NONE) {
-		fprintf(f, "health %s %s %s", pr, vp, check_kind_str(hc->kind));
+		fprintf(f, "health %s %s %s", pr, vp,
+			health_kind_str(hc->kind));
 		if (hc->port)
 			fprintf(f, " port %u", hc->port);
 		if (hc->interval_ms)

@@ -1236,20 +1236,6 @@ static struct json_object *be_object(struct daemon *d,
 	return o;
 }
 
-static const char *check_kind_name(int kind)
-{
-	switch (kind) {
-	case HEALTH_TCP:
-		return "tcp";
-	case HEALTH_HTTP:
-		return "http";
-	case HEALTH_UDP:
-		return "udp";
-	default:
-		return "none";
-	}
-}
-
 static struct json_object *q_health(struct daemon *d, const struct cmd *cmd,
 				    char *err, size_t errlen)
 {
@@ -1278,7 +1264,7 @@ static struct json_object *q_health(struct daemon *d, const struct cmd *cmd,
 		o = vip_object(v, false);
 		jadd_vip_health(d, o, v, lv);
 		c = json_object_new_object();
-		jadd_str(c, "kind", check_kind_name(hc->kind));
+		jadd_str(c, "kind", health_kind_str(hc->kind));
 		if (hc->kind != HEALTH_NONE) {
 			iv = hc->interval_ms ? hc->interval_ms :
 			     HEALTH_INTERVAL_MS_DEFAULT;

@@ -926,6 +926,20 @@ const char *health_state_str(int state)
 	}
 }
 
+const char *health_kind_str(int kind)
+{
+	switch (kind) {
+	case HEALTH_TCP:
+		return "tcp";
+	case HEALTH_HTTP:
+		return "http";
+	case HEALTH_UDP:
+		return "udp";
+	default:
+		return "none";
+	}
+}
+
 static const char *why_str(int why)
 {
 	switch (why) {

@@ -283,5 +283,7 @@ int health_agent_parse(const char *line, size_t len, int *word, int *pct);
 const char *health_result_str(const struct health_result *r, char *buf,
 			      size_t len);
 const char *health_state_str(int state);
+/* A check kind as the grammar spells it: "tcp", "http", "udp", "none". */
+const char *health_kind_str(int kind);
 
 #endif /* XLB_HEALTH_H */
