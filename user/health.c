@@ -231,6 +231,21 @@ int health_check_valid(const struct health_check *c)
 	return 0;
 }
 
+int health_agent_valid(const struct health_agent *a)
+{
+	if (!a->port)
+		return 0;
+	if (timing_valid(a->interval_ms, a->timeout_ms))
+		return -EINVAL;
+	if (a->damp_interval_ms &&
+	    (a->damp_interval_ms < HEALTH_DAMP_INTERVAL_MS_MIN ||
+	     a->damp_interval_ms > HEALTH_DAMP_INTERVAL_MS_MAX))
+		return -EINVAL;
+	if (a->damp_change_pct > HEALTH_DAMP_CHANGE_PCT_MAX)
+		return -EINVAL;
+	return 0;
+}
+
 static int target_valid(const struct health_target *t)
 {
 	if (!t->id || t->id >= XLB_MAX_BACKENDS || t->group >= XLB_MAX_VIPS)
@@ -245,8 +260,7 @@ static int target_valid(const struct health_target *t)
 		return -EINVAL;
 	if (t->check.kind != HEALTH_NONE && !t->check.port && !t->port)
 		return -EINVAL;
-	if (t->agent.port &&
-	    timing_valid(t->agent.interval_ms, t->agent.timeout_ms))
+	if (health_agent_valid(&t->agent))
 		return -EINVAL;
 	return 0;
 }
@@ -304,7 +318,12 @@ static void set_weight(struct health *h, struct target *t, struct slot *s,
 		       const struct health_result *r, __u32 want, bool force,
 		       __u64 now_ms)
 {
-	__u32 old = t->weight, damp_ms = h->par.damp_interval_ms;
+	const struct health_agent *ag = &t->cfg.agent;
+	__u32 old = t->weight;
+	__u32 damp_ms = ag->damp_interval_ms ? ag->damp_interval_ms :
+			HEALTH_DAMP_INTERVAL_MS_DEFAULT;
+	__u32 damp_pct = ag->damp_change_pct ? ag->damp_change_pct :
+			 HEALTH_DAMP_CHANGE_PCT_DEFAULT;
 	__u64 diff = want > old ? want - old : old - want;
 
 	if (want == old)
@@ -313,7 +332,7 @@ static void set_weight(struct health *h, struct target *t, struct slot *s,
 	if (!force && want && old) {
 		if (t->weight_emitted && now_ms - t->weight_ms < damp_ms)
 			return;
-		if (diff * 100 < (__u64)h->par.damp_change_pct * old)
+		if (diff * 100 < (__u64)damp_pct * old)
 			return;
 	}
 	t->weight = want;
@@ -614,10 +633,6 @@ struct health *health_new(const struct health_ops *ops,
 	h->ops = *ops;
 	if (params)
 		h->par = *params;
-	if (!h->par.damp_interval_ms)
-		h->par.damp_interval_ms = HEALTH_DAMP_INTERVAL_MS_DEFAULT;
-	if (!h->par.damp_change_pct)
-		h->par.damp_change_pct = HEALTH_DAMP_CHANGE_PCT_DEFAULT;
 	h->rng = h->par.seed;
 	if (params && params->probe) {
 		h->pops = *params->probe;
@@ -740,6 +755,7 @@ int health_update(struct health *h, const struct health_target *cfg,
 		  __u64 now_ms)
 {
 	struct target *t = cfg->id < h->n_id ? h->by_id[cfg->id] : NULL;
+	bool reweigh;
 	int err, old_kind;
 
 	if (!t)
@@ -756,6 +772,11 @@ int health_update(struct health *h, const struct health_target *cfg,
 	unwatch(h, &t->agent);
 	group_join(h, t, -1);
 	old_kind = t->cfg.check.kind;
+	/* A new configured weight, or the agent gone: the operator's own
+	 * change, never damped. Otherwise a report the damper holds back
+	 * stays held (new damper settings judge the next report). */
+	reweigh = cfg->weight != t->cfg.weight ||
+		  (t->cfg.agent.port && !cfg->agent.port);
 	t->cfg = *cfg;
 	group_join(h, t, 1);
 	if (cfg->check.kind == HEALTH_NONE) {
@@ -771,9 +792,10 @@ int health_update(struct health *h, const struct health_target *cfg,
 	}
 	slots_setup(h, t, now_ms);
 	update_state(h, t, &t->check, &t->last, now_ms);
-	/* The operator's own weight change is not damped. */
-	set_weight(h, t, &t->check, &t->last,
-		   health_weight_of(cfg->weight, t->agent_pct), true, now_ms);
+	if (reweigh)
+		set_weight(h, t, &t->check, &t->last,
+			   health_weight_of(cfg->weight, t->agent_pct), true,
+			   now_ms);
 	return 0;
 }
 

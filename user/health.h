@@ -29,10 +29,11 @@
  * so a loop that runs late does not fail healthy backends.
  *
  * Damper. A weight change from the agent is emitted only when at least
- * damp_interval_ms passed since the last one emitted for that backend and
- * it differs from the emitted weight by at least damp_change_pct percent;
- * otherwise the next report is judged again. Changes to or from 0 (drain,
- * 0 %) and leaving "down" are emitted at once.
+ * the agent's damp_interval_ms passed since the last one emitted for that
+ * backend and it differs from the emitted weight by at least its
+ * damp_change_pct percent; otherwise the next report is judged again.
+ * Changes to or from 0 (drain, 0 %) and leaving "down" are emitted at
+ * once.
  *
  * Agent. "up" means 100 % of the configured weight, "NN%" (0..100) that
  * share, "drain" weight 0 (existing flows continue), "down" takes the
@@ -115,6 +116,11 @@ struct health_result {
 #define HEALTH_JITTER_PCT		10	/* each gap is interval +-10 % */
 #define HEALTH_DAMP_INTERVAL_MS_DEFAULT	5000
 #define HEALTH_DAMP_CHANGE_PCT_DEFAULT	10
+/* Bounds of the damper's settings. Above 50 % a backend's agent could not
+ * even halve its weight, only drain it. */
+#define HEALTH_DAMP_INTERVAL_MS_MIN	10
+#define HEALTH_DAMP_INTERVAL_MS_MAX	3600000
+#define HEALTH_DAMP_CHANGE_PCT_MAX	50
 
 /* A health check as the operator configured it (one per VIP). */
 struct health_check {
@@ -138,6 +144,8 @@ struct health_agent {
 	__u16 pad;
 	__u32 interval_ms;	/* 0: default */
 	__u32 timeout_ms;	/* 0: interval / 2 */
+	__u32 damp_interval_ms;	/* 0: default */
+	__u32 damp_change_pct;	/* 0: default; at most ..._PCT_MAX */
 };
 
 /* One backend to watch. */
@@ -203,8 +211,6 @@ struct health_probe_ops {
 struct health_params {
 	__u64 seed;			/* jitter PRNG; tests fix it */
 	const struct health_probe_ops *probe;	/* NULL: real sockets */
-	__u32 damp_interval_ms;		/* 0: default */
-	__u32 damp_change_pct;		/* 0: default */
 	struct ip_addr src4, src6;	/* family 0: the kernel chooses */
 };
 
@@ -243,7 +249,9 @@ int health_add(struct health *h, const struct health_target *t, __u64 now_ms);
 /* New configuration for t->id (reload): state, counters and the agent's
  * last report stay; probes in flight are dropped and restart within an
  * interval. A check added where there was none starts from t->initial.
- * May emit STATE/WEIGHT events at once (a changed weight is not damped).
+ * May emit STATE/WEIGHT events at once: a new configured weight, or the
+ * agent removed, is applied undamped. Otherwise a report the damper holds
+ * back stays held, and new damper settings judge the next report.
  * 0, -ENOENT, -EINVAL or -ENOMEM (nothing changed on error). */
 int health_update(struct health *h, const struct health_target *t,
 		  __u64 now_ms);
@@ -266,8 +274,10 @@ bool health_group_all_down(const struct health *h, __u32 group);
 
 /* The agent's share of a configured weight; at least 1 unless pct is 0. */
 __u32 health_weight_of(__u32 weight, int pct);
-/* Validate a check as health_add would; 0 or -EINVAL. */
+/* Validate a check, an agent (port 0: none) as health_add would; 0 or
+ * -EINVAL. */
 int health_check_valid(const struct health_check *c);
+int health_agent_valid(const struct health_agent *a);
 /* "50%", "drain", "down", "up" (whitespace and one CR/LF around it are
  * fine, words any case). 0 with *pct (0..100) and *word set, -EINVAL
  * (garbage) or -ERANGE (a percentage above 100). */

@@ -576,27 +576,98 @@ static void test_damper(void **state)
 	health_free(h);
 }
 
-static void test_damper_params(void **state)
+/* Run agent reports of line until one emits; how long that took. */
+static __u64 held_for(struct health *h, __u32 id, const char *line,
+		      int max_reports)
 {
-	struct health_params par = { .seed = 1, .probe = &fake_probe,
-				     .damp_interval_ms = 100,
-				     .damp_change_pct = 50 };
-	struct health_target t = tgt(8, HEALTH_NONE);
+	__u64 t0 = fk.now;
+	int i;
+
+	for (i = 0; i < max_reports; i++)
+		if (agent_says(h, id, line))
+			return fk.now - t0;
+	return UINT64_MAX;
+}
+
+/*
+ * Non-default damper settings come with each target's agent: a 30 %
+ * minimum change and 2500 ms between changes, against the defaults (10 %,
+ * 5 s) given the same reports. Agent reports every 500 ms +-10 %.
+ */
+static void test_damper_settings(void **state)
+{
+	struct health_target a = tgt(8, HEALTH_NONE), b = tgt(9, HEALTH_NONE);
+	struct health_status st;
 	struct health *h;
+	__u64 took;
+	int n;
 
 	(void)state;
-	memset(&fk, 0, sizeof(fk));
-	fk.now = 5000;
-	h = health_new(&ops, &par);
-	assert_non_null(h);
-	t.agent.port = 1;
-	t.weight = 200;
-	assert_int_equal(health_add(h, &t, fk.now), 0);
-	assert_int_equal(agent_says(h, 8, "60%"), 0);	/* 40 % change */
-	assert_int_equal(agent_says(h, 8, "50%"), 1);	/* 50 % change */
+	a.agent.port = b.agent.port = 1;
+	a.agent.interval_ms = b.agent.interval_ms = 500;
+	a.agent.damp_interval_ms = 2500;
+	a.agent.damp_change_pct = 30;
+	a.weight = b.weight = 200;
+
+	/* A 20 % step: held for good at 30 %, after 5 s at the default. */
+	h = new_h(9);
+	assert_int_equal(health_add(h, &a, fk.now), 0);
+	/* The first report is emitted at once. */
+	assert_int_equal(agent_says(h, 8, "50%"), 1);
 	assert_int_equal(last_ev(HEALTH_EV_WEIGHT)->new_weight, 100);
-	assert_int_equal(agent_says(h, 8, "100%"), 1);	/* 1 s > 100 ms */
-	assert_int_equal(last_ev(HEALTH_EV_WEIGHT)->new_weight, 200);
+	assert_int_equal(held_for(h, 8, "60%", 20), UINT64_MAX);
+	health_get(h, 8, &st);
+	assert_int_equal(st.weight, 100);
+	assert_int_equal(st.agent_pct, 60);
+	health_free(h);
+	h = new_h(9);
+	assert_int_equal(health_add(h, &b, fk.now), 0);
+	assert_int_equal(agent_says(h, 9, "50%"), 1);
+	took = held_for(h, 9, "60%", 20);
+	assert_true(took >= 5000 && took <= 5000 + 550);
+	assert_int_equal(last_ev(HEALTH_EV_WEIGHT)->new_weight, 120);
+	health_free(h);
+
+	/* Large steps: held 2500 ms, not 5 s. */
+	h = new_h(10);
+	assert_int_equal(health_add(h, &a, fk.now), 0);
+	assert_int_equal(agent_says(h, 8, "50%"), 1);
+	took = held_for(h, 8, "80%", 20);		/* 100 -> 160: 60 % */
+	assert_true(took >= 2500 && took <= 2500 + 550);
+	assert_int_equal(last_ev(HEALTH_EV_WEIGHT)->new_weight, 160);
+	took = held_for(h, 8, "55%", 20);		/* 160 -> 110: 31 % */
+	assert_true(took >= 2500 && took <= 2500 + 550);
+	assert_int_equal(last_ev(HEALTH_EV_WEIGHT)->new_weight, 110);
+
+	/* New settings (a reload) apply no held report by themselves: 60 %
+	 * (110 -> 120, 9 %) stays held across the update. The next report
+	 * is judged by them: at 1 % and 10 ms a 2 % step passes at once. */
+	assert_int_equal(agent_says(h, 8, "60%"), 0);
+	a.agent.damp_change_pct = 1;
+	a.agent.damp_interval_ms = 10;
+	n = fk.n_ev;
+	assert_int_equal(health_update(h, &a, fk.now), 0);
+	assert_int_equal(fk.n_ev, n);
+	health_get(h, 8, &st);
+	assert_int_equal(st.weight, 110);
+	assert_int_equal(st.agent_pct, 60);
+	assert_int_equal(agent_says(h, 8, "54%"), 1);	/* 110 -> 108 */
+	assert_int_equal(last_ev(HEALTH_EV_WEIGHT)->new_weight, 108);
+	/* Bad settings are refused and the ones in force stay. */
+	a.agent.damp_change_pct = HEALTH_DAMP_CHANGE_PCT_MAX + 1;
+	assert_int_equal(health_update(h, &a, fk.now), -EINVAL);
+	assert_int_equal(agent_says(h, 8, "53%"), 1);	/* 108 -> 106 */
+	assert_int_equal(last_ev(HEALTH_EV_WEIGHT)->new_weight, 106);
+	/* The operator's weight is applied undamped, scaled by the last
+	 * report; so is the agent's removal. */
+	a.agent.damp_change_pct = 50;
+	a.agent.damp_interval_ms = 3600000;
+	a.weight = 180;
+	assert_int_equal(health_update(h, &a, fk.now), 0);
+	assert_int_equal(last_ev(HEALTH_EV_WEIGHT)->new_weight, 95);
+	a.agent.port = 0;
+	assert_int_equal(health_update(h, &a, fk.now), 0);
+	assert_int_equal(last_ev(HEALTH_EV_WEIGHT)->new_weight, 180);
 	health_free(h);
 }
 
@@ -818,6 +889,10 @@ static void test_validation(void **state)
 	BAD(t.check.send[0] = '\x01');
 	BAD((t.port = 0, t.check.port = 0));
 	BAD((t.agent.port = 1, t.agent.timeout_ms = 5000));
+	BAD((t.agent.port = 1, t.agent.damp_interval_ms = 9));
+	BAD((t.agent.port = 1, t.agent.damp_interval_ms = 3600001));
+	BAD((t.agent.port = 1,
+	     t.agent.damp_change_pct = HEALTH_DAMP_CHANGE_PCT_MAX + 1));
 #undef BAD
 	/* Source addresses must match their family. */
 	struct health_params par = { 0 };
@@ -1022,7 +1097,7 @@ int main(void)
 		cmocka_unit_test(test_seed_deterministic),
 		cmocka_unit_test(test_timeout_and_io),
 		cmocka_unit_test(test_damper),
-		cmocka_unit_test(test_damper_params),
+		cmocka_unit_test(test_damper_settings),
 		cmocka_unit_test(test_agent_errors),
 		cmocka_unit_test(test_agent_parse),
 		cmocka_unit_test(test_http_status),
