@@ -744,12 +744,51 @@ static int opt_agent_timeout(struct cmd_parser *p, struct cmd *c)
 	return p_ms(p, "timeout", &c->agent.timeout_ms);
 }
 
+/* The damper's interval has the probe intervals' bounds: p_ms. */
+_Static_assert(HEALTH_DAMP_INTERVAL_MS_MIN == HEALTH_IV_MIN_MS &&
+	       HEALTH_DAMP_INTERVAL_MS_MAX == HEALTH_IV_MAX_MS,
+	       "damp-interval bounds differ from p_ms's");
+
+static int opt_agent_damp_interval(struct cmd_parser *p, struct cmd *c)
+{
+	return p_ms(p, "damp-interval", &c->agent.damp_interval_ms);
+}
+
+/* damp-change PCT: "20%" or "20". */
+static int opt_agent_damp_change(struct cmd_parser *p, struct cmd *c)
+{
+	const char *w = next(p, "PCT");
+	unsigned long long v;
+	char num[8];
+	size_t len;
+
+	if (!w)
+		return -EINVAL;
+	len = strlen(w);
+	if (len && w[len - 1] == '%')
+		len--;
+	if (len < sizeof(num)) {
+		memcpy(num, w, len);
+		num[len] = '\0';
+	}
+	if (len >= sizeof(num) ||
+	    uint_parse(num, 1, HEALTH_DAMP_CHANGE_PCT_MAX, &v)) {
+		seterr(p, "bad damp-change '%s'; expected a percentage "
+		       "1..%d, e.g. 20%%", Q(w), HEALTH_DAMP_CHANGE_PCT_MAX);
+		return -EINVAL;
+	}
+	c->agent.damp_change_pct = v;
+	return 0;
+}
+
 static int h_agent(struct cmd_parser *p, struct cmd *c)
 {
 	static const struct cmd_opt opts[] = {
 		{ "port", opt_agent_port },
 		{ "interval", opt_agent_interval },
 		{ "timeout", opt_agent_timeout },
+		{ "damp-interval", opt_agent_damp_interval },
+		{ "damp-change", opt_agent_damp_change },
 	};
 	__u32 iv;
 	int err;
@@ -1002,7 +1041,8 @@ static const struct cmd_node backend_nodes[] = {
 #define HEALTH_ARGS	"PROTO VIP:PORT CHECK [port N] [interval DURATION] " \
 			"[timeout DURATION] [rise N] [fall N] [fail-closed]"
 #define AGENT_ARGS	"PROTO VIP:PORT port N [interval DURATION] " \
-			"[timeout DURATION]"
+			"[timeout DURATION] [damp-interval DURATION] " \
+			"[damp-change PCT]"
 
 static const struct cmd_node health_nodes[] = {
 	{ .word = "set", .verb = CMD_HEALTH_SET, .ctx = RUN,

@@ -26,7 +26,8 @@ enum cmd_verb {
 	CMD_HEALTH_SET,		/* health PROTO VIP:PORT CHECK [options]
 				 * (runtime: health set ...) */
 	CMD_AGENT_SET,		/* agent PROTO VIP:PORT port N [interval D]
-				 * [timeout D] (runtime: agent set ...) */
+				 * [timeout D] [damp-interval D]
+				 * [damp-change PCT] (runtime: agent set) */
 	CMD_AGENT_DEL,		/* agent del PROTO VIP:PORT */
 	/* queries and actions: runtime only */
 	CMD_VIP_LIST,		/* vip list */

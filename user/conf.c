@@ -412,6 +412,11 @@ static int apply(struct conf *c, const struct cmd *cmd, unsigned int flags,
 			seterr(err, errlen, "agent of VIP %s: no port", vn);
 			return -EINVAL;
 		}
+		if (health_agent_valid(&cmd->agent)) {
+			seterr(err, errlen, "bad agent settings for VIP %s",
+			       vn);
+			return -EINVAL;
+		}
 		v->agent = cmd->agent;
 		return 0;
 	case CMD_AGENT_DEL:
@@ -727,6 +732,12 @@ static void write_health(const struct conf_vip *v, const char *pr,
 		if (ag->timeout_ms)
 			fprintf(f, " timeout %s",
 				duration_str(ag->timeout_ms, d, sizeof(d)));
+		if (ag->damp_interval_ms)
+			fprintf(f, " damp-interval %s",
+				duration_str(ag->damp_interval_ms, d,
+					     sizeof(d)));
+		if (ag->damp_change_pct)
+			fprintf(f, " damp-change %u%%", ag->damp_change_pct);
 		fputc('\n', f);
 	}
 }

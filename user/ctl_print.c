@@ -238,8 +238,11 @@ static int print_health(struct json_object *data, FILE *f)
 		else
 			fputs("  no check\n", f);
 		if (json_object_object_get_ex(v, "agent", &c))
-			fprintf(f, "  agent port %s interval %sms\n",
-				F(c, "port"), F(c, "interval_ms"));
+			fprintf(f, "  agent port %s interval %sms, weight "
+				"changes at least %sms apart and %s%% large\n",
+				F(c, "port"), F(c, "interval_ms"),
+				F(c, "damp_interval_ms"),
+				F(c, "damp_change_pct"));
 		print_vip_health(v, f);
 		if (!nb)
 			continue;

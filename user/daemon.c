@@ -1297,6 +1297,14 @@ static struct json_object *q_health(struct daemon *d, const struct cmd *cmd,
 			jadd_u64(c, "interval_ms", iv);
 			jadd_u64(c, "timeout_ms", v->agent.timeout_ms ?
 				 v->agent.timeout_ms : iv / 2);
+			jadd_u64(c, "damp_interval_ms",
+				 v->agent.damp_interval_ms ?
+				 v->agent.damp_interval_ms :
+				 HEALTH_DAMP_INTERVAL_MS_DEFAULT);
+			jadd_u64(c, "damp_change_pct",
+				 v->agent.damp_change_pct ?
+				 v->agent.damp_change_pct :
+				 HEALTH_DAMP_CHANGE_PCT_DEFAULT);
 			json_object_object_add(o, "agent", c);
 		}
 		bes = json_object_new_array();

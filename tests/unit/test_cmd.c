@@ -168,9 +168,29 @@ static void test_health(void **state)
 	assert_int_equal(c.verb, CMD_AGENT_SET);
 	assert_int_equal(c.agent.port, 4444);
 	assert_int_equal(c.agent.interval_ms, 300);
+	/* The damper's settings stay 0 (default) unless given. */
+	assert_int_equal(c.agent.damp_interval_ms, 0);
+	assert_int_equal(c.agent.damp_change_pct, 0);
 	assert_int_equal(parse("agent set tcp 198.18.0.100:80 port 1", RUN,
 			       &c, err, sizeof(err)), 0);
 	assert_int_equal(c.verb, CMD_AGENT_SET);
+	/* Same words in both places, in any order, PCT with or without %. */
+	assert_int_equal(parse("agent tcp 198.18.0.100:80 damp-change 25% "
+			       "port 4444 damp-interval 30s", CFG, &c, err,
+			       sizeof(err)), 0);
+	assert_int_equal(c.agent.port, 4444);
+	assert_int_equal(c.agent.damp_interval_ms, 30000);
+	assert_int_equal(c.agent.damp_change_pct, 25);
+	assert_int_equal(parse("agent set tcp 198.18.0.100:80 port 1 "
+			       "damp-interval 10ms damp-change 50", RUN, &c,
+			       err, sizeof(err)), 0);
+	assert_int_equal(c.agent.damp_interval_ms, 10);
+	assert_int_equal(c.agent.damp_change_pct, 50);
+	assert_int_equal(parse("agent set tcp 198.18.0.100:80 port 1 "
+			       "damp-interval 1h damp-change 1%", RUN, &c,
+			       err, sizeof(err)), 0);
+	assert_int_equal(c.agent.damp_interval_ms, 3600000);
+	assert_int_equal(c.agent.damp_change_pct, 1);
 	assert_int_equal(parse("agent del tcp 198.18.0.100:80", RUN, &c, err,
 			       sizeof(err)), 0);
 	assert_int_equal(c.verb, CMD_AGENT_DEL);
@@ -578,7 +598,43 @@ static const struct bad_case bad_cases[] = {
 	  "DURATION] [timeout DURATION] [rise N] [fall N] [fail-closed]" },
 	{ RUN, "agent set tcp 198.18.0.100:80", "missing 'port N'; usage: "
 	  "agent set PROTO VIP:PORT port N [interval DURATION] [timeout "
-	  "DURATION]" },
+	  "DURATION] [damp-interval DURATION] [damp-change PCT]" },
+	{ CFG, "agent tcp 198.18.0.100:80 damp-change 20%", "missing 'port "
+	  "N'; usage: agent PROTO VIP:PORT port N [interval DURATION] "
+	  "[timeout DURATION] [damp-interval DURATION] [damp-change PCT]" },
+	{ RUN, "agent set tcp 198.18.0.100:80 port 1 damp", "unknown word "
+	  "'damp'; expected one of: port interval timeout damp-interval "
+	  "damp-change" },
+	{ RUN, "agent set tcp 198.18.0.100:80 port 1 damp-interval 0s",
+	  "bad damp-interval '0s'; expected 1ms..24h" },
+	{ RUN, "agent set tcp 198.18.0.100:80 port 1 damp-interval 9ms",
+	  "bad damp-interval '9ms'; expected 10ms..1h" },
+	{ RUN, "agent set tcp 198.18.0.100:80 port 1 damp-interval 2h",
+	  "bad damp-interval '2h'; expected 10ms..1h" },
+	{ RUN, "agent set tcp 198.18.0.100:80 port 1 damp-interval -5s",
+	  "bad damp-interval '-5s'; expected a number with a unit (ms s m h), "
+	  "e.g. 250ms or 2s" },
+	{ RUN, "agent set tcp 198.18.0.100:80 port 1 damp-interval",
+	  "missing DURATION; usage: agent set PROTO VIP:PORT port N [interval "
+	  "DURATION] [timeout DURATION] [damp-interval DURATION] [damp-change "
+	  "PCT]" },
+	{ RUN, "agent set tcp 198.18.0.100:80 port 1 damp-change 0",
+	  "bad damp-change '0'; expected a percentage 1..50, e.g. 20%" },
+	{ RUN, "agent set tcp 198.18.0.100:80 port 1 damp-change 0%",
+	  "bad damp-change '0%'; expected a percentage 1..50, e.g. 20%" },
+	{ RUN, "agent set tcp 198.18.0.100:80 port 1 damp-change 51%",
+	  "bad damp-change '51%'; expected a percentage 1..50, e.g. 20%" },
+	{ RUN, "agent set tcp 198.18.0.100:80 port 1 damp-change -10%",
+	  "bad damp-change '-10%'; expected a percentage 1..50, e.g. 20%" },
+	{ RUN, "agent set tcp 198.18.0.100:80 port 1 damp-change %",
+	  "bad damp-change '%'; expected a percentage 1..50, e.g. 20%" },
+	{ RUN, "agent set tcp 198.18.0.100:80 port 1 damp-change 10%%",
+	  "bad damp-change '10%%'; expected a percentage 1..50, e.g. 20%" },
+	{ RUN, "agent set tcp 198.18.0.100:80 port 1 damp-change "
+	  "99999999999999999999", "bad damp-change '99999999999999999999'; "
+	  "expected a percentage 1..50, e.g. 20%" },
+	{ RUN, "agent set tcp 198.18.0.100:80 port 1 damp-change 20 "
+	  "damp-change 30", "'damp-change' given twice" },
 	{ RUN, "agent set tcp 198.18.0.100:80 port 0", "bad port '0'; "
 	  "expected a number 1..65535" },
 	/* Bad words are quoted harmlessly and bounded. */
@@ -640,7 +696,8 @@ static void test_usage(void **state)
 		"  health show [PROTO VIP:PORT]\n"
 		"      health of every backend, of all VIPs or of one\n"
 		"  agent set PROTO VIP:PORT port N [interval DURATION] "
-		"[timeout DURATION]\n"
+		"[timeout DURATION] [damp-interval DURATION] "
+		"[damp-change PCT]\n"
 		"      ask each backend's load agent on port N for its weight\n"
 		"  agent del PROTO VIP:PORT\n"
 		"      stop asking the load agents; configured weights again\n"

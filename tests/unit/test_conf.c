@@ -190,16 +190,20 @@ static void test_write_exact(void **state)
 	conf_free(&c);
 }
 
+/* What conf_write starts a file with on eth1 with the defaults. */
+#define WRITTEN_HEAD \
+	"interface eth1\n" \
+	"hash-seed 0\n" \
+	"encap-source 198.18.0.2\n" \
+	"conntrack-size 4194304\n" \
+	"table-size 65537\n" \
+	"udp-timeout 30s\n"
+
 /* Modes, the flood guard and the GUE port round-trip. */
 static void test_modes_write(void **state)
 {
 	static const char text[] =
-		"interface eth1\n"
-		"hash-seed 0\n"
-		"encap-source 198.18.0.2\n"
-		"conntrack-size 4194304\n"
-		"table-size 65537\n"
-		"udp-timeout 30s\n"
+		WRITTEN_HEAD
 		"flood-rate 5000\n"
 		"gue-port 7777\n"
 		"\n"
@@ -241,6 +245,75 @@ static void test_modes_write(void **state)
 	assert_null(strstr(s, "flood-rate"));
 	assert_null(strstr(s, "gue-port"));
 	free(s);
+	conf_free(&c);
+}
+
+/* Health and agent statements write back what was given, nothing else;
+ * the damper's settings among them. */
+static void test_health_write(void **state)
+{
+	static const char text[] =
+		WRITTEN_HEAD
+		"\n"
+		"vip add tcp 198.18.0.100:80 mode ipip\n"
+		"backend add tcp 198.18.0.100:80 198.18.0.11 weight 100\n"
+		"health tcp 198.18.0.100:80 http interval 500ms path /h\n"
+		"agent tcp 198.18.0.100:80 port 4444 interval 2s "
+		"damp-interval 30s damp-change 25%\n"
+		"\n"
+		"vip add tcp 198.18.0.101:80 mode ipip\n"
+		"agent tcp 198.18.0.101:80 port 4444 damp-change 1%\n"
+		"\n"
+		"vip add tcp 198.18.0.102:80 mode ipip\n"
+		"agent tcp 198.18.0.102:80 port 4444 damp-interval 1500ms\n"
+		"\n"
+		"vip add tcp 198.18.0.103:80 mode ipip\n"
+		"agent tcp 198.18.0.103:80 port 4444\n";
+	struct conf c, d;
+	char err[256], *s;
+	struct cmd cmd;
+
+	(void)state;
+	parse_ok(text, &c);
+	assert_int_equal(c.vips[0].agent.damp_interval_ms, 30000);
+	assert_int_equal(c.vips[0].agent.damp_change_pct, 25);
+	assert_int_equal(c.vips[1].agent.damp_interval_ms, 0);
+	assert_int_equal(c.vips[1].agent.damp_change_pct, 1);
+	assert_int_equal(c.vips[2].agent.damp_interval_ms, 1500);
+	assert_int_equal(c.vips[3].agent.damp_change_pct, 0);
+	s = write_str(&c, false);
+	assert_string_equal(s, text);
+	parse_ok(s, &d);
+	assert_true(conf_equal(&c, &d));
+	d.vips[1].agent.damp_change_pct = 2;
+	assert_false(conf_equal(&c, &d));
+	d.vips[1].agent.damp_change_pct = 1;
+	d.vips[2].agent.damp_interval_ms = 1501;
+	assert_false(conf_equal(&c, &d));
+	free(s);
+	conf_free(&d);
+
+	/* The model refuses settings the grammar cannot produce, and
+	 * stays as it was. */
+	assert_int_equal(conf_copy(&d, &c), 0);
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.verb = CMD_AGENT_SET;
+	cmd.proto = IPPROTO_TCP;
+	cmd.vip = ip("198.18.0.103");
+	cmd.port = 80;
+	cmd.agent.port = 4444;
+	cmd.agent.damp_change_pct = HEALTH_DAMP_CHANGE_PCT_MAX + 1;
+	assert_int_equal(conf_apply(&c, &cmd, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "bad agent settings for VIP tcp "
+			    "198.18.0.103:80");
+	cmd.agent.damp_change_pct = 0;
+	cmd.agent.damp_interval_ms = HEALTH_DAMP_INTERVAL_MS_MAX + 1;
+	assert_int_equal(conf_apply(&c, &cmd, err, sizeof(err)), -EINVAL);
+	assert_true(conf_equal(&c, &d));
+	cmd.agent.damp_interval_ms = HEALTH_DAMP_INTERVAL_MS_MAX;
+	assert_int_equal(conf_apply(&c, &cmd, err, sizeof(err)), 0);
+	assert_int_equal(c.vips[3].agent.damp_interval_ms, 3600000);
+	conf_free(&d);
 	conf_free(&c);
 }
 
@@ -325,6 +398,22 @@ static const struct bad_file bad_files[] = {
 	{ "interface eth0\nvip add tcp 198.18.0.100:80 a b c d e f g h i j k l "
 	  "m n o p q r s t u v w x y z 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 "
 	  "16 17 18 19\n", -EINVAL, "t.conf:2: too many words (limit 48)" },
+	{ HEAD "agent tcp 198.18.0.100:80 port 4444 damp-change 0\n",
+	  -EINVAL, "t.conf:4: bad damp-change '0'; expected a percentage "
+	  "1..50, e.g. 20%" },
+	{ HEAD "\nagent tcp 198.18.0.100:80 port 4444 damp-change 200%\n",
+	  -EINVAL, "t.conf:5: bad damp-change '200%'; expected a percentage "
+	  "1..50, e.g. 20%" },
+	{ HEAD "agent tcp 198.18.0.100:80 port 4444 damp-interval 0ms\n",
+	  -EINVAL, "t.conf:4: bad damp-interval '0ms'; expected 1ms..24h" },
+	{ HEAD "agent tcp 198.18.0.100:80 port 4444 damp-interval 5ms\n",
+	  -EINVAL, "t.conf:4: bad damp-interval '5ms'; expected 10ms..1h" },
+	{ HEAD "agent tcp 198.18.0.100:80 port 4444 damp-interval 2h\n",
+	  -EINVAL, "t.conf:4: bad damp-interval '2h'; expected 10ms..1h" },
+	{ HEAD "agent tcp 198.18.0.100:80 damp-interval 1s\n", -EINVAL,
+	  "t.conf:4: missing 'port N'; usage: agent PROTO VIP:PORT port N "
+	  "[interval DURATION] [timeout DURATION] [damp-interval DURATION] "
+	  "[damp-change PCT]" },
 	{ "interface eth0\nudp-timeout 5\n", -EINVAL,
 	  "t.conf:2: bad udp-timeout '5'; expected a number with a unit "
 	  "(ms s m h), e.g. 250ms or 2s" },
@@ -715,6 +804,12 @@ static void rnd_health(struct conf *c, struct cmd *cmd)
 		cmd->verb = CMD_AGENT_SET;
 		cmd->agent.port = 1 + rnd() % 65535;
 		rnd_timing(&cmd->agent.interval_ms, &cmd->agent.timeout_ms);
+		cmd->agent.damp_interval_ms = rnd() % 2 ?
+			HEALTH_DAMP_INTERVAL_MS_MIN + rnd() %
+			(HEALTH_DAMP_INTERVAL_MS_MAX -
+			 HEALTH_DAMP_INTERVAL_MS_MIN + 1) : 0;
+		cmd->agent.damp_change_pct = rnd() % 2 ?
+			1 + rnd() % HEALTH_DAMP_CHANGE_PCT_MAX : 0;
 		assert_int_equal(conf_apply(c, cmd, err, sizeof(err)), 0);
 	}
 }
@@ -1003,6 +1098,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_write_exact),
 		cmocka_unit_test(test_modes_write),
+		cmocka_unit_test(test_health_write),
 		cmocka_unit_test(test_encap_later),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_long_line),
