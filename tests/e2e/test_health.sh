@@ -8,8 +8,9 @@
 # connections; a hanging probe does not slow the others; every backend
 # down fails open (or closed when asked), in the stats file too; an
 # agent's drain keeps a backend's established connections but sends it no
-# new ones, its down takes it out and its up brings it back; a restart
-# keeps serving backends in. Intervals are 100-200 ms so the suite stays
+# new ones, its down takes it out and its up brings it back; the agent's
+# damper settings (reload, xlbctl, refusals) hold back what they should;
+# a restart keeps serving backends in. Intervals are 100-200 ms so the suite stays
 # short; measured times are printed. Every loop is bounded.
 set -u
 export LAB_PREFIX=wh$$
@@ -245,6 +246,61 @@ tap_check "[ '$ms' != timeout ] && [ '$row' = 'active 100 up' ]" \
 read -r f b <<<"$(new_conns up)"
 tap_check "[ $f -eq 0 ] && [ $b -ge 40 ] && [ $b -le 94 ]" \
 	"up: be1 serves $b of $N_AGENT new connections again (expected 67 +- 27), $f failed"
+
+# --- the damper's settings: reload, runtime, refusals ----------------------
+tap_diag "t=${SECONDS}s"
+# A reload gives :80's agent damp-interval 1500ms and damp-change 30%.
+dline="agent tcp $VIP:80 port 4444 interval ${IV}ms damp-interval 1500ms damp-change 30%"
+sed -i "s|^agent tcp $VIP:80 .*|$dline|" "$conf"
+: >"$log"
+kill -HUP "$xlbd_pid"
+wait_for "grep -q 'reloaded' '$log'" 5
+damp() { ctl -j health show tcp $VIP:80 |
+	jq -r '.vips[0].agent | "\(.damp_interval_ms) \(.damp_change_pct)"'; }
+d=$(damp)
+tap_check "[ '$d' = '1500 30' ] && ctl save | grep -qxF '$dline'" \
+	"SIGHUP applies the agent's new damper settings (health show: '$d'); save writes them back"
+# 100 -> 60 (40 %): applied at the first report 1500 ms after be1's last
+# change ('up' above, maybe less than that ago). Then 60 -> 30 (50 %)
+# waits for damp-interval after that one (the default would take 5 s).
+ms=$(agent_says 60% effective_weight 60)
+t60=$EPOCHREALTIME
+echo 30% >"$tmp/be1.agent"
+ms2=$(wait_field "$VIP:80" 198.18.0.11 effective_weight 30 "$t60" 10)
+tap_check "[ '$ms' != timeout ] && [ $ms -le 2500 ] && [ '$ms2' != timeout ] && [ $ms2 -ge 1400 ] && [ $ms2 -le 3000 ] && grep -q 'of tcp $VIP:80: effective weight 100 -> 60 (load agent)' '$log' && grep -q 'of tcp $VIP:80: effective weight 60 -> 30 (load agent)' '$log'" \
+	"agent '60%': applied after $ms ms; '30%' right after: held until damp-interval 1500ms passed, applied $ms2 ms later (expected 1500..1720 + polling); both logged"
+# The same words at run time: damp-interval 100ms, damp-change still 30%.
+ctl agent set tcp $VIP:80 port 4444 interval ${IV}ms damp-change 30% \
+	damp-interval 100ms >/dev/null
+d=$(damp)
+tap_check "[ '$d' = '100 30' ] && ctl save | grep -qxF 'agent tcp $VIP:80 port 4444 interval ${IV}ms damp-interval 100ms damp-change 30%'" \
+	"xlbctl agent set ... damp-change 30% damp-interval 100ms: health show '$d', save writes it back"
+# 30 -> 36 is a 20 % change: held for 8 reports (1.6 s, 16 x the
+# damp-interval) at 30 %, where the default 10 % would let it through.
+echo 36% >"$tmp/be1.agent"
+wait_for "[ \"\$(field $VIP:80 198.18.0.11 agent)\" = 36% ]" 5
+n0=$(field $VIP:80 198.18.0.11 agent_ok)
+wait_for "[ \$(field $VIP:80 198.18.0.11 agent_ok) -ge $((n0 + 8)) ]" 10
+w=$(field $VIP:80 198.18.0.11 effective_weight)
+n1=$(field $VIP:80 198.18.0.11 agent_ok)
+ms=$(agent_says 45% effective_weight 45)
+tap_check "[ '$w' = 30 ] && [ $n1 -ge $((n0 + 8)) ] && [ '$ms' != timeout ] && [ $ms -le 1000 ]" \
+	"agent '36%' (a 20 % change) is held by damp-change 30%: effective weight $w after $((n1 - n0)) more reports; '45%' (50 %) applied after $ms ms"
+# Refusals change nothing.
+ctl save >"$tmp/save_damp"
+out=$(ctl agent set tcp $VIP:80 port 4444 damp-change 0 2>&1)
+rc=$?
+raw=$(python3 -c '
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall(json.dumps({"argv": sys.argv[2:]}).encode() + b"\n")
+print(json.loads(s.makefile().readline()).get("error", ""))' "$sock" \
+	agent set tcp $VIP:80 port 4444 damp-interval 2h)
+tap_check "[ $rc -ne 0 ] && [ \"\$out\" = \"xlbctl: bad damp-change '0'; expected a percentage 1..50, e.g. 20%\" ] && [ \"\$raw\" = \"bad damp-interval '2h'; expected 10ms..1h\" ] && ctl save | cmp -s - '$tmp/save_damp'" \
+	"bad damper settings are refused by xlbctl ('$out') and on the control socket ('$raw'); nothing changed"
+agent_says up effective_weight 100 >/dev/null
 
 # --- a hanging probe does not slow the others -------------------------------
 tap_diag "t=${SECONDS}s"

@@ -88,9 +88,10 @@ for p in man8/xlbd.8 man8/xlbctl.8 man5/xlb.conf.5; do
 done
 
 # Every keyword of the grammar is described: the daemon and object
-# statements in xlb.conf(5), the runtime commands in xlbctl(8).
-words=$(grep -o '\.word = "[a-z0-9-]*"' user/cmd.c | cut -d'"' -f2 |
-	sort -u)
+# statements in xlb.conf(5), the runtime commands in xlbctl(8), and the
+# option words of both (the cmd_opt tables).
+words=$(grep -oE '\.word = "[a-z0-9-]*"|\{ "[a-z0-9-]*", opt_' user/cmd.c |
+	cut -d'"' -f2 | sort -u)
 pages=$(for p in man5/xlb.conf.5 man8/xlbctl.8; do
 	MANWIDTH=200 man -l "$D/usr/local/share/man/$p" 2>/dev/null
 	done)
