@@ -15,6 +15,17 @@
  *   take the conntrack-hit path (counters) or the bench fails. Memory is
  *   the map's memlock as the kernel reports it in fdinfo (what `bpftool
  *   map show` prints).
+ * - ct_rep_<K>_<fit|4M>_{floor,lookup,xlb}_ns: the repeat method, a packet
+ *   stream rather than single runs: established packets cycling over K
+ *   flows (K = 1 ... 1M), conntrack sized K * 9/8 (at least xlbd's minimum
+ *   conntrack-size) or the default 4M. One BPF_PROG_TEST_RUN of REPEAT
+ *   iterations, the kernel's average per iteration, median of RUNS; the
+ *   programs of tests/bench/scale.bpf.c pick the flow, restore the frame
+ *   and tail-call the target: an empty encapsulating program (floor), the
+ *   conntrack lookup alone on xlb's map (lookup) and xlb (xlb), back to
+ *   back on the same filled map, so lookup - floor is what the conntrack
+ *   lookup costs at that K and table size and xlb - lookup the rest of
+ *   xlb's work. `e2e_scale repeat` runs only these.
  * - maglev_build_ms_<M>x<N>: table build time for M slots, N backends
  *   (thread CPU time, median of RUNS).
  * - maglev_remap_<M>_<N>: share of flows (table slots) that change backend
@@ -26,9 +37,12 @@
 #include "bpf/fixture.h"
 #include "maglev.h"
 #include "bench/bench.h"
+#include "bench/scale.skel.h"
 
 #define RUNS		5	/* odd, so the median is one run */
 #define BATCH		10000
+#define REPEAT		(1u << 17)	/* iterations of one repeat run */
+#define CT_FIT_MIN	1024	/* xlbd's smallest conntrack-size */
 #define NBACKENDS	100
 #define VIP_ADDR	"198.18.50.1"
 #define VIP_PORT	80
@@ -164,52 +178,188 @@ static int time_single(int fd, __u8 *f, size_t len, __u32 nflows,
 	return 0;
 }
 
-static int bench_ct(__u32 nflows, const char *label, __u8 *tmpl, size_t len)
+/* xlb with its conntrack sized ct_size, set up and filled with nflows
+ * flows; NULL with errno set on failure. */
+static struct xlb_bpf *xlb_filled(__u32 ct_size, __u32 nflows)
 {
-	__u64 before[XLB_STAT_MAX], after[XLB_STAT_MAX];
 	struct xlb_bpf *skel;
-	long long mem;
-	double ns;
-	int err, i;
+	int err;
 
 	skel = xlb_bpf__open();
 	if (!skel)
-		return -errno;
-	err = bpf_map__set_max_entries(skel->maps.xlb_conntrack,
-				       nflows / 8 * 9);
+		return NULL;
+	err = bpf_map__set_max_entries(skel->maps.xlb_conntrack, ct_size);
 	if (!err)
 		err = xlb_bpf__load(skel);
 	if (!err)
 		err = setup(skel);
 	if (!err)
 		err = fill(skel, nflows);
-	if (err)
-		goto out;
-	fx_stats(skel, before);
-	err = time_single(bpf_program__fd(skel->progs.xlb_main), tmpl, len,
-			  nflows, XDP_TX, &ns);
-	if (err)
-		goto out;
+	if (err) {
+		xlb_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	return skel;
+}
+
+/* Did only the counters of the conntrack-hit path grow, by n each? */
+static int check_hits(struct xlb_bpf *skel, const __u64 *before, __u64 n,
+		      const char *label)
+{
+	__u64 after[XLB_STAT_MAX];
+	int i;
+
 	fx_stats(skel, after);
 	for (i = 0; i < XLB_STAT_MAX; i++) {
-		__u64 want = i == XLB_STAT_CT_HIT || i == XLB_STAT_TX ?
-			     (__u64)RUNS * BATCH : 0;
+		__u64 want = i == XLB_STAT_CT_HIT || i == XLB_STAT_TX ? n : 0;
 
 		if (after[i] - before[i] != want) {
 			fprintf(stderr, "e2e_scale: %s flows: xlb_stats[%d] "
 				"grew by %llu, expected %llu\n", label, i,
 				(unsigned long long)(after[i] - before[i]),
 				(unsigned long long)want);
-			err = -EPROTO;
-			goto out;
+			return -EPROTO;
 		}
 	}
+	return 0;
+}
+
+static int bench_ct(__u32 nflows, const char *label, __u8 *tmpl, size_t len)
+{
+	__u64 before[XLB_STAT_MAX];
+	struct xlb_bpf *skel;
+	long long mem;
+	double ns;
+	int err;
+
+	skel = xlb_filled(nflows / 8 * 9, nflows);
+	if (!skel)
+		return -errno;
+	fx_stats(skel, before);
+	err = time_single(bpf_program__fd(skel->progs.xlb_main), tmpl, len,
+			  nflows, XDP_TX, &ns);
+	if (!err)
+		err = check_hits(skel, before, (__u64)RUNS * BATCH, label);
+	if (err)
+		goto out;
 	mem = fd_memlock(bpf_map__fd(skel->maps.xlb_conntrack));
 	printf("ct_%s_est_ns %.1f ns\n", label, ns);
 	printf("ct_%s_memlock_mb %.1f MiB\n", label, mem / 1048576.0);
 	printf("ct_%s_bytes_per_flow %.1f bytes\n", label, (double)mem / nflows);
 	fflush(stdout);
 out:
+	xlb_bpf__destroy(skel);
+	return err;
+}
+
+/*
+ * The repeat method (tests/bench/scale.bpf.c): scale_drive tail-calls
+ * target_fd on REPEAT packets cycling over the drive_flows flows; the
+ * figure is the median over RUNS of the kernel's average per iteration.
+ * Every iteration must reach the target (drive_ctr).
+ */
+static int time_repeat(struct scale_bpf *sc, int target_fd, const __u8 *f,
+		       size_t len, double *ns)
+{
+	struct xdp_md ctx = {
+		.data_end = len,
+		.ingress_ifindex = fx_ifindex_lb,
+	};
+	__u64 start = sc->bss->drive_ctr;
+	__u32 zero = 0;
+	double v[RUNS];
+	int i;
+
+	if (bpf_map_update_elem(bpf_map__fd(sc->maps.drive_jmp), &zero,
+				&target_fd, BPF_ANY))
+		return -errno;
+	for (i = 0; i < RUNS; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o,
+			    .data_in = f,
+			    .data_size_in = len,
+			    .ctx_in = &ctx,
+			    .ctx_size_in = sizeof(ctx),
+			    .repeat = REPEAT);
+
+		sc->bss->drive_armed = 0;
+		if (bpf_prog_test_run_opts(
+			    bpf_program__fd(sc->progs.scale_drive), &o))
+			return -errno;
+		if (o.retval != XDP_TX) {
+			fprintf(stderr, "e2e_scale: verdict %u, expected "
+				"%u\n", o.retval, XDP_TX);
+			return -EPROTO;
+		}
+		v[i] = o.duration;
+	}
+	if (sc->bss->drive_ctr - start != (__u64)RUNS * REPEAT) {
+		fprintf(stderr, "e2e_scale: %llu of %llu packets reached the "
+			"target\n",
+			(unsigned long long)(sc->bss->drive_ctr - start),
+			(unsigned long long)RUNS * REPEAT);
+		return -EPROTO;
+	}
+	*ns = bench_median(v, RUNS);
+	return 0;
+}
+
+/*
+ * ct_rep_<K>_<fit|4M>_{floor,lookup,xlb}_ns: established packets cycling
+ * over K flows, conntrack sized K * 9/8 (at least xlbd's minimum) or the
+ * default; the floor, the conntrack lookup alone and the whole of xlb,
+ * timed back to back on the same map.
+ */
+static int bench_rep(__u32 nflows, const char *klabel, int fit,
+		     const __u8 *tmpl, size_t len)
+{
+	__u32 size = fit ? nflows / 8 * 9 : XLB_CONNTRACK_DEFAULT;
+	const char *slabel = fit ? "fit" : "4M";
+	__u64 before[XLB_STAT_MAX];
+	double floor_ns, ct_ns, xlb_ns;
+	struct scale_bpf *sc = NULL;
+	struct xlb_bpf *skel;
+	char label[32];
+	int err;
+
+	if (size < CT_FIT_MIN)
+		size = CT_FIT_MIN;
+	snprintf(label, sizeof(label), "%s_%s", klabel, slabel);
+	skel = xlb_filled(size, nflows);
+	if (!skel)
+		return -errno;
+	sc = scale_bpf__open();
+	if (!sc) {
+		err = -errno;
+		goto out;
+	}
+	err = bpf_map__reuse_fd(sc->maps.xlb_conntrack,
+				bpf_map__fd(skel->maps.xlb_conntrack));
+	if (!err)
+		err = scale_bpf__load(sc);
+	if (err)
+		goto out;
+	memcpy(sc->bss->drive_mac, fx_lb_mac, ETH_ALEN);
+	sc->data->drive_flows = nflows;
+	err = time_repeat(sc, bpf_program__fd(sc->progs.scale_floor), tmpl,
+			  len, &floor_ns);
+	if (!err)
+		err = time_repeat(sc, bpf_program__fd(sc->progs.scale_ct), tmpl,
+				  len, &ct_ns);
+	fx_stats(skel, before);
+	if (!err)
+		err = time_repeat(sc, bpf_program__fd(skel->progs.xlb_main),
+				  tmpl, len, &xlb_ns);
+	if (!err)
+		err = check_hits(skel, before, (__u64)RUNS * REPEAT, label);
+	if (err)
+		goto out;
+	printf("ct_rep_%s_floor_ns %.1f ns\n", label, floor_ns);
+	printf("ct_rep_%s_lookup_ns %.1f ns\n", label, ct_ns);
+	printf("ct_rep_%s_xlb_ns %.1f ns\n", label, xlb_ns);
+	fflush(stdout);
+out:
+	scale_bpf__destroy(sc);
 	xlb_bpf__destroy(skel);
 	return err;
 }
@@ -282,8 +432,12 @@ out:
 	return err;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	static const __u32 rep_flows[] = { 1, 100, 10000, 100000, 1000000 };
+	static const char *const rep_labels[] = { "1", "100", "10k", "100k",
+						  "1M" };
+	int only_rep = argc > 1 && !strcmp(argv[1], "repeat");
 	static const __u32 flows[] = { 10000, 1000000, 8000000 };
 	static const char *const labels[] = { "10k", "1M", "8M" };
 	static const __u32 sizes[] = { XLB_RING_SIZE_DEFAULT, 655373,
@@ -328,6 +482,20 @@ int main(void)
 		return 1;
 	}
 	printf("ct_single_floor_ns %.1f ns\n", ns);
+
+	for (i = 0; i < sizeof(rep_flows) / sizeof(rep_flows[0]); i++) {
+		for (j = 0; j < 2; j++) {
+			err = bench_rep(rep_flows[i], rep_labels[i], !j, tmpl,
+					len);
+			if (err) {
+				fprintf(stderr, "e2e_scale: repeat %s flows: "
+					"%s\n", rep_labels[i], strerror(-err));
+				return 1;
+			}
+		}
+	}
+	if (only_rep)
+		return 0;
 
 	for (i = 0; i < 3; i++) {
 		err = bench_ct(flows[i], labels[i], tmpl, len);
