@@ -46,7 +46,12 @@
  *    table is the self-restoring backend. xdp_flowgen_floor_ns is the
  *    generator tail-calling an empty XDP_TX program, in the same mode.
  *    New flows evict old ones once the LRU conntrack is full, as on a
- *    busy balancer.
+ *    busy balancer. xdp_lru_insert_floor_ns is the generator tail-calling
+ *    a program that only inserts the frame's 5-tuple, keyed as xlb keys
+ *    it, into an LRU hash of conntrack's size, key and value, filled with
+ *    the same flows, then returns XDP_TX (lru_floor_load()): what a new
+ *    flow costs before xlb does anything of its own (the last tuples are
+ *    checked to be in that map).
  *
  * 3. Single runs (the *_single_* figures): each timed run is its own
  *    BPF_PROG_TEST_RUN with repeat = 1, so the kernel copies the original
@@ -221,6 +226,54 @@ static int encap_floor_load(void)
 			     insns, sizeof(insns) / sizeof(insns[0]), &o);
 }
 
+/*
+ * The LRU insert floor: key the IPv4 TCP frame's 5-tuple as struct
+ * xlb_flow_key (bytes 26-29 source, 30-33 destination, 34-37 ports), insert
+ * it into lru_fd with backend BE_LIVE2, return XDP_TX.
+ */
+static int lru_floor_load(int lru_fd)
+{
+	struct bpf_insn insns[] = {
+		I_LDX(BPF_W, BPF_REG_7, BPF_REG_1, 0),	/* data */
+		I_LDX(BPF_W, BPF_REG_8, BPF_REG_1, 4),	/* data_end */
+		I_MOV_REG(BPF_REG_2, BPF_REG_7),
+		I_ALU_IMM(BPF_ADD, BPF_REG_2, 38),
+		I_JGT_REG(BPF_REG_2, BPF_REG_8, 25),	/* -> drop */
+		/* key at fp-40, value at fp-56, zeroed */
+		I_ST(BPF_DW, BPF_REG_10, -40, 0),
+		I_ST(BPF_DW, BPF_REG_10, -32, 0),
+		I_ST(BPF_DW, BPF_REG_10, -24, 0),
+		I_ST(BPF_DW, BPF_REG_10, -16, 0),
+		I_ST(BPF_DW, BPF_REG_10, -8, 0),
+		I_ST(BPF_DW, BPF_REG_10, -56, 0),
+		I_ST(BPF_DW, BPF_REG_10, -48, 0),
+		I_LDX(BPF_W, BPF_REG_1, BPF_REG_7, 26),
+		I_STX(BPF_W, BPF_REG_10, BPF_REG_1, -40),	/* src[0] */
+		I_LDX(BPF_W, BPF_REG_1, BPF_REG_7, 30),
+		I_STX(BPF_W, BPF_REG_10, BPF_REG_1, -24),	/* dst[0] */
+		I_LDX(BPF_W, BPF_REG_1, BPF_REG_7, 34),
+		I_STX(BPF_W, BPF_REG_10, BPF_REG_1, -8),	/* ports */
+		/* proto, family (little endian) */
+		I_ST(BPF_H, BPF_REG_10, -4, IPPROTO_TCP | XLB_AF_INET << 8),
+		I_ST(BPF_W, BPF_REG_10, -56, BE_LIVE2),	/* backend_id */
+		I_LD_MAP(BPF_REG_1, lru_fd),
+		I_MOV_REG(BPF_REG_2, BPF_REG_10),
+		I_ALU_IMM(BPF_ADD, BPF_REG_2, -40),
+		I_MOV_REG(BPF_REG_3, BPF_REG_10),
+		I_ALU_IMM(BPF_ADD, BPF_REG_3, -56),
+		I_MOV_IMM(BPF_REG_4, BPF_ANY),
+		I_CALL(BPF_FUNC_map_update_elem),
+		I_MOV_IMM(BPF_REG_0, XDP_TX),
+		I_EXIT,
+		I_MOV_IMM(BPF_REG_0, XDP_DROP),		/* drop: */
+		I_EXIT,
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_XDP);
+
+	return bpf_prog_load(BPF_PROG_TYPE_XDP, "xlb_lru_floor", "GPL", insns,
+			     sizeof(insns) / sizeof(insns[0]), &o);
+}
+
 static int flowgen_target(int prog_fd)
 {
 	__u32 zero = 0;
@@ -242,8 +295,9 @@ static __u64 flowgen_count(void)
 	return sum;
 }
 
-/* Are the flows of generator counts [c - n, c) in conntrack? */
-static int flowgen_check(const __u8 *tmpl, __u64 c, int n)
+/* Are the flows of generator counts [c - n, c) in map fd (conntrack, or
+ * the LRU floor's map)? */
+static int flowgen_check(int fd, const __u8 *tmpl, __u64 c, int n)
 {
 	struct xlb_flow_key k = {};
 	struct xlb_flow f;
@@ -262,8 +316,8 @@ static int flowgen_check(const __u8 *tmpl, __u64 c, int n)
 		memcpy(&k.dport, fr + 36, 2);
 		k.proto = IPPROTO_TCP;
 		k.family = XLB_AF_INET;
-		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.xlb_conntrack),
-					&k, &f) || f.backend_id != BE_LIVE2)
+		if (bpf_map_lookup_elem(fd, &k, &f) ||
+		    f.backend_id != BE_LIVE2)
 			return -ENOENT;
 	}
 	return 0;
@@ -381,9 +435,10 @@ static int setup_backends(void)
 	return err;
 }
 
-/* ~1M established flows, each on the backend the table gives it; flow 0
- * (the live established flow) on BE_LIVE. */
-static int fill_conntrack(void)
+/* ~1M established flows into conntrack (or a map like it, fd), each on
+ * the backend the table gives it; flow 0 (the live established flow) on
+ * BE_LIVE. */
+static int fill_flows(int fd)
 {
 	const __u32 chunk = 8192;
 	struct xlb_flow_key *keys;
@@ -421,9 +476,7 @@ static int fill_conntrack(void)
 			vals[j].atime_ns = now;
 		}
 		n = chunk;
-		err = bpf_map_update_batch(
-			bpf_map__fd(skel->maps.xlb_conntrack), keys, vals, &n,
-			NULL);
+		err = bpf_map_update_batch(fd, keys, vals, &n, NULL);
 		if (err)
 			err = -errno;
 	}
@@ -575,6 +628,45 @@ static int bench_repeat(const char *name, int fd, const __u8 *f, int live,
 	return 0;
 }
 
+/*
+ * xdp_lru_insert_floor_ns: the flow generator tail-calling the LRU floor
+ * program, whose map is made like conntrack and filled alike. The map
+ * (half a GB at 4M flows) lives only for this figure.
+ */
+static int bench_lru_floor(double *ns)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mo,
+		    .map_flags = bpf_map__map_flags(skel->maps.xlb_conntrack));
+	int lru_fd, prog_fd = -1, err;
+
+	lru_fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "xlb_lru_floor",
+				sizeof(struct xlb_flow_key),
+				sizeof(struct xlb_flow),
+				bpf_map__max_entries(skel->maps.xlb_conntrack),
+				&mo);
+	if (lru_fd < 0)
+		return -errno;
+	err = fill_flows(lru_fd);
+	if (!err) {
+		prog_fd = lru_floor_load(lru_fd);
+		if (prog_fd < 0)
+			err = -errno;
+	}
+	if (!err)
+		err = flowgen_target(prog_fd);
+	if (!err)
+		err = bench_repeat("xdp_lru_insert_floor_ns", flowgen_fd,
+				   tmpl_syn2, 1, LIVE_REPEAT_NEW, -1, -1, ns);
+	if (!err && flowgen_check(lru_fd, tmpl_syn2, flowgen_count(), 16)) {
+		fprintf(stderr, "bench_xdp: LRU floor: flows not in its map\n");
+		err = -EPROTO;
+	}
+	if (prog_fd >= 0)
+		close(prog_fd);
+	close(lru_fd);
+	return err;
+}
+
 /* A fresh too-big reply window on this CPU (the bench runs on CPU 0). */
 static void icmp_window_reset(void)
 {
@@ -634,7 +726,7 @@ int main(void)
 {
 	double floor_ns, tx_floor, est, pass, sfloor, sest, cold, nf, miss;
 	double pfloor, ppass, spass, gen_floor, snf, smiss, encap_floor;
-	double gue, l2, toobig;
+	double gue, l2, toobig, lru_floor;
 	size_t big_len;
 	struct fx_pkt p = { "198.19.0.0", VIP_ADDR, 10000, VIP_PORT,
 			    IPPROTO_TCP, 0x10, .payload = 64,
@@ -701,7 +793,7 @@ int main(void)
 	if (!err)
 		err = flowgen_load();
 	if (!err)
-		err = fill_conntrack();
+		err = fill_flows(bpf_map__fd(skel->maps.xlb_conntrack));
 	if (err) {
 		fprintf(stderr, "bench_xdp: fill maps: %s\n", strerror(-err));
 		return 1;
@@ -819,12 +911,15 @@ int main(void)
 				   tmpl_syn2, 1, LIVE_REPEAT_NEW, -1, -1,
 				   &gen_floor);
 	if (!err)
+		err = bench_lru_floor(&lru_floor);
+	if (!err)
 		err = flowgen_target(xlb_fd);
 	if (!err)
 		err = bench_repeat("xdp_new_flow_ns", flowgen_fd, tmpl_syn2, 1,
 				   LIVE_REPEAT_NEW, XLB_STAT_CT_MISS_SYN,
 				   XLB_STAT_TX, &nf);
-	if (!err && flowgen_check(tmpl_syn2, flowgen_count(), 16)) {
+	if (!err && flowgen_check(bpf_map__fd(skel->maps.xlb_conntrack),
+				  tmpl_syn2, flowgen_count(), 16)) {
 		fprintf(stderr, "bench_xdp: new flows not in conntrack\n");
 		err = -EPROTO;
 	}
