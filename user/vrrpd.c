@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -24,7 +25,7 @@
 
 #define RX_BURST	64	/* packets per wakeup, so timers still run */
 #define NOTIFY_MAX	16	/* notify commands running at once */
-#define NOTIFY_ENV	6	/* XLB_VRRP_* variables */
+#define NOTIFY_ENV	7	/* XLB_VRRP_* variables */
 
 extern char **environ;
 
@@ -161,6 +162,7 @@ static void notify(struct inst *in, const struct vrrp_out *out)
 	char vrid[8], seq[24], prio[8], env[NOTIFY_ENV][64];
 	char *argv[5], **envp;
 	size_t n_env = 0, i;
+	struct timespec now;
 	sigset_t none;
 	pid_t pid;
 	int slot, fd;
@@ -188,6 +190,10 @@ static void notify(struct inst *in, const struct vrrp_out *out)
 		 vrrp_state_str(out->from));
 	snprintf(env[4], sizeof(env[4]), "XLB_VRRP_SEQ=%s", seq);
 	snprintf(env[5], sizeof(env[5]), "XLB_VRRP_PRIORITY=%s", prio);
+	/* When the state changed, not when the command got to run. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(env[6], sizeof(env[6]), "XLB_VRRP_TIME_MS=%lld",
+		 (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
 	argv[0] = in->c.notify;
 	argv[1] = (char *)vrrp_state_str(out->to);
 	argv[2] = vrid;

@@ -46,7 +46,7 @@ tmp=$LAB_RUN/ftest
 mkdir -p "$tmp"
 cat >"$tmp/notify.sh" <<'EOF'
 #!/bin/sh
-echo "$(date +%s%3N) $1 $2 $3 $XLB_VRRP_FAMILY $XLB_VRRP_FROM" >>"$0.$XLB_LB"
+echo "$XLB_VRRP_TIME_MS $1 $2 $3 $XLB_VRRP_FAMILY $XLB_VRRP_FROM" >>"$0.$XLB_LB"
 EOF
 chmod +x "$tmp/notify.sh"
 
