@@ -10,6 +10,8 @@ lab's namespaces). Every run is bounded in time.
         hang:PORT        accept and never answer (a probe must time out)
         agent:PORT:FILE  send FILE's first line (read per connection)
                          and close, as a load agent does
+      A FILE saying "hang" makes its server hang as hang:PORT does. A hung
+      connection is closed when its peer closes or resets it.
   health_srv.py wait SOCK VIP ADDR FIELD VALUE T0 MAXSECS [change]
       Ask xlbd (health show, every 10 ms) until backend ADDR of VIP
       (ADDR:PORT) has FIELD equal to VALUE (true/false, numbers and
@@ -19,6 +21,11 @@ lab's namespaces). Every run is bounded in time.
       xlbd reports it (changed_ago_ms), so a slow poll adds nothing.
   health_srv.py field SOCK VIP ADDR FIELD
       Print one field of that backend (or of the VIP when ADDR is "-").
+  health_srv.py probes SOCK VIP SECS HANG ADDR...
+      Watch the checks of VIP's backends for SECS (health show every
+      20 ms) and print "MS N LAT HUNG": the window's length in ms, the
+      checks of the ADDRs finished in it, the median latency in ms of
+      those seen finishing, and the agent probes of HANG that failed.
   health_srv.py count VIP N OUT
       N new TCP connections to VIP:80 one after another, one GET / each
       (the lab's nginx answers with its name). OUT gets one line per
@@ -50,7 +57,6 @@ def read_file(path, default):
 
 def serve(maxsecs, specs):
     sel = selectors.DefaultSelector()
-    held = []
     for spec in specs:
         kind, port, *rest = spec.split(":")
         ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -69,12 +75,14 @@ def serve(maxsecs, specs):
                     c, _ = key.fileobj.accept()
                 except OSError:
                     continue
-                if kind == "hang":
-                    held.append(c)
+                line = read_file(arg, "up") if kind == "agent" else ""
+                if kind == "hang" or line == "hang":
+                    c.setblocking(False)
+                    sel.register(c, selectors.EVENT_READ,
+                                 ("conn", "hang", None))
                 elif kind == "agent":
-                    line = read_file(arg, "up") + "\n"
                     try:
-                        c.sendall(line.encode())
+                        c.sendall((line + "\n").encode())
                     except OSError:
                         pass
                     c.close()
@@ -89,12 +97,20 @@ def serve(maxsecs, specs):
                 d = c.recv(4096)
             except OSError:
                 d = b""
+            if kind == "hang":
+                if not d:
+                    sel.unregister(c)
+                    c.close()
+                continue
             st[1] += d
             if d and b"\r\n\r\n" not in st[1]:
                 continue
+            code = read_file(st[0], "200") if d else None
+            if code == "hang":
+                sel.modify(c, selectors.EVENT_READ, ("conn", "hang", None))
+                continue
             sel.unregister(c)
             if d:
-                code = read_file(st[0], "200")
                 try:
                     c.sendall(("HTTP/1.0 %s X\r\nContent-Length: 0\r\n"
                                "Connection: close\r\n\r\n" % code).encode())
@@ -138,6 +154,34 @@ def find(sock, vip, addr):
 
 def lookup(sock, vip, addr, field):
     return text(find(sock, vip, addr).get(field))
+
+
+def probes(sock, vip, secs, hang, addrs):
+    def snap():
+        t0 = time.monotonic()
+        v = find(sock, vip, "-")
+        t1 = time.monotonic()
+        bs = {b["addr"]: b for b in v.get("backends", [])}
+        return (t0 + t1) / 2, bs
+
+    def checks(b):
+        return b["checks_ok"] + b["checks_failed"] + b["checks_timeout"]
+
+    t_first, first = snap()
+    t_last, last = t_first, first
+    lats = []
+    while t_last < t_first + secs:
+        time.sleep(0.02)
+        t, cur = snap()
+        for a in addrs:
+            if checks(cur[a]) != checks(last[a]):
+                lats.append(cur[a]["latency_ms"])
+        t_last, last = t, cur
+    n = sum(checks(last[a]) - checks(first[a]) for a in addrs)
+    hung = last[hang]["agent_failed"] - first[hang]["agent_failed"]
+    lats.sort()
+    print("%d %d %d %d" % ((t_last - t_first) * 1000, n,
+                           lats[len(lats) // 2] if lats else -1, hung))
 
 
 def wait(sock, vip, addr, field, value, t0, maxsecs, change):
@@ -267,10 +311,13 @@ if __name__ == "__main__":
     elif sys.argv[1] == "field":
         a = sys.argv[2:]
         print(lookup(a[0], a[1], a[2], a[3]))
+    elif sys.argv[1] == "probes":
+        a = sys.argv[2:]
+        probes(a[0], a[1], float(a[2]), a[3], a[4:])
     elif sys.argv[1] == "count":
         count(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     elif sys.argv[1] == "hold":
         a = sys.argv[2:]
         sys.exit(hold(a[0], a[1], a[2], a[3], float(a[4])))
     else:
-        sys.exit("usage: health_srv.py serve|wait|field|count|hold ...")
+        sys.exit("usage: health_srv.py serve|wait|field|probes|count|hold ...")
