@@ -21,6 +21,13 @@ lab's namespaces). Every run is bounded in time.
       xlbd reports it (changed_ago_ms), so a slow poll adds nothing.
   health_srv.py field SOCK VIP ADDR FIELD
       Print one field of that backend (or of the VIP when ADDR is "-").
+  health_srv.py say SOCK VIP ADDR FILE MAXSECS WORD FIELD VALUE...
+      For each WORD FIELD VALUE in turn: write WORD to FILE (the agent's
+      file of backend ADDR), then ask xlbd every 10 ms until the backend
+      has FIELD equal to VALUE, and print "MS REPORTS": the ms from the
+      write to the first answer showing it, and the agent's reports
+      (agent_ok) that came in meanwhile; or "timeout" and exit 1. One
+      process, so its own start-up and a slow shell count for nothing.
   health_srv.py probes SOCK VIP SECS HANG ADDR...
       Watch the checks of VIP's backends for SECS (health show every
       20 ms) and print "MS N LAT HUNG": the window's length in ms, the
@@ -40,6 +47,7 @@ lab's namespaces). Every run is bounded in time.
       to OUT; "quit" or MAXSECS ends it.
 """
 import json
+import os
 import select
 import selectors
 import socket
@@ -184,6 +192,28 @@ def probes(sock, vip, secs, hang, addrs):
                            lats[len(lats) // 2] if lats else -1, hung))
 
 
+def say_steps(sock, vip, addr, path, maxsecs, steps):
+    for word, field, value in zip(steps[0::3], steps[1::3], steps[2::3]):
+        n0 = find(sock, vip, addr).get("agent_ok", 0)
+        # replaced, not rewritten: the agent never reads half a file
+        with open(path + ".new", "w") as f:
+            f.write(word + "\n")
+        os.replace(path + ".new", path)
+        t0 = time.monotonic()
+        while True:
+            o = find(sock, vip, addr)
+            now = time.monotonic()
+            if text(o.get(field)) == value:
+                print("%d %d" % ((now - t0) * 1000,
+                                 o.get("agent_ok", 0) - n0), flush=True)
+                break
+            if now > t0 + maxsecs:
+                print("timeout")
+                return 1
+            time.sleep(0.01)
+    return 0
+
+
 def wait(sock, vip, addr, field, value, t0, maxsecs, change):
     end = time.time() + maxsecs
     while time.time() < end:
@@ -311,6 +341,9 @@ if __name__ == "__main__":
     elif sys.argv[1] == "field":
         a = sys.argv[2:]
         print(lookup(a[0], a[1], a[2], a[3]))
+    elif sys.argv[1] == "say":
+        a = sys.argv[2:]
+        sys.exit(say_steps(a[0], a[1], a[2], a[3], float(a[4]), a[5:]))
     elif sys.argv[1] == "probes":
         a = sys.argv[2:]
         probes(a[0], a[1], float(a[2]), a[3], a[4:])
@@ -320,4 +353,5 @@ if __name__ == "__main__":
         a = sys.argv[2:]
         sys.exit(hold(a[0], a[1], a[2], a[3], float(a[4])))
     else:
-        sys.exit("usage: health_srv.py serve|wait|field|probes|count|hold ...")
+        sys.exit("usage: health_srv.py serve|wait|field|say|probes|count|"
+                 "hold ...")
