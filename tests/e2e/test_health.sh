@@ -73,6 +73,12 @@ dump_log() {
 	echo "agent tcp $VIP:8081 port 4445 interval 100ms timeout 100ms"
 } >"$conf"
 
+# The servers read these files per request: a file is replaced, never
+# rewritten in place, or a read between truncation and write finds it
+# empty (and takes the default: 200, up).
+put() {	# FILE WORD
+	echo "$2" >"$1.new" && mv "$1.new" "$1"
+}
 # Servers: :8080 answers the code in beN.code, :4444 is the load agent
 # saying what beN.agent holds, :8081 answers 200 and :4445 says up, but
 # be3's two read hang8081 and hang4445, which say hang in time.
@@ -88,7 +94,7 @@ for i in 1 2 3; do
 	bg_in_ns be$i python3 "$SRV" serve 600 "http:8080:$tmp/be$i.code" \
 		"agent:4444:$tmp/be$i.agent" "http:8081:$c" "agent:4445:$a"
 done
-echo 500 >"$tmp/be3.code"
+put "$tmp/be3.code" 500
 
 start_xlbd() {
 	bg_in_ns lb1 env LIBXDP_BPFFS="$LAB_BPFFS" "$XLB_BUILD/xlbd" -v \
@@ -139,7 +145,7 @@ b0=$(cnt "$tmp/share0" be1)
 f0=$(cnt "$tmp/share0" fail)
 tap_check "[ $f0 -eq 0 ] && [ $b0 -ge 155 ] && [ $b0 -le 245 ]" \
 	"before the agent speaks: be1 serves $b0 of $N_SHARE new connections (expected 200 +- 45), $f0 failed"
-echo 50% >"$tmp/be1.agent"
+put "$tmp/be1.agent" 50%
 t0=$EPOCHREALTIME
 ms=$(wait_field "$VIP:80" 198.18.0.11 effective_weight 50 "$t0" 15)
 tap_check "[ '$ms' != timeout ]" \
@@ -212,7 +218,7 @@ status_row() {	# VIP:PORT ADDR -> STATE EFFECTIVE HEALTH in xlbctl status
 		on && $1 == a { print $2, $4, $5 }'
 }
 agent_says() {	# WORD FIELD VALUE [change]: be1's agent says WORD -> ms
-	echo "$1" >"$tmp/be1.agent"
+	put "$tmp/be1.agent" "$1"
 	wait_field "$VIP:80" 198.18.0.11 "$2" "$3" "$EPOCHREALTIME" 15 ${4:-}
 }
 new_conns() {	# NAME: N_AGENT new connections -> "FAILED ON_BE1"
@@ -293,7 +299,7 @@ tap_check "[ '$d' = '100 30' ] && ctl save | grep -qxF 'agent tcp $VIP:80 port 4
 	"xlbctl agent set ... damp-change 30% damp-interval 100ms: health show '$d', save writes it back"
 # 30 -> 36 is a 20 % change: held for 8 reports (1.6 s, 16 x the
 # damp-interval) at 30 %, where the default 10 % would let it through.
-echo 36% >"$tmp/be1.agent"
+put "$tmp/be1.agent" 36%
 wait_for "[ \"\$(field $VIP:80 198.18.0.11 agent)\" = 36% ]" 5
 n0=$(field $VIP:80 198.18.0.11 agent_ok)
 wait_for "[ \$(field $VIP:80 198.18.0.11 agent_ok) -ge $((n0 + 8)) ]" 10
@@ -334,8 +340,8 @@ probes() {	# -> "MS N LAT HUNG" (health_srv.py probes)
 		198.18.0.11 198.18.0.12
 }
 read -r w0 n0 lat0 hung0 <<<"$(probes)"
-echo hang >"$tmp/hang8081"
-echo hang >"$tmp/hang4445"
+put "$tmp/hang8081" hang
+put "$tmp/hang4445" hang
 wait_for "[ \"\$(field $VIP:8081 198.18.0.13 health)\" = down ]" 10
 read -r w1 n1 lat1 hung1 <<<"$(probes)"
 h3=$(field $VIP:8081 198.18.0.13 health)
@@ -345,13 +351,13 @@ tap_check "[ '$h3' = down ] && [ '$l3' = timeout ] && [ $hung1 -ge 5 ]" \
 tap_diag "control: $n0 checks of be1 and be2 in $w0 ms, median latency $lat0 ms; be3's agent failed $hung0 times"
 tap_check "[ $n0 -ge 10 ] && [ $((n1 * w0 * 10)) -ge $((n0 * w1 * 8)) ] && [ $lat1 -ge 0 ] && [ $lat1 -lt 50 ]" \
 	"be1's and be2's 100 ms checks go on beside be3's hanging ones: $n1 in $w1 ms, against $n0 in $w0 ms beside answers (at least 80 % of that rate), median latency $lat1 ms (timeout 100)"
-echo 200 >"$tmp/hang8081"
-echo up >"$tmp/hang4445"
+put "$tmp/hang8081" 200
+put "$tmp/hang4445" up
 
 # --- every backend down: fail open, or closed -------------------------------
 tap_diag "t=${SECONDS}s"
-echo 500 >"$tmp/be1.code"
-echo 500 >"$tmp/be2.code"
+put "$tmp/be1.code" 500
+put "$tmp/be2.code" 500
 t0=$EPOCHREALTIME
 ms=$(wait_field "$VIP:8080" - health fail-open "$t0" 15)
 in_count() {	# VIP:PORT -> backends in the table
@@ -392,7 +398,7 @@ wait_for "[ \"\$(fails)\" = '0/1 0/0 ' ]" 5
 f=$(fails)
 tap_check "[ '$f' = '0/1 0/0 ' ]" \
 	"the stats file follows: failing open/closed of :8080 then :80 read '$f'"
-echo 200 >"$tmp/be1.code"
+put "$tmp/be1.code" 200
 t0=$EPOCHREALTIME
 ms=$(wait_field "$VIP:8080" 198.18.0.11 in_table true "$t0" 15)
 tap_check "[ '$ms' != timeout ] && [ \"\$(field $VIP:8080 - health)\" = ok ]" \
