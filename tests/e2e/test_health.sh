@@ -339,18 +339,18 @@ probes() {	# -> "MS N LAT HUNG" (health_srv.py probes)
 	python3 "$SRV" probes "$sock" "$VIP:8081" 2 198.18.0.13 \
 		198.18.0.11 198.18.0.12
 }
-read -r w0 n0 lat0 hung0 <<<"$(probes)"
+read -r w0 c0 lat0 hung0 <<<"$(probes)"
 put "$tmp/hang8081" hang
 put "$tmp/hang4445" hang
 wait_for "[ \"\$(field $VIP:8081 198.18.0.13 health)\" = down ]" 10
-read -r w1 n1 lat1 hung1 <<<"$(probes)"
+read -r w1 c1 lat1 hung1 <<<"$(probes)"
 h3=$(field $VIP:8081 198.18.0.13 health)
 l3=$(field $VIP:8081 198.18.0.13 last_check)
 tap_check "[ '$h3' = down ] && [ '$l3' = timeout ] && [ $hung1 -ge 5 ]" \
 	"be3 accepts on :8081 and :4445 and never answers: $h3, last check $l3, $hung1 agent probes hung in 2 s"
-tap_diag "control: $n0 checks of be1 and be2 in $w0 ms, median latency $lat0 ms; be3's agent failed $hung0 times"
-tap_check "[ $n0 -ge 10 ] && [ $((n1 * w0 * 10)) -ge $((n0 * w1 * 8)) ] && [ $lat1 -ge 0 ] && [ $lat1 -lt 50 ]" \
-	"be1's and be2's 100 ms checks go on beside be3's hanging ones: $n1 in $w1 ms, against $n0 in $w0 ms beside answers (at least 80 % of that rate), median latency $lat1 ms (timeout 100)"
+tap_diag "control: $c0 checks of be1 and be2 in $w0 ms, median latency $lat0 ms; be3's agent failed $hung0 times"
+tap_check "[ $c0 -ge 10 ] && [ $((c1 * w0 * 10)) -ge $((c0 * w1 * 8)) ] && [ $lat1 -ge 0 ] && [ $lat1 -lt 50 ]" \
+	"be1's and be2's 100 ms checks go on beside be3's hanging ones: $c1 in $w1 ms, against $c0 in $w0 ms beside answers (at least 80 % of that rate), median latency $lat1 ms (timeout 100)"
 put "$tmp/hang8081" 200
 put "$tmp/hang4445" up
 
