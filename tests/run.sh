@@ -48,7 +48,7 @@ for t in $B/tests/bpf/test_*; do
 	[ -x "$t" ] && run_suite "bpf/${t##*/}" "$t"
 done
 for t in $B/fuzz/fuzz_*; do
-	[ -x "$t" ] && run_suite "fuzz/${t##*/}" tests/fuzz/run-one.sh "$t" "${FUZZ_SECONDS:-20}"
+	[ -x "$t" ] && run_suite "fuzz/${t##*/}" tests/fuzz/run-one.sh "$t" "${FUZZ_SECONDS:-10}"
 done
 for t in tests/e2e/test_*.sh; do
 	[ -x "$t" ] && run_suite "e2e/${t##*/}" "$t"
