@@ -2,16 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Health checks and load agents end to end in the namespace lab, with real
-# servers: a stopped server leaves the table within fall x interval + 200
-# ms and new connections all succeed; started again it returns; an HTTP
-# 500 marks a backend down; an agent's 50% halves a backend's share of new
-# connections; a hanging probe does not slow the others; every backend
-# down fails open (or closed when asked), in the stats file too; an
-# agent's drain keeps a backend's established connections but sends it no
-# new ones, its down takes it out and its up brings it back; the agent's
-# damper settings (reload, xlbctl, refusals) hold back what they should;
-# a restart keeps serving backends in. Intervals are 100-200 ms so the suite stays
-# short; measured times are printed. Every loop is bounded.
+# servers: a stopped server leaves the table within fall intervals (+10 %
+# jitter) + 200 ms and new connections all succeed; started again it
+# returns; an HTTP 500 marks a backend down; an agent's 50% halves a
+# backend's share of new connections; a hanging probe does not slow the
+# others (against a window without it); every backend down fails open
+# (or closed when asked), in the stats file too; an agent's drain keeps a
+# backend's established connections but sends it no new ones, its down
+# takes it out and its up brings it back; the agent's damper settings
+# (reload, xlbctl, refusals) hold back what they should; a restart keeps
+# serving backends in. Intervals are 100-500 ms so the suite stays short;
+# measured times are printed. Every loop is bounded.
 set -u
 export LAB_PREFIX=wh$$
 . "$(dirname "$0")/../lib.sh"
