@@ -68,6 +68,7 @@
 #define XLB_BE_F_VALID		(1u << 0)	/* slot in use */
 #define XLB_BE_F_DOWN		(1u << 1)	/* failed health checks: flows re-pick */
 #define XLB_BE_F_DRAINING	(1u << 2)	/* out of the ring, flows continue */
+#define XLB_BE_F_UNRESOLVED	(1u << 3)	/* next hop unresolved: out of the ring, flows continue */
 
 /* struct xlb_config.flags */
 #define XLB_CFG_F_ENABLED	(1u << 0)	/* zero before the daemon configured us: pass all */

@@ -340,6 +340,7 @@ int lb_recover(struct lb *lb, const struct xlb_vip_key *vk,
 		be->id = be_ids[j];
 		be->flags = bv[j].flags;
 		be->down = bv[j].flags & XLB_BE_F_DOWN;
+		be->unresolved = bv[j].flags & XLB_BE_F_UNRESOLVED;
 		used[be->id] = 1;
 	}
 	vips_free(lb->vips, lb->n_vips);
@@ -371,8 +372,8 @@ struct plan {
 
 static bool be_active(const struct lb_be *be)
 {
-	return !(be->flags & (XLB_BE_F_DRAINING | XLB_BE_F_DOWN)) &&
-	       be->weight > 0;
+	return !(be->flags & (XLB_BE_F_DRAINING | XLB_BE_F_DOWN |
+			      XLB_BE_F_UNRESOLVED)) && be->weight > 0;
 }
 
 __u32 lb_be_effective_weight(const struct lb_be *be)
@@ -683,6 +684,7 @@ int lb_apply(struct lb *lb, const struct conf *c, char *err, size_t errlen)
 			be->addr = cv->be[j].addr;
 			be->weight = cv->be[j].weight;
 			be->down = ob ? ob->down : false;
+			be->unresolved = ob ? ob->unresolved : false;
 			be->id = ob ? ob->id : idalloc_get(&lb->ids);
 			if (!be->id) {
 				ret = -ENOSPC;
@@ -708,6 +710,8 @@ int lb_apply(struct lb *lb, const struct conf *c, char *err, size_t errlen)
 				be->flags |= XLB_BE_F_DRAINING;
 			if (be->down)
 				be->flags |= XLB_BE_F_DOWN;
+			if (be->unresolved)
+				be->flags |= XLB_BE_F_UNRESOLVED;
 		}
 		need_ring = !cur || rebuild_all || cur->ring_unknown ||
 			    ring_members_differ(cur, v);

@@ -67,6 +67,8 @@ struct lb_be {
 	__u32 weight;		/* as applied */
 	__u8 flags;		/* XLB_BE_F_* as written */
 	bool down;		/* health: out of the ring, flows re-pick */
+	bool unresolved;	/* next hop unresolved: out of the ring,
+				 * flows keep it */
 };
 
 struct lb_vip {
@@ -101,9 +103,9 @@ struct lb {
 	 * Health overlay, asked by lb_apply() for each VIP of the new model
 	 * once its backends have ids, addresses, configured weights and the
 	 * running down state (cur: the running VIP, NULL for a new one). It
-	 * may set each backend's down and lower its weight (a load agent's
-	 * share); the tables are then built from that. NULL: lb_set_down()
-	 * alone decides.
+	 * may set each backend's down and unresolved and lower its weight (a
+	 * load agent's share); the tables are then built from that. NULL:
+	 * lb_set_down() alone decides.
 	 */
 	void (*health)(void *arg, const struct conf_vip *cv,
 		       const struct lb_vip *cur, struct lb_vip *v);

@@ -557,6 +557,62 @@ static void test_down(void **state)
 	conf_free(&c);
 }
 
+/* The daemon's overlay, reduced to next hops: backends whose address's
+ * last byte is in UNRESOLVED[] have no resolved next hop. */
+static __u8 UNRESOLVED[4];
+
+static void overlay_nexthops(void *arg, const struct conf_vip *cv,
+			     const struct lb_vip *cur, struct lb_vip *v)
+{
+	size_t i, j;
+
+	(void)arg;
+	(void)cv;
+	(void)cur;
+	for (i = 0; i < v->n_be; i++) {
+		__u8 last = ntohl(v->be[i].addr.a[0]) & 0xff;
+
+		v->be[i].unresolved = false;
+		for (j = 0; j < sizeof(UNRESOLVED); j++)
+			v->be[i].unresolved |= UNRESOLVED[j] == last;
+	}
+}
+
+static void test_unresolved(void **state)
+{
+	__u32 before[TSIZE], *ids;
+
+	(void)state;
+	memset(UNRESOLVED, 0, sizeof(UNRESOLVED));
+	LB.health = overlay_nexthops;
+	UNRESOLVED[0] = 13;
+	assert_int_equal(apply(V1 B1 B2), 0);
+	memcpy(before, F.tables[F.ring[0]], sizeof(before));
+	F.n_ev = 0;
+	/* added while its next hop resolves: in the pool, out of the
+	 * table, so nothing is swapped */
+	assert_int_equal(apply(V1 B1 B2 B3), 0);
+	EXPECT("backend_put 3 9");
+	assert_int_equal(table_count(F.ring[0], 3), 0);
+	/* resolved: enters with one swap */
+	UNRESOLVED[0] = 0;
+	assert_int_equal(apply(V1 B1 B2 B3), 0);
+	EXPECT("backend_put 3 1", "ring_set 0");
+	assert_true(table_count(F.ring[0], 3) > 0);
+	/* lost again: flagged first (never DOWN: its flows keep it), then
+	 * the swap back to the very table it joined */
+	UNRESOLVED[1] = 13;
+	assert_int_equal(apply(V1 B1 B2 B3), 0);
+	EXPECT("backend_put 3 9", "ring_set 0");
+	assert_false(F.be[3].flags & XLB_BE_F_DOWN);
+	assert_memory_equal(F.tables[F.ring[0]], before, sizeof(before));
+	assert_int_equal(lb_take_purged(&LB, &ids), 0);
+	free(ids);
+	/* no effective weight while unresolved */
+	assert_int_equal(lb_be_effective_weight(&LB.vips[0].be[2]), 0);
+	LB.health = NULL;
+}
+
 static void test_flow_live(void **state)
 {
 	struct xlb_flow_key k = { .proto = IPPROTO_TCP };
@@ -601,6 +657,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_seed_change_rebuilds,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_down, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unresolved, setup,
+						teardown),
 		cmocka_unit_test(test_flow_live),
 	};
 
