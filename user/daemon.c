@@ -2,6 +2,7 @@
 /* xlbd core: model, apply, requests, reload, drains, persistence. */
 #include <errno.h>
 #include <ifaddrs.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,11 @@
 #define PURGE_TICK_MS		10
 #define PURGE_BUDGET		4096
 #define FLOWS_MAX		10000
+/* A next hop that is not resolved after this long is reported: three ARP
+ * or ND solicitations one second apart (the kernel's default
+ * mcast_solicit and retrans_time), after which the kernel itself calls
+ * the entry FAILED. Start-up waits as long for next hops to resolve. */
+#define NEXTHOP_BOUND_MS	3000
 
 static const char *proto_name(__u8 proto)
 {
@@ -280,8 +286,7 @@ static bool vip_watched(const struct conf_vip *cv)
 /* Does be have slots in its VIP's table? */
 static bool be_in_table(const struct lb_be *be)
 {
-	return !be->down && be->weight &&
-	       !(be->flags & (XLB_BE_F_DRAINING | XLB_BE_F_DOWN));
+	return lb_be_effective_weight(be) > 0;
 }
 
 /* The target of backend be of VIP vip_id, if it is that backend's. */
@@ -327,6 +332,10 @@ static void health_overlay(void *arg, const struct conf_vip *cv,
 	bool hold;
 	size_t i;
 
+	/* New flows only to backends whose next hop is resolved. */
+	for (i = 0; i < v->n_be; i++)
+		v->be[i].unresolved = d->neigh &&
+				      !neigh_resolved(d->neigh, &v->be[i].addr);
 	if (!vip_watched(cv)) {
 		for (i = 0; i < v->n_be; i++)
 			v->be[i].down = false;
@@ -411,6 +420,37 @@ static void health_event(void *ctx, const struct health_event *ev)
 	}
 }
 
+/* A backend entered or left its table by the state of its next hop. */
+static void nexthop_log(struct daemon *d, __u32 id, bool unresolved)
+{
+	const struct lb_vip *v = NULL;
+	const struct lb_be *be = lb_be_by_id(&d->lb, id, &v);
+	char name[160], via[ADDR_STRLEN], dev[IF_NAMESIZE];
+	struct neigh_info ni;
+
+	if (!be || !d->neigh || neigh_info(d->neigh, &be->addr, &ni))
+		return;
+	be_name(d, id, name, sizeof(name));
+	if (ni.err) {
+		log_warn("%s: no route to it (%s): out of the table", name,
+			 strerror(-ni.err));
+		return;
+	}
+	addr_str(&ni.via, via, sizeof(via));
+	if (!if_indextoname(ni.ifindex, dev))
+		snprintf(dev, sizeof(dev), "%d", ni.ifindex);
+	if (unresolved)
+		log_warn("%s: next hop %s dev %s unresolved (%s): out of the "
+			 "table for new flows until it resolves (its flows "
+			 "keep it)", name, via, dev,
+			 neigh_state_str(ni.state));
+	else
+		log_info("%s: next hop %s dev %s resolved (%s) after %llu ms: "
+			 "in the table", name, via, dev,
+			 neigh_state_str(ni.state),
+			 (unsigned long long)(ev_now_ms() - ni.since_ms));
+}
+
 /*
  * After every apply: say loudly when a VIP starts or stops failing
  * open/closed, and queue the conntrack entries of backends that went
@@ -439,6 +479,9 @@ static void health_review(struct daemon *d)
 			const struct lb_be *be = &v->be[j];
 
 			in += be_in_table(be);
+			if (be->unresolved != d->be_unresolved[be->id])
+				nexthop_log(d, be->id, be->unresolved);
+			d->be_unresolved[be->id] = be->unresolved;
 			if (be->down && !d->be_down[be->id]) {
 				d->purge_pending[be->id] = 1;
 				purge = true;
@@ -483,6 +526,133 @@ static void health_apply(struct daemon *d)
 	if (lb_apply(&d->lb, &d->conf, err, sizeof(err)))
 		log_err("applying health changes: %s", err);
 	health_review(d);
+}
+
+/* --- next hops ------------------------------------------------------------ */
+
+/* Track the next hops of c's backends. */
+static int nexthop_track(struct daemon *d, const struct conf *c)
+{
+	struct ip_addr *addrs;
+	size_t i, j, n = 0;
+	int ret;
+
+	if (!d->neigh)
+		return 0;
+	for (i = 0; i < c->n_vips; i++)
+		n += c->vips[i].n_be;
+	addrs = calloc(n ? n : 1, sizeof(*addrs));
+	if (!addrs)
+		return -ENOMEM;
+	n = 0;
+	for (i = 0; i < c->n_vips; i++)
+		for (j = 0; j < c->vips[i].n_be; j++)
+			addrs[n++] = c->vips[i].be[j].addr;
+	ret = neigh_sync(d->neigh, addrs, n, ev_now_ms(), lb_warn, NULL);
+	free(addrs);
+	return ret < 0 ? ret : 0;
+}
+
+static void nexthop_report(void *arg, const struct ip_addr *backend,
+			   const struct neigh_info *ni)
+{
+	char a[ADDR_STRLEN], via[ADDR_STRLEN], dev[IF_NAMESIZE];
+
+	(void)arg;
+	if (!if_indextoname(ni->ifindex, dev))
+		snprintf(dev, sizeof(dev), "%d", ni->ifindex);
+	log_warn("backend %s: next hop %s dev %s did not resolve within %u "
+		 "ms (%s): the backend stays out of the tables until it does",
+		 addr_str(backend, a, sizeof(a)),
+		 addr_str(&ni->via, via, sizeof(via)), dev, NEXTHOP_BOUND_MS,
+		 neigh_state_str(ni->state));
+}
+
+static void nexthop_timer_cb(struct ev_loop *loop, void *arg);
+
+/* Report the overdue next hops; wake up when the next one falls due. */
+static void nexthop_rearm(struct daemon *d)
+{
+	__u64 now = ev_now_ms(), due;
+
+	if (d->nexthop_timer)
+		ev_timer_cancel(d->loop, d->nexthop_timer);
+	d->nexthop_timer = NULL;
+	if (!d->neigh)
+		return;
+	due = neigh_overdue(d->neigh, now, NEXTHOP_BOUND_MS, nexthop_report,
+			    d);
+	if (due != UINT64_MAX)
+		d->nexthop_timer = ev_timer_add(d->loop, due - now,
+						nexthop_timer_cb, d);
+}
+
+static void nexthop_timer_cb(struct ev_loop *loop, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)loop;
+	d->nexthop_timer = NULL;
+	nexthop_rearm(d);
+}
+
+/* Neighbour and route events: a backend whose next hop resolved enters
+ * its table now, one whose next hop failed leaves it. */
+static void nexthop_fd_cb(struct ev_loop *loop, int fd, uint32_t events,
+			  void *arg)
+{
+	struct daemon *d = arg;
+	int ret;
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	ret = neigh_input(d->neigh, ev_now_ms());
+	if (ret < 0) {
+		log_err("reading neighbour events: %s", strerror(-ret));
+		return;
+	}
+	if (ret & NEIGH_CHANGED_ROUTE) {
+		int err = nexthop_track(d, &d->conf);
+
+		if (err)
+			log_err("following a route change: %s",
+				strerror(-err));
+	}
+	if (ret)
+		health_apply(d);
+	nexthop_rearm(d);
+}
+
+/* Start-up: give the next hops of c up to NEXTHOP_BOUND_MS to resolve,
+ * so that the first tables xlbd publishes hold its reachable backends. */
+static void nexthop_settle(struct daemon *d, const struct conf *c)
+{
+	__u64 start = ev_now_ms(), now = start;
+	size_t i, j, n = 0, ok = 0;
+	struct pollfd pfd = { .fd = neigh_events_fd(d->neigh),
+			      .events = POLLIN };
+	int ret;
+
+	for (;;) {
+		n = ok = 0;
+		for (i = 0; i < c->n_vips; i++)
+			for (j = 0; j < c->vips[i].n_be; j++, n++)
+				ok += neigh_resolved(d->neigh,
+						     &c->vips[i].be[j].addr);
+		if (ok == n || now >= start + NEXTHOP_BOUND_MS)
+			break;
+		if (poll(&pfd, 1, start + NEXTHOP_BOUND_MS - now) < 0 &&
+		    errno != EINTR)
+			break;
+		ret = neigh_input(d->neigh, ev_now_ms());
+		if (ret > 0 && (ret & NEIGH_CHANGED_ROUTE))
+			nexthop_track(d, c);
+		now = ev_now_ms();
+	}
+	if (n)
+		log_info("next hops of %zu of %zu backends resolved in %llu ms",
+			 ok, n, (unsigned long long)(now - start));
 }
 
 static void health_timer_cb(struct ev_loop *loop, void *arg);
@@ -573,7 +743,8 @@ static int health_open(struct daemon *d)
 	d->health_due = UINT64_MAX;
 	d->hc = calloc(XLB_MAX_BACKENDS, sizeof(*d->hc));
 	d->be_down = calloc(XLB_MAX_BACKENDS, 1);
-	if (!d->hc || !d->be_down)
+	d->be_unresolved = calloc(XLB_MAX_BACKENDS, 1);
+	if (!d->hc || !d->be_down || !d->be_unresolved)
 		return -ENOMEM;
 	d->health = health_new(&ops, &par);
 	if (!d->health)
@@ -595,6 +766,8 @@ static void health_close(struct daemon *d)
 	d->hc = NULL;
 	free(d->be_down);
 	d->be_down = NULL;
+	free(d->be_unresolved);
+	d->be_unresolved = NULL;
 }
 
 /*
@@ -715,24 +888,18 @@ static void stats_configure(struct daemon *d);
 
 static void post_apply(struct daemon *d)
 {
-	struct ip_addr *addrs;
 	size_t i, j, n = 0, nd = 0;
 	struct daemon_drain *dr;
 	__u32 *ids;
 	size_t n_ids;
 
-	/* Neighbours of every backend. */
 	for (i = 0; i < d->conf.n_vips; i++)
 		n += d->conf.vips[i].n_be;
-	addrs = calloc(n ? n : 1, sizeof(*addrs));
 	dr = calloc(n ? n : 1, sizeof(*dr));
-	if (!addrs || !dr) {
-		log_err("out of memory updating neighbours and drains");
-		free(addrs);
-		free(dr);
+	if (!dr) {
+		log_err("out of memory updating drains");
 		return;
 	}
-	n = 0;
 	for (i = 0; i < d->conf.n_vips; i++) {
 		const struct conf_vip *v = &d->conf.vips[i];
 
@@ -740,7 +907,6 @@ static void post_apply(struct daemon *d)
 			const struct conf_backend *b = &v->be[j];
 			size_t k;
 
-			addrs[n++] = b->addr;
 			if (!b->draining || !b->drain_timeout_ms)
 				continue;
 			/* Keep the deadline of a drain already running. */
@@ -759,9 +925,6 @@ static void post_apply(struct daemon *d)
 			nd++;
 		}
 	}
-	if (d->neigh)
-		neigh_sync(d->neigh, addrs, n, lb_warn, NULL);
-	free(addrs);
 	free(d->drains);
 	d->drains = dr;
 	d->n_drains = nd;
@@ -771,8 +934,10 @@ static void post_apply(struct daemon *d)
 
 	/* Conntrack entries of deleted backends, in the background. */
 	n_ids = lb_take_purged(&d->lb, &ids);
-	for (i = 0; i < n_ids; i++)
+	for (i = 0; i < n_ids; i++) {
 		d->purge_pending[ids[i]] = 1;
+		d->be_unresolved[ids[i]] = 0;
+	}
 	free(ids);
 	if (n_ids && !d->purge_timer)
 		d->purge_timer = ev_timer_add(d->loop, PURGE_TICK_MS,
@@ -792,11 +957,6 @@ static void post_apply(struct daemon *d)
 }
 
 /*
- * The interface is back after a carrier loss, which flushed the managed
- * neighbour entries with the others: add them again, or the data path
- * drops (no neighbour) until the kernel happens to resolve them.
- */
-/*
  * vrrp track-vips: does VIP v have no backend up? A checked VIP answers
  * from the health states: failing open (the default) keeps the last
  * table, so its backends' down flags stay as they were when the last
@@ -815,34 +975,27 @@ static bool vip_down_cb(void *arg, const struct lb_vip *v)
 		return !up && down;
 	}
 	for (i = 0; i < v->n_be; i++)
-		if (!v->be[i].down)
+		if (!v->be[i].down && !v->be[i].unresolved)
 			return false;
 	return true;
 }
 
+/*
+ * The interface is back after a carrier loss, which flushed the managed
+ * neighbour entries with the others: add them again; the backends enter
+ * the tables as the kernel resolves them.
+ */
 static void link_up_cb(void *arg, const char *ifname)
 {
 	struct daemon *d = arg;
-	struct ip_addr *addrs;
-	size_t i, j, n = 0;
 
 	if (!d->neigh || strcmp(ifname, d->conf.iface))
 		return;
-	for (i = 0; i < d->conf.n_vips; i++)
-		n += d->conf.vips[i].n_be;
-	addrs = calloc(n ? n : 1, sizeof(*addrs));
-	if (!addrs) {
-		log_err("out of memory refreshing neighbours");
-		return;
-	}
-	n = 0;
-	for (i = 0; i < d->conf.n_vips; i++)
-		for (j = 0; j < d->conf.vips[i].n_be; j++)
-			addrs[n++] = d->conf.vips[i].be[j].addr;
-	neigh_sync(d->neigh, NULL, 0, lb_warn, NULL);
-	neigh_sync(d->neigh, addrs, n, lb_warn, NULL);
-	free(addrs);
-	log_info("%s is up: managed neighbour entries added again", ifname);
+	neigh_refresh(d->neigh, ev_now_ms());
+	log_info("%s is up: managed neighbour entries added again; backends "
+		 "enter the tables as their next hops resolve", ifname);
+	health_apply(d);
+	nexthop_rearm(d);
 }
 
 static bool cfg_differs(const struct conf *a, const struct conf *b)
@@ -930,6 +1083,13 @@ static int commit(struct daemon *d, struct conf *nc, __u64 hash, char *err,
 		conf_free(nc);
 		return ret;
 	}
+	/* The next hops of nc's backends, before its tables: a backend
+	 * takes new flows only once its next hop is resolved. */
+	ret = nexthop_track(d, nc);
+	if (ret) {
+		snprintf(err, errlen, "tracking next hops: %s", strerror(-ret));
+		goto restore;
+	}
 	if (!d->cfg_written || cfg_differs(&d->conf, nc)) {
 		ret = cfg_write(d, nc);
 		if (ret) {
@@ -950,9 +1110,11 @@ static int commit(struct daemon *d, struct conf *nc, __u64 hash, char *err,
 	d->conf_hash = hash;
 	post_apply(d);
 	stats_configure(d);
+	nexthop_rearm(d);
 	return ret;
 restore:
 	state_write(d->state_path, &d->conf, d->conf_hash);
+	nexthop_track(d, &d->conf);
 	conf_free(nc);
 	return ret;
 }
@@ -1210,6 +1372,32 @@ static void jadd_vip_health(struct daemon *d, struct json_object *o,
 	jadd_u64(o, "backends_down", down);
 }
 
+/* The next hop of backend addr: "next_hop": {"addr", "dev", "state"}. */
+static void jadd_nexthop(struct daemon *d, struct json_object *o,
+			 const struct ip_addr *addr)
+{
+	char buf[ADDR_STRLEN], dev[IF_NAMESIZE];
+	struct json_object *nh;
+	struct neigh_info ni;
+
+	if (!d->neigh || neigh_info(d->neigh, addr, &ni))
+		return;
+	nh = json_object_new_object();
+	if (ni.err) {
+		jadd_str(nh, "error", strerror(-ni.err));
+	} else {
+		if (!if_indextoname(ni.ifindex, dev))
+			snprintf(dev, sizeof(dev), "%d", ni.ifindex);
+		jadd_str(nh, "addr", addr_str(&ni.via, buf, sizeof(buf)));
+		jadd_str(nh, "dev", dev);
+		jadd_str(nh, "state", neigh_state_str(ni.state));
+		json_object_object_add(nh, "resolved",
+				       json_object_new_boolean(ni.resolved));
+		jadd_u64(nh, "losses", ni.losses);
+	}
+	json_object_object_add(o, "next_hop", nh);
+}
+
 /*
  * A backend's object for health show (full) and status: its address,
  * state (status only), configured weight and health fields. *lbp (unless
@@ -1228,7 +1416,9 @@ static struct json_object *be_object(struct daemon *d,
 	jadd_str(o, "addr", addr_str(&b->addr, buf, sizeof(buf)));
 	if (!full)
 		jadd_str(o, "state", lb && lb->down ? "down" :
-			 b->draining ? "draining" : "active");
+			 b->draining ? "draining" :
+			 lb && lb->unresolved ? "resolving" : "active");
+	jadd_nexthop(d, o, &b->addr);
 	jadd_u64(o, "weight", b->weight);
 	jadd_be_health(d, o, v, lv, lb, full);
 	if (lbp)
@@ -1571,6 +1761,7 @@ int daemon_stats_fill(struct daemon *d, struct daemon_stats *ds)
 	size_t i, j, n_be = 0;
 	struct timespec ts;
 	struct xlb_ctr ctr;
+	struct neigh_info ni;
 	__u32 k;
 	int err;
 
@@ -1630,6 +1821,9 @@ int daemon_stats_fill(struct daemon *d, struct daemon_stats *ds)
 			sb->active_flows = d->stats_flows[lb->id];
 			sb->weight = lb_be_effective_weight(lb);
 			sb->up = !lb->down;
+			sb->resolving = lb->unresolved;
+			if (d->neigh && !neigh_info(d->neigh, &b->addr, &ni))
+				sb->nexthop_losses = ni.losses;
 			stats_health(d, v, lv, lb, sb);
 		}
 	}
@@ -2090,6 +2284,12 @@ int daemon_start(struct daemon *d)
 		log_err("opening rtnetlink: %s", strerror(-ret));
 		goto err;
 	}
+	ret = ev_fd_add(d->loop, neigh_events_fd(d->neigh), EPOLLIN,
+			nexthop_fd_cb, d);
+	if (ret) {
+		log_err("watching neighbour events: %s", strerror(-ret));
+		goto err;
+	}
 	ret = lb_init(&d->lb, &maps_lb_ops, &d->maps);
 	if (ret)
 		goto err;
@@ -2112,7 +2312,13 @@ int daemon_start(struct daemon *d)
 			goto err;
 	}
 	/* The first commit writes xlb_cfg (settings, enabled), then the
-	 * objects. */
+	 * objects: tables of the backends whose next hops resolved. */
+	ret = nexthop_track(d, &c);
+	if (ret) {
+		log_err("tracking next hops: %s", strerror(-ret));
+		goto err;
+	}
+	nexthop_settle(d, &c);
 	{
 		char err[512];
 

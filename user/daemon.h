@@ -77,6 +77,8 @@ struct daemon {
 	__u64 health_due;		/* of health_timer, UINT64_MAX: none */
 	bool health_dirty;		/* a state or weight changed */
 	__u8 *be_down;			/* by backend id, as last applied */
+	__u8 *be_unresolved;		/* by backend id, as last applied */
+	struct ev_timer *nexthop_timer;	/* next unresolved one to report */
 	__u8 vip_fail[XLB_MAX_VIPS];	/* every backend down: 1 open, 2
 					 * closed (logged when it changes) */
 

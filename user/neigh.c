@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,22 +24,71 @@
 #define NDA_FLAGS_EXT	15
 #endif
 
+/* The valid states of the kernel's neighbour table (include/net/neighbour.h):
+ * the only ones in which bpf_fib_lookup() returns a MAC address. */
+#define NEIGH_NUD_VALID	(NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | \
+			 NUD_PROBE | NUD_STALE | NUD_DELAY)
+
+/* One managed next hop. */
 struct neigh_entry {
 	int ifindex;
 	struct ip_addr addr;
+	__u16 state;		/* NUD_* as last seen; NUD_NONE: no entry */
+	bool reported;		/* overdue: reported once */
+	__u64 since_ms;		/* unresolved since */
+	__u64 losses;		/* resolved -> unresolved */
+	bool gone;		/* deleted under us: to add again */
+};
+
+/* One backend address and its next hop; kept sorted by address. */
+struct neigh_target {
+	struct ip_addr addr;
+	int err;		/* route lookup, 0 or -errno */
+	int ifindex;
+	struct ip_addr via;
 };
 
 struct neigh {
-	int fd;
+	int fd;			/* requests and their answers */
+	int ev_fd;		/* neighbour and route events */
 	__u32 seq;
 	struct neigh_entry *e;
 	size_t n, cap;
+	struct neigh_target *t;
+	size_t n_t;
 };
 
 /* A request: header, family message and attributes in one buffer. */
 struct nl_req {
 	char buf[256] __attribute__((aligned(NLMSG_ALIGNTO)));
 };
+
+static int events_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int groups[] = { RTNLGRP_NEIGH, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE };
+	int fd, buf = 1 << 20, err;
+	size_t i;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		goto fail;
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+			       &groups[i], sizeof(groups[i])))
+			goto fail;
+	/* A burst (a link flap with many backends) fits; an overflow is
+	 * noticed (ENOBUFS) and made good by reading every state. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	return fd;
+fail:
+	err = -errno;
+	close(fd);
+	return err;
+}
 
 int neigh_open(struct neigh **out)
 {
@@ -48,16 +98,29 @@ int neigh_open(struct neigh **out)
 
 	if (!n)
 		return -ENOMEM;
+	n->ev_fd = -1;
 	n->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (n->fd < 0 || bind(n->fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		err = -errno;
-		if (n->fd >= 0)
-			close(n->fd);
-		free(n);
-		return err;
+		goto fail;
+	}
+	n->ev_fd = events_open();
+	if (n->ev_fd < 0) {
+		err = n->ev_fd;
+		goto fail;
 	}
 	*out = n;
 	return 0;
+fail:
+	if (n->fd >= 0)
+		close(n->fd);
+	free(n);
+	return err;
+}
+
+int neigh_events_fd(const struct neigh *n)
+{
+	return n->ev_fd;
 }
 
 static void nl_attr(struct nlmsghdr *nh, int type, const void *data,
@@ -200,8 +263,62 @@ static int neigh_msg(struct neigh *n, int type, int flags, int ifindex,
 static bool entry_eq(const struct neigh_entry *e, int ifindex,
 		     const struct ip_addr *a)
 {
-	return e->ifindex == ifindex && e->addr.family == a->family &&
-	       !memcmp(e->addr.a, a->a, sizeof(a->a));
+	return e->ifindex == ifindex && !addr_cmp(&e->addr, a);
+}
+
+static struct neigh_entry *entry_find(const struct neigh *n, int ifindex,
+				      const struct ip_addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < n->n; i++)
+		if (entry_eq(&n->e[i], ifindex, a))
+			return &n->e[i];
+	return NULL;
+}
+
+static bool nud_valid(__u16 state)
+{
+	return state & NEIGH_NUD_VALID;
+}
+
+/* A next hop's state changed: keep the time it became unresolved and
+ * count its losses. true if it (un)resolved. */
+static bool entry_set(struct neigh_entry *e, __u16 state, __u64 now_ms)
+{
+	bool was = nud_valid(e->state), is = nud_valid(state);
+
+	e->state = state;
+	if (was == is)
+		return false;
+	if (!is) {
+		e->since_ms = now_ms;
+		e->reported = false;
+		e->losses++;
+	}
+	return true;
+}
+
+/* The kernel's state of entry e: NUD_NONE when it has none. */
+static __u16 entry_read(struct neigh *n, const struct neigh_entry *e)
+{
+	struct nl_req req = {};
+	struct nlmsghdr *rh = (void *)req.buf;
+	struct ndmsg *nd = NLMSG_DATA(rh);
+	char resp[512];
+	struct nlmsghdr *h = (void *)resp;
+
+	rh->nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg));
+	rh->nlmsg_type = RTM_GETNEIGH;
+	rh->nlmsg_flags = NLM_F_REQUEST;
+	nd->ndm_family = af_of(&e->addr);
+	nd->ndm_ifindex = e->ifindex;
+	nl_attr(rh, NDA_DST, e->addr.a, alen_of(&e->addr));
+	memset(resp, 0, sizeof(resp));
+	if (nl_talk(n, rh, resp, sizeof(resp)) ||
+	    h->nlmsg_type != RTM_NEWNEIGH)
+		return NUD_NONE;
+	return ((struct ndmsg *)NLMSG_DATA(h))->ndm_state;
 }
 
 static void warnf(void (*warn)(void *, const char *), void *arg,
@@ -216,37 +333,79 @@ static void warnf(void (*warn)(void *, const char *), void *arg,
 	warn(arg, msg);
 }
 
-int neigh_sync(struct neigh *n, const struct ip_addr *addrs, size_t cnt,
-	       void (*warn)(void *arg, const char *msg), void *arg)
+static int target_cmp(const void *a, const void *b)
 {
-	struct neigh_entry *want;
-	size_t n_want = 0, i, j;
+	return addr_cmp(&((const struct neigh_target *)a)->addr,
+			&((const struct neigh_target *)b)->addr);
+}
+
+static const struct neigh_target *target_find(const struct neigh *n,
+					      const struct ip_addr *addr)
+{
+	struct neigh_target key = { .addr = *addr };
+
+	return n->n_t ? bsearch(&key, n->t, n->n_t, sizeof(*n->t),
+				target_cmp) : NULL;
+}
+
+static bool wanted(const struct neigh_target *t, size_t n_t,
+		   const struct neigh_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < n_t; i++)
+		if (!t[i].err && entry_eq(e, t[i].ifindex, &t[i].via))
+			return true;
+	return false;
+}
+
+int neigh_sync(struct neigh *n, const struct ip_addr *addrs, size_t cnt,
+	       __u64 now_ms, void (*warn)(void *arg, const char *msg),
+	       void *arg)
+{
+	struct neigh_target *t;
+	size_t n_t = 0, i, j;
 	int fails = 0, err;
 
-	want = calloc(cnt ? cnt : 1, sizeof(*want));
-	if (!want)
+	t = calloc(cnt ? cnt : 1, sizeof(*t));
+	if (!t)
 		return -ENOMEM;
-	for (i = 0; i < cnt; i++) {
-		struct neigh_entry e;
+	for (i = 0; i < cnt; i++)
+		t[i].addr = addrs[i];
+	qsort(t, cnt, sizeof(*t), target_cmp);
+	for (i = 0; i < cnt; i++)
+		if (!n_t || addr_cmp(&t[n_t - 1].addr, &t[i].addr))
+			t[n_t++] = t[i];
+	/* Make room for every next hop first: nothing below can fail for
+	 * want of memory. */
+	if (n->cap < n->n + n_t) {
+		struct neigh_entry *p = realloc(n->e, (n->n + n_t) *
+						sizeof(*p));
 
-		err = route_nexthop(n, &addrs[i], &e.ifindex, &e.addr);
-		if (err) {
-			warnf(warn, arg, "no route to backend", &addrs[i], err);
-			fails++;
-			continue;
+		if (!p) {
+			free(t);
+			return -ENOMEM;
 		}
-		for (j = 0; j < n_want; j++)
-			if (entry_eq(&want[j], e.ifindex, &e.addr))
-				break;
-		if (j == n_want)
-			want[n_want++] = e;
+		n->e = p;
+		n->cap = n->n + n_t;
+	}
+	for (i = 0; i < n_t; i++) {
+		const struct neigh_target *was = target_find(n, &t[i].addr);
+
+		t[i].err = route_nexthop(n, &t[i].addr, &t[i].ifindex,
+					 &t[i].via);
+		if (!t[i].err)
+			continue;
+		fails++;
+		/* Once per backend and cause, however many route events
+		 * follow. */
+		if (!was || was->err != t[i].err)
+			warnf(warn, arg, "no route to backend", &t[i].addr,
+			      t[i].err);
 	}
 	/* Delete ours that are no longer wanted. */
 	for (i = 0; i < n->n;) {
-		for (j = 0; j < n_want; j++)
-			if (entry_eq(&want[j], n->e[i].ifindex, &n->e[i].addr))
-				break;
-		if (j < n_want) {
+		if (wanted(t, n_t, &n->e[i])) {
 			i++;
 			continue;
 		}
@@ -259,41 +418,243 @@ int neigh_sync(struct neigh *n, const struct ip_addr *addrs, size_t cnt,
 		}
 		n->e[i] = n->e[--n->n];
 	}
-	/* Add the missing ones (re-adding is harmless after a restart). */
-	for (j = 0; j < n_want; j++) {
-		for (i = 0; i < n->n; i++)
-			if (entry_eq(&n->e[i], want[j].ifindex, &want[j].addr))
-				break;
-		if (i < n->n)
+	/* Add the missing ones (re-adding is harmless after a restart: the
+	 * kernel keeps a managed entry's state) and read their state. */
+	for (j = 0; j < n_t; j++) {
+		struct neigh_entry *e;
+
+		if (t[j].err || entry_find(n, t[j].ifindex, &t[j].via))
 			continue;
 		err = neigh_msg(n, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE,
-				want[j].ifindex, &want[j].addr);
+				t[j].ifindex, &t[j].via);
 		if (err) {
 			warnf(warn, arg, "adding managed neighbour",
-			      &want[j].addr, err);
+			      &t[j].via, err);
 			fails++;
-			continue;
 		}
-		if (n->n == n->cap) {
-			size_t cap = n->cap ? 2 * n->cap : 16;
-			struct neigh_entry *p = realloc(n->e, cap * sizeof(*p));
-
-			if (!p) {
-				free(want);
-				return -ENOMEM;
-			}
-			n->e = p;
-			n->cap = cap;
-		}
-		n->e[n->n++] = want[j];
+		e = &n->e[n->n++];
+		memset(e, 0, sizeof(*e));
+		e->ifindex = t[j].ifindex;
+		e->addr = t[j].via;
+		e->since_ms = now_ms;
+		e->state = err ? NUD_NONE : entry_read(n, e);
 	}
-	free(want);
+	free(n->t);
+	n->t = t;
+	n->n_t = n_t;
 	return fails;
 }
 
-size_t neigh_count(const struct neigh *n)
+void neigh_refresh(struct neigh *n, __u64 now_ms)
 {
-	return n->n;
+	size_t i;
+
+	for (i = 0; i < n->n; i++) {
+		struct neigh_entry *e = &n->e[i];
+
+		e->gone = false;
+		neigh_msg(n, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE,
+			  e->ifindex, &e->addr);
+		entry_set(e, entry_read(n, e), now_ms);
+	}
+}
+
+static void reread(struct neigh *n, __u64 now_ms)
+{
+	size_t i;
+
+	for (i = 0; i < n->n; i++)
+		entry_set(&n->e[i], entry_read(n, &n->e[i]), now_ms);
+}
+
+static int neigh_ev(struct neigh *n, const struct nlmsghdr *h, __u64 now_ms)
+{
+	const struct ndmsg *nd = NLMSG_DATA(h);
+	struct ip_addr a = {};
+	const struct rtattr *rta;
+	struct neigh_entry *e;
+	int len;
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*nd)))
+		return 0;
+	if (nd->ndm_family == AF_INET)
+		a.family = XLB_AF_INET;
+	else if (nd->ndm_family == AF_INET6)
+		a.family = XLB_AF_INET6;
+	else
+		return 0;
+	len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*nd));
+	for (rta = (const void *)((const char *)nd + NLMSG_ALIGN(sizeof(*nd)));
+	     RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if (rta->rta_type == NDA_DST &&
+		    RTA_PAYLOAD(rta) == alen_of(&a))
+			memcpy(a.a, RTA_DATA(rta), alen_of(&a));
+	e = entry_find(n, nd->ndm_ifindex, &a);
+	if (!e)
+		return 0;
+	if (h->nlmsg_type == RTM_DELNEIGH)
+		e->gone = true;
+	return entry_set(e, h->nlmsg_type == RTM_DELNEIGH ? NUD_NONE :
+			 nd->ndm_state, now_ms) ? NEIGH_CHANGED_STATE : 0;
+}
+
+static int route_ev(const struct nlmsghdr *h)
+{
+	const struct rtmsg *rt = NLMSG_DATA(h);
+	const struct rtattr *rta;
+	__u32 table;
+	int len;
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*rt)) ||
+	    (rt->rtm_flags & RTM_F_CLONED))
+		return 0;
+	table = rt->rtm_table;
+	len = RTM_PAYLOAD(h);
+	for (rta = RTM_RTA(rt); RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if (rta->rta_type == RTA_TABLE &&
+		    RTA_PAYLOAD(rta) == sizeof(__u32))
+			table = *(const __u32 *)RTA_DATA(rta);
+	/* The local table changes with every address (VRRP adds and
+	 * removes VIPs): it holds no route to a backend. */
+	return table == RT_TABLE_LOCAL ? 0 : NEIGH_CHANGED_ROUTE;
+}
+
+int neigh_event(struct neigh *n, const struct nlmsghdr *h, __u64 now_ms)
+{
+	switch (h->nlmsg_type) {
+	case RTM_NEWNEIGH:
+	case RTM_DELNEIGH:
+		return neigh_ev(n, h, now_ms);
+	case RTM_NEWROUTE:
+	case RTM_DELROUTE:
+		return route_ev(h);
+	default:
+		return 0;
+	}
+}
+
+/* Entries deleted under us (ip neigh flush, a carrier loss): the kernel
+ * resolves nothing it has no entry for, so add them again. */
+static void readd_gone(struct neigh *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->n; i++) {
+		if (!n->e[i].gone)
+			continue;
+		n->e[i].gone = false;
+		neigh_msg(n, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE,
+			  n->e[i].ifindex, &n->e[i].addr);
+	}
+}
+
+int neigh_input(struct neigh *n, __u64 now_ms)
+{
+	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct nlmsghdr *h;
+	int changed = 0;
+	ssize_t len;
+
+	for (;;) {
+		len = recv(n->ev_fd, buf, sizeof(buf), 0);
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				readd_gone(n);
+				return changed;
+			}
+			if (errno != ENOBUFS)
+				return -errno;
+			/* Events were lost: read every state again, and
+			 * look the routes up again. */
+			reread(n, now_ms);
+			changed |= NEIGH_CHANGED_STATE | NEIGH_CHANGED_ROUTE;
+			continue;
+		}
+		for (h = (void *)buf; NLMSG_OK(h, (size_t)len);
+		     h = NLMSG_NEXT(h, len))
+			changed |= neigh_event(n, h, now_ms);
+	}
+}
+
+bool neigh_resolved(const struct neigh *n, const struct ip_addr *addr)
+{
+	struct neigh_info info;
+
+	return !neigh_info(n, addr, &info) && info.resolved;
+}
+
+int neigh_info(const struct neigh *n, const struct ip_addr *addr,
+	       struct neigh_info *info)
+{
+	const struct neigh_target *t = target_find(n, addr);
+	const struct neigh_entry *e;
+
+	memset(info, 0, sizeof(*info));
+	if (!t)
+		return -ENOENT;
+	info->err = t->err;
+	info->ifindex = t->ifindex;
+	info->via = t->via;
+	e = t->err ? NULL : entry_find(n, t->ifindex, &t->via);
+	if (!e)
+		return 0;
+	info->state = e->state;
+	info->resolved = nud_valid(e->state);
+	info->since_ms = e->since_ms;
+	info->losses = e->losses;
+	return 0;
+}
+
+const char *neigh_state_str(__u16 state)
+{
+	static const struct {
+		__u16 state;
+		const char *name;
+	} names[] = {
+		{ NUD_INCOMPLETE, "incomplete" }, { NUD_REACHABLE, "reachable" },
+		{ NUD_STALE, "stale" }, { NUD_DELAY, "delay" },
+		{ NUD_PROBE, "probe" }, { NUD_FAILED, "failed" },
+		{ NUD_NOARP, "noarp" }, { NUD_PERMANENT, "permanent" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (state & names[i].state)
+			return names[i].name;
+	return "none";
+}
+
+__u64 neigh_overdue(struct neigh *n, __u64 now_ms, __u64 bound_ms,
+		    void (*report)(void *arg, const struct ip_addr *backend,
+				   const struct neigh_info *info),
+		    void *arg)
+{
+	__u64 next = UINT64_MAX;
+	struct neigh_info info;
+	size_t i, j;
+
+	for (i = 0; i < n->n; i++) {
+		struct neigh_entry *e = &n->e[i];
+
+		if (nud_valid(e->state) || e->reported)
+			continue;
+		if (now_ms < e->since_ms + bound_ms) {
+			if (e->since_ms + bound_ms < next)
+				next = e->since_ms + bound_ms;
+			continue;
+		}
+		e->reported = true;
+		for (j = 0; j < n->n_t; j++) {
+			if (n->t[j].err ||
+			    !entry_eq(e, n->t[j].ifindex, &n->t[j].via))
+				continue;
+			neigh_info(n, &n->t[j].addr, &info);
+			report(arg, &n->t[j].addr, &info);
+		}
+	}
+	return next;
 }
 
 void neigh_close(struct neigh *n, bool remove)
@@ -305,7 +666,10 @@ void neigh_close(struct neigh *n, bool remove)
 	for (i = 0; remove && i < n->n; i++)
 		neigh_msg(n, RTM_DELNEIGH, 0, n->e[i].ifindex, &n->e[i].addr);
 	close(n->fd);
+	if (n->ev_fd >= 0)
+		close(n->ev_fd);
 	free(n->e);
+	free(n->t);
 	free(n);
 }
 

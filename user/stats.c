@@ -210,6 +210,8 @@ enum field {
 	F_UP,
 	F_WEIGHT,
 	F_DRAINING,
+	F_RESOLVING,
+	F_NEXTHOP_LOSSES,
 };
 
 struct family_def {
@@ -249,6 +251,12 @@ static const struct family_def backend_families[] = {
 	  "Effective weight in the Maglev table.", F_WEIGHT },
 	{ "xlb_backend_draining", "gauge",
 	  "1 while the backend drains: no new flows.", F_DRAINING },
+	{ "xlb_backend_resolving", "gauge",
+	  "1 while the backend's next hop is unresolved: no new flows.",
+	  F_RESOLVING },
+	{ "xlb_backend_nexthop_losses_total", "counter",
+	  "Times the backend's next hop went from resolved to unresolved.",
+	  F_NEXTHOP_LOSSES },
 };
 
 static __u64 vip_value(const struct stats_vip *v, enum field field)
@@ -282,6 +290,10 @@ static __u64 backend_value(const struct stats_backend *b, enum field field)
 		return b->up;
 	case F_WEIGHT:
 		return b->weight;
+	case F_RESOLVING:
+		return b->resolving;
+	case F_NEXTHOP_LOSSES:
+		return b->nexthop_losses;
 	default:
 		return b->draining;
 	}

@@ -10,7 +10,8 @@
  *   xlb_vip_{packets,bytes,new_flows}_total,
  *   xlb_vip_failing_{open,closed}                          {proto,vip}
  *   xlb_backend_{packets,bytes,new_flows}_total,
- *   xlb_backend_{active_flows,up,weight,draining}         {proto,vip,backend}
+ *   xlb_backend_{active_flows,up,weight,draining,resolving},
+ *   xlb_backend_nexthop_losses_total                     {proto,vip,backend}
  *   xlb_health_checks_total                       {proto,vip,backend,result}
  *   xlb_packets_total{action}, xlb_drops_total{reason}
  *   xlb_conntrack_{entries,capacity}, xlb_conntrack_hits_total,
@@ -75,6 +76,8 @@ struct stats_backend {
 	__u32 weight;		/* effective: after agent, drain and health */
 	bool up;		/* health: in traffic unless draining */
 	bool draining;
+	bool resolving;		/* next hop unresolved: out of the table */
+	__u64 nexthop_losses;	/* resolved -> unresolved transitions */
 	__u64 checks[STATS_HC_MAX];	/* indexed by STATS_HC_* */
 };
 

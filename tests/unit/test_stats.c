@@ -88,6 +88,7 @@ static void small_snapshot(struct stats_snapshot *s)
 		.vip = 1, .addr = ip("2001:db8::10"),
 		.packets = 7, .bytes = 840, .new_flows = 3,
 		.active_flows = 0, .weight = 0, .draining = true,
+		.resolving = true, .nexthop_losses = 2,
 		.checks = { 0, 5, 9 },
 	};
 	small_vrrp[0] = (struct stats_vrrp){
@@ -185,6 +186,20 @@ static const char small_expected[] =
 	"backend=\"198.18.1.1\"} 0\n"
 	"xlb_backend_draining{proto=\"udp\",vip=\"[2001:db8::100]:53\","
 	"backend=\"2001:db8::10\"} 1\n"
+	"# HELP xlb_backend_resolving 1 while the backend's next hop is "
+	"unresolved: no new flows.\n"
+	"# TYPE xlb_backend_resolving gauge\n"
+	"xlb_backend_resolving{proto=\"tcp\",vip=\"198.18.0.100:80\","
+	"backend=\"198.18.1.1\"} 0\n"
+	"xlb_backend_resolving{proto=\"udp\",vip=\"[2001:db8::100]:53\","
+	"backend=\"2001:db8::10\"} 1\n"
+	"# HELP xlb_backend_nexthop_losses_total Times the backend's next "
+	"hop went from resolved to unresolved.\n"
+	"# TYPE xlb_backend_nexthop_losses_total counter\n"
+	"xlb_backend_nexthop_losses_total{proto=\"tcp\",vip=\"198.18.0.100:80\","
+	"backend=\"198.18.1.1\"} 0\n"
+	"xlb_backend_nexthop_losses_total{proto=\"udp\","
+	"vip=\"[2001:db8::100]:53\",backend=\"2001:db8::10\"} 2\n"
 	"# HELP xlb_health_checks_total Health check probes finished, "
 	"by result.\n"
 	"# TYPE xlb_health_checks_total counter\n"
@@ -306,7 +321,8 @@ static const char *const families[] = {
 	"xlb_vip_failing_closed", "xlb_backend_packets_total",
 	"xlb_backend_bytes_total", "xlb_backend_new_flows_total",
 	"xlb_backend_active_flows", "xlb_backend_up", "xlb_backend_weight",
-	"xlb_backend_draining", "xlb_health_checks_total",
+	"xlb_backend_draining", "xlb_backend_resolving",
+	"xlb_backend_nexthop_losses_total", "xlb_health_checks_total",
 	"xlb_packets_total", "xlb_drops_total", "xlb_conntrack_entries",
 	"xlb_conntrack_capacity", "xlb_conntrack_hits_total",
 	"xlb_conntrack_misses_total", "xlb_vrrp_state",
@@ -397,10 +413,10 @@ static void test_render_small(void **state)
 	assert_int_equal(render(&s, &text, &len), 0);
 	assert_string_equal(text, small_expected);
 	assert_int_equal(len, strlen(small_expected));
-	/* 5 VIP + 7 backend families x 2, 6 checks, 4 + 8 verdicts, 5 ct,
+	/* 5 VIP + 9 backend families x 2, 6 checks, 4 + 8 verdicts, 5 ct,
 	 * 5 VRRP + 13 drop reasons, 2 flood, build, timestamp. */
 	assert_int_equal(check_structure(text),
-			 10 + 14 + 6 + 12 + 5 + 5 + 13 + 4);
+			 10 + 18 + 6 + 12 + 5 + 5 + 13 + 4);
 	free(text);
 }
 
@@ -472,7 +488,7 @@ static void test_render_ipv6(void **state)
 			       "xlb_backend_packets_total{proto=\"tcp\","
 			       "vip=\"[2001:db8::100]:443\","
 			       "backend=\"2001:db8:1:2:3:4:5:6\"} 3\n"));
-	assert_int_equal(check_structure(text), 5 + 14 + 6 + 12 + 5 + 4);
+	assert_int_equal(check_structure(text), 5 + 18 + 6 + 12 + 5 + 4);
 	free(text);
 }
 
