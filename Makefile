@@ -131,6 +131,7 @@ $(B)/bench/%.bpf.o: tests/bench/%.bpf.c
 	$(Q)$(CLANG) $(BPFFLAGS) -MMD -MP -MF $(@:.o=.d) -c $< -o $@
 $(B)/bench/e2e_gen: $(B)/bench/e2e.skel.h
 $(B)/bench/e2e_scale: $(B)/bench/scale.skel.h
+$(B)/bench/bench_xdp: $(B)/bench/scale.skel.h
 
 # libFuzzer targets link the modules they exercise from source, built with
 # clang and the fuzzer instrumentation.

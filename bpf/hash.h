@@ -18,6 +18,17 @@
 /* Inlined in BPF too, where a call would become a BPF-to-BPF call. */
 #define XLB_HASH_INLINE	static inline __attribute__((always_inline))
 
+/*
+ * In BPF, one word at a time: left free, the compiler loads a whole key
+ * up front and spills it, with BPF's ten registers, into some 200 bytes
+ * of the caller's stack (512 for a call chain, all frames together).
+ */
+#ifdef __bpf__
+#define XLB_HASH_STEP()	asm volatile("" ::: "memory")
+#else
+#define XLB_HASH_STEP()	do { } while (0)
+#endif
+
 XLB_HASH_INLINE __u32 xlb_rotl32(__u32 x, int r)
 {
 	return (x << r) | (x >> (32 - r));
@@ -25,6 +36,7 @@ XLB_HASH_INLINE __u32 xlb_rotl32(__u32 x, int r)
 
 XLB_HASH_INLINE __u32 xlb_hash_word(__u32 h, __u32 w)
 {
+	XLB_HASH_STEP();
 	w *= 0xcc9e2d51u;
 	w = xlb_rotl32(w, 15);
 	w *= 0x1b873593u;

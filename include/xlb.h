@@ -25,18 +25,20 @@
 #define XLB_CONNTRACK_DEFAULT	(4u << 20)	/* flows */
 #define XLB_VIP_ADDRS_MAX	XLB_MAX_VIPS
 
-/* Default idle timeout of a UDP flow's conntrack entry. */
-#define XLB_UDP_TIMEOUT_NS_DEFAULT	(30ull * 1000000000ull)
-/* A flow's atime is only rewritten when it is older than this. */
-#define XLB_ATIME_GRANULARITY_NS	(1000000000ull)
 /*
- * When the daemon counts a flow as live (status, drain): a TCP flow idle
- * for less than XLB_TCP_LIVE_NS, unless the client closed it (FIN/RST) and
- * it has been quiet for XLB_CLOSING_LINGER_NS; a UDP flow within its
- * timeout. Conntrack keeps no other TCP state: entries age out by LRU.
+ * Idle timeouts of a flow: a TCP flow idle for XLB_TCP_TIMEOUT_NS, one
+ * whose client closed it (FIN/RST) quiet for XLB_CLOSING_LINGER_NS, a UDP
+ * flow idle for its udp-timeout has expired. An expired entry is the
+ * first to be replaced, is no live flow for the daemon (status, drain),
+ * and a UDP packet that finds one starts a new flow.
  */
-#define XLB_TCP_LIVE_NS			(300ull * 1000000000ull)
+#define XLB_UDP_TIMEOUT_NS_DEFAULT	(30ull * 1000000000ull)
+#define XLB_TCP_TIMEOUT_NS		(900ull * 1000000000ull)
 #define XLB_CLOSING_LINGER_NS		(2ull * 1000000000ull)
+/* udp-timeout's range: the flow table's clock counts ticks of 67 ms up to
+ * XLB_CT_IDLE_MAX. */
+#define XLB_UDP_TIMEOUT_MIN_NS		(1ull * 1000000000ull)
+#define XLB_UDP_TIMEOUT_MAX_NS		(3600ull * 1000000000ull)
 /* How long the data path trusts a cached next hop before asking the FIB. */
 #define XLB_NEXTHOP_TTL_NS		(1000000000ull)
 
@@ -110,7 +112,7 @@ struct xlb_backend {
 };
 _Static_assert(sizeof(struct xlb_backend) == 24, "xlb_backend size");
 
-/* key of xlb_conntrack: the client's view of the flow */
+/* A packet's 5-tuple as the client sent it (parser and hashing). */
 struct xlb_flow_key {
 	__be32 src[4];
 	__be32 dst[4];
@@ -122,18 +124,86 @@ struct xlb_flow_key {
 };
 _Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key size");
 
-/* struct xlb_flow.flags */
-#define XLB_FLOW_F_CLOSING	(1u << 0)	/* client sent FIN or RST */
+/*
+ * The flow table: two BPF_F_MMAPABLE arrays indexed alike by bucket,
+ * xlb_flows (each bucket's metas: tags, clocks, backends; one cache line)
+ * and xlb_flow_keys (its flows' keys), split in one partition per
+ * possible CPU (xlb_ct_geometry). A CPU inserts and
+ * updates only in its own partition, so the packet path takes no lock and
+ * no atomic operation; it looks in the others when its own does not know
+ * a flow. A flow hashes (xlb_ct_hash) to two buckets of a partition
+ * (xlb_ct_bucket1, xlb_ct_alt), takes a slot in the less loaded one, may
+ * move one entry to its other bucket to make room (partial-key cuckoo:
+ * the other bucket follows from the bucket and the tag alone), and else
+ * replaces an expired entry, then the oldest that never saw a second
+ * packet; an entry that did is never replaced by a new flow (the flow
+ * goes by the Maglev table alone, counted XLB_STAT_CT_FULL).
+ * docs/datapath.md explains the choices.
+ */
+#define XLB_CT_WAYS		8	/* slots per bucket */
+/* The table's clock: bpf_ktime_get_coarse_ns() >> XLB_CT_TICK_SHIFT
+ * (67.1 ms ticks), kept in 16 bits (they wrap after 73 min). */
+#define XLB_CT_TICK_SHIFT	26
+/* A slot's atime is rewritten only when this many ticks old (~1.07 s). */
+#define XLB_CT_TOUCH_TICKS	16
+/* The idle times a slot can tell, in ticks (4123 s): an atime up to 4096
+ * ticks ahead of a reader's clock is one written after the reader looked
+ * at its clock, idle 0. Every timeout is shorter (XLB_UDP_TIMEOUT_MAX_NS);
+ * the daemon frees expired slots long before their clock wraps. */
+#define XLB_CT_IDLE_MAX		0xf000u
 
-/* value of xlb_conntrack */
-struct xlb_flow {
-	__u32 backend_id;
-	__u16 vip_id;
-	__u8 flags;		/* XLB_FLOW_F_*; a SYN clears them */
-	__u8 pad;
-	__u64 atime_ns;		/* bpf_ktime_get_ns() of the last use, coarse */
+/* struct xlb_ct_meta.tag: the flow hash's high 24 bits | XLB_CT_F_* */
+#define XLB_CT_TAG_MASK		0xffffff00u
+#define XLB_CT_F_USED		(1u << 0)	/* 0: a free slot */
+#define XLB_CT_F_SEEN2		(1u << 1)	/* a packet after the first */
+#define XLB_CT_F_CLOSING	(1u << 2)	/* client sent FIN or RST */
+#define XLB_CT_F_UDP		(1u << 3)	/* else TCP */
+/* Copied from another CPU's partition (RSS moved the flow): the daemon
+ * frees the older of the two (maps_ct_twin()). */
+#define XLB_CT_F_COPY		(1u << 4)
+
+/* What a lookup compares first, what replacement and the daemon's counts
+ * need: a bucket's eight fit one cache line, apart from the keys. */
+struct xlb_ct_meta {
+	__u32 tag;
+	__u16 atime;		/* last use, in ticks (low 16 bits) */
+	__u16 backend_id;
 };
-_Static_assert(sizeof(struct xlb_flow) == 16, "xlb_flow size");
+_Static_assert(sizeof(struct xlb_ct_meta) == 8, "xlb_ct_meta size");
+
+/* value of xlb_flows */
+struct xlb_ct_bucket {
+	struct xlb_ct_meta meta[XLB_CT_WAYS];
+};
+_Static_assert(sizeof(struct xlb_ct_bucket) == 64, "xlb_ct_bucket size");
+
+/* A flow's key: the client's address and port and the VIP (whose id
+ * stands for its address, port and protocol). */
+struct xlb_ct_entry {
+	__be32 src[4];		/* IPv4: src[0], the rest zero */
+	__be16 sport;
+	__u16 vip_id;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct xlb_ct_entry) == 24, "xlb_ct_entry size");
+
+/* value of xlb_flow_keys: with the bucket's metas, 32 bytes a flow, all
+ * included */
+struct xlb_ct_keys {
+	struct xlb_ct_entry e[XLB_CT_WAYS];
+};
+_Static_assert(sizeof(struct xlb_ct_keys) == 192, "xlb_ct_keys size");
+
+/* value of xlb_ct_geometry[0]: how the table is split, written by the
+ * daemon when it creates the table and read back by every later one. */
+struct xlb_ct_geometry {
+	__u32 parts;		/* partitions: possible CPUs */
+	__u32 part_buckets;	/* buckets in each */
+	__u32 seed;		/* of xlb_ct_hash: random, kept with the table */
+	__u32 version;		/* XLB_CT_VERSION */
+};
+_Static_assert(sizeof(struct xlb_ct_geometry) == 16, "xlb_ct_geometry size");
+#define XLB_CT_VERSION		2
 
 /* value of xlb_cfg[0]; written by the daemon */
 struct xlb_config {
@@ -154,6 +224,51 @@ struct xlb_config {
 	__u32 pad1;
 };
 _Static_assert(sizeof(struct xlb_config) == 56, "xlb_config size");
+
+/* The flow table's arithmetic, shared by the data path and userspace. */
+#define XLB_CT_INLINE	static inline __attribute__((always_inline))
+
+/* First bucket of hash h among nb. */
+XLB_CT_INLINE __u32 xlb_ct_bucket1(__u32 h, __u32 nb)
+{
+	return (__u32)(((__u64)h * nb) >> 32);
+}
+
+/* The other bucket of a slot with tag in bucket b (and back). */
+XLB_CT_INLINE __u32 xlb_ct_alt(__u32 b, __u32 tag, __u32 nb)
+{
+	__u32 off = (__u32)(((__u64)((tag >> 8) * 0x9e3779b1u) * nb) >> 32);
+
+	return off >= b ? off - b : off + nb - b;
+}
+
+/* Ticks a slot may stay idle before it expires. */
+XLB_CT_INLINE __u32 xlb_ct_timeout(__u32 tag, __u64 udp_timeout_ns)
+{
+	if (tag & XLB_CT_F_UDP)
+		return (udp_timeout_ns ? udp_timeout_ns :
+			XLB_UDP_TIMEOUT_NS_DEFAULT) >> XLB_CT_TICK_SHIFT;
+	if (tag & XLB_CT_F_CLOSING)
+		return XLB_CLOSING_LINGER_NS >> XLB_CT_TICK_SHIFT;
+	return XLB_TCP_TIMEOUT_NS >> XLB_CT_TICK_SHIFT;
+}
+
+/* Idle ticks of a slot at now (0 if its atime is ahead of now: a reader
+ * whose clock lags the writer's). */
+XLB_CT_INLINE __u32 xlb_ct_idle(const struct xlb_ct_meta *m, __u32 now)
+{
+	__u32 d = (__u16)(now - m->atime);
+
+	return d < XLB_CT_IDLE_MAX ? d : 0;
+}
+
+/* Does a slot hold a flow that has not expired? */
+XLB_CT_INLINE int xlb_ct_live(const struct xlb_ct_meta *m, __u32 now,
+			      __u64 udp_timeout_ns)
+{
+	return (m->tag & XLB_CT_F_USED) &&
+	       xlb_ct_idle(m, now) < xlb_ct_timeout(m->tag, udp_timeout_ns);
+}
 
 /* per-CPU cache of a backend's next hop, indexed by backend id */
 struct xlb_nexthop {
@@ -236,6 +351,13 @@ xlb_vip_filter_bit(const __be32 *addr, __u8 family)
 #define XLB_STAT_TOO_BIG_FWD	19	/* too big, IPv4 DF clear: forwarded */
 #define XLB_STAT_FLOOD		20	/* new flow not inserted: flood guard */
 #define XLB_STAT_DROP_FRAG	21	/* later fragment, first one unseen */
+#define XLB_STAT_CT_REMOTE	22	/* flow found in another CPU's partition */
+#define XLB_STAT_CT_EVICT	23	/* live entry without a second packet replaced */
+#define XLB_STAT_CT_FULL	24	/* new flow found no slot: by the table alone */
+#define XLB_STAT_CT_MOVED	25	/* entry moved to its other bucket for room */
+/* not found here, other CPUs' partitions not read (over
+ * XLB_CT_REMOTE_READS): by the table alone, no entry */
+#define XLB_STAT_CT_REMOTE_SKIP	26
 #define XLB_STAT_MAX		32
 
 /*
@@ -245,8 +367,18 @@ xlb_vip_filter_bit(const __be32 *addr, __u8 family)
  */
 #define XLB_RATE_ICMP		0
 #define XLB_RATE_FLOWS		1
-#define XLB_RATE_MAX		2
+#define XLB_RATE_REMOTE		2
+#define XLB_RATE_MAX		3
 #define XLB_RATE_WINDOW_NS	(1000000000ull)
+/*
+ * A packet whose flow this CPU's partition does not know (a non-SYN TCP
+ * packet, a UDP datagram) reads the other CPUs' partitions: at most this
+ * many partition reads per CPU per second (XLB_RATE_REMOTE counts
+ * lookups, each reading ct_parts - 1), some 5 % of a CPU. Beyond, the
+ * packet goes by the Maglev table without an entry, and its flow's next
+ * packet looks again: an ACK flood costs no more than a table lookup.
+ */
+#define XLB_CT_REMOTE_READS	500000u
 #define XLB_ICMP_RATE_PER_CPU	100
 
 /* value of xlb_rates */

@@ -492,7 +492,17 @@ static int h_table_size(struct cmd_parser *p, struct cmd *c)
 
 static int h_udp_timeout(struct cmd_parser *p, struct cmd *c)
 {
-	return p_duration(p, "udp-timeout", &c->duration_ms) ?: p_end(p);
+	int err = p_duration(p, "udp-timeout", &c->duration_ms);
+
+	if (err)
+		return err;
+	if (c->duration_ms < XLB_UDP_TIMEOUT_MIN_NS / 1000000 ||
+	    c->duration_ms > XLB_UDP_TIMEOUT_MAX_NS / 1000000) {
+		seterr(p, "bad udp-timeout '%s'; expected 1s..1h",
+		       Q(p->argv[p->i - 1]));
+		return -EINVAL;
+	}
+	return p_end(p);
 }
 
 static int opt_interval(struct cmd_parser *p, struct cmd *c)

@@ -152,12 +152,18 @@ static void print_vip_health(struct json_object *v, FILE *f)
 static int print_status(struct json_object *data, FILE *f)
 {
 	struct table t = { .ncols = 8, .align = "llrrlrrr", .indent = "  " };
-	struct json_object *a = array(data, "vips");
+	struct json_object *a = array(data, "vips"), *ft;
 	size_t i, j, n = a ? json_object_array_length(a) : 0;
 	int err = 0;
 
 	fprintf(f, "interface %s (%s)\n", F(data, "interface"),
 		F(data, "attach_mode"));
+	if (json_object_object_get_ex(data, "flow_table", &ft))
+		fprintf(f, "flow table %s slots: %s used, %s live; evicted %s, "
+			"untracked %s, moved %s, remote hits %s\n",
+			F(ft, "slots"), F(ft, "used"), F(ft, "live"),
+			F(ft, "evictions"), F(ft, "untracked"), F(ft, "moves"),
+			F(ft, "remote_hits"));
 	if (!n)
 		fputs("no VIPs\n", f);
 	for (i = 0; i < n && !err; i++) {

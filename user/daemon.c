@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 #include "ctl.h"
 #include "ctl_proto.h"
+#include "ctscan.h"
 #include "daemon.h"
 #include "evloop.h"
 #include "health.h"
@@ -28,8 +29,6 @@
 #include "vrrpd.h"
 
 #define DRAIN_CHECK_MS		250
-#define PURGE_TICK_MS		10
-#define PURGE_BUDGET		4096
 #define FLOWS_MAX		10000
 /* A next hop that is not resolved after this long is reported: three ARP
  * or ND solicitations one second apart (the kernel's default
@@ -219,51 +218,11 @@ static int recover(struct daemon *d)
 
 /* --- live flows --------------------------------------------------------- */
 
-struct flow_count {
-	__u32 *per_be;		/* XLB_MAX_BACKENDS */
-	__u64 entries;		/* every entry, live or not */
-	__u64 now, udp_ns;
-};
-
-static int count_cb(void *arg, const struct xlb_flow_key *k,
-		    const struct xlb_flow *f)
+/* Live flows by backend id: now for a small table, else from the
+ * scanner's last complete pass (ctscan.h). */
+static const __u32 *live_flows(const struct daemon *d)
 {
-	struct flow_count *fc = arg;
-
-	fc->entries++;
-	if (f->backend_id < XLB_MAX_BACKENDS &&
-	    lb_flow_live(k, f, fc->now, fc->udp_ns))
-		fc->per_be[f->backend_id]++;
-	return 0;
-}
-
-/* Live flows per backend id; the caller frees the array. With entries,
- * also the number of conntrack entries. */
-static __u32 *live_flows_count(struct daemon *d, __u64 *entries)
-{
-	struct flow_count fc = {
-		.now = now_ns(),
-		.udp_ns = d->conf.udp_timeout_ms * 1000000ull,
-	};
-	int err;
-
-	fc.per_be = calloc(XLB_MAX_BACKENDS, sizeof(__u32));
-	if (!fc.per_be)
-		return NULL;
-	err = maps_ct_walk(&d->maps, count_cb, &fc);
-	if (err) {
-		free(fc.per_be);
-		errno = -err;
-		return NULL;
-	}
-	if (entries)
-		*entries = fc.entries;
-	return fc.per_be;
-}
-
-static __u32 *live_flows(struct daemon *d)
-{
-	return live_flows_count(d, NULL);
+	return ctscan_fresh(d->ctscan)->live;
 }
 
 /* --- health checks ------------------------------------------------------- */
@@ -275,8 +234,6 @@ struct daemon_hc {
 };
 
 enum { VIP_FAIL_NONE, VIP_FAIL_OPEN, VIP_FAIL_CLOSED };
-
-static void purge_timer_cb(struct ev_loop *loop, void *arg);
 
 static bool vip_watched(const struct conf_vip *cv)
 {
@@ -461,7 +418,6 @@ static void health_review(struct daemon *d)
 {
 	__u8 fail[XLB_MAX_VIPS] = { 0 };
 	char vp[ADDR_STRLEN];
-	bool purge = false;
 	size_t i, j;
 
 	for (i = 0; i < d->lb.n_vips; i++) {
@@ -482,13 +438,10 @@ static void health_review(struct daemon *d)
 			if (be->unresolved != d->be_unresolved[be->id])
 				nexthop_log(d, be->id, be->unresolved);
 			d->be_unresolved[be->id] = be->unresolved;
-			if (be->down && !d->be_down[be->id]) {
-				d->purge_pending[be->id] = 1;
-				purge = true;
-			} else if (!be->down) {
-				d->purge_pending[be->id] = 0;
-				d->purge_active[be->id] = 0;
-			}
+			if (be->down && !d->be_down[be->id])
+				ctscan_purge(d->ctscan, be->id, true);
+			else if (!be->down)
+				ctscan_purge(d->ctscan, be->id, false);
 			d->be_down[be->id] = be->down;
 		}
 		if (fail[v->id] == d->vip_fail[v->id])
@@ -511,9 +464,6 @@ static void health_review(struct daemon *d)
 				 "open" : "closed");
 	}
 	memcpy(d->vip_fail, fail, sizeof(fail));
-	if (purge && !d->purge_timer)
-		d->purge_timer = ev_timer_add(d->loop, PURGE_TICK_MS,
-					      purge_timer_cb, d);
 }
 
 /* Health changed: the same apply path as any change, with the model as
@@ -883,7 +833,6 @@ static __u8 stats_fail(const struct daemon *d, const struct lb_vip *lv)
 /* --- committing a new model -------------------------------------------- */
 
 static void drain_timer_cb(struct ev_loop *loop, void *arg);
-static void purge_timer_cb(struct ev_loop *loop, void *arg);
 static void stats_configure(struct daemon *d);
 
 static void post_apply(struct daemon *d)
@@ -932,16 +881,14 @@ static void post_apply(struct daemon *d)
 		d->drain_timer = ev_timer_add(d->loop, DRAIN_CHECK_MS,
 					      drain_timer_cb, d);
 
-	/* Conntrack entries of deleted backends, in the background. */
+	/* Flow table slots of deleted backends, in the background. */
 	n_ids = lb_take_purged(&d->lb, &ids);
 	for (i = 0; i < n_ids; i++) {
-		d->purge_pending[ids[i]] = 1;
+		ctscan_purge(d->ctscan, ids[i], true);
 		d->be_unresolved[ids[i]] = 0;
 	}
 	free(ids);
-	if (n_ids && !d->purge_timer)
-		d->purge_timer = ev_timer_add(d->loop, PURGE_TICK_MS,
-					      purge_timer_cb, d);
+	ctscan_set_udp_timeout(d->ctscan, d->conf.udp_timeout_ms * 1000000ull);
 
 	/* Health targets follow the model; their first results may
 	 * already change the table. */
@@ -1144,20 +1091,11 @@ static void drain_timer_cb(struct ev_loop *loop, void *arg)
 {
 	struct daemon *d = arg;
 	char err[256], vb[ADDR_STRLEN], bb[ADDR_STRLEN];
+	const __u32 *flows = live_flows(d);
 	__u64 now = ev_now_ms(), next = DRAIN_CHECK_MS;
-	__u32 *flows;
 	size_t i;
 
 	d->drain_timer = NULL;
-	flows = live_flows(d);
-	/* A walk of a huge conntrack takes a while: never spend more than a
-	 * fifth of the time walking. */
-	if (ev_now_ms() - now > DRAIN_CHECK_MS / 4)
-		next = 4 * (ev_now_ms() - now);
-	if (!flows) {
-		log_err("counting flows for drains: %s", strerror(errno));
-		goto rearm;
-	}
 	for (i = 0; i < d->n_drains; i++) {
 		struct daemon_drain dr = d->drains[i];
 		const struct lb_vip *v;
@@ -1190,49 +1128,8 @@ static void drain_timer_cb(struct ev_loop *loop, void *arg)
 		/* mutate() rebuilt the drain list: start over next time. */
 		break;
 	}
-	free(flows);
-rearm:
 	if (d->n_drains && !d->drain_timer)
 		d->drain_timer = ev_timer_add(loop, next, drain_timer_cb, d);
-}
-
-static bool purge_match(void *arg, __u32 id)
-{
-	struct daemon *d = arg;
-
-	return id < XLB_MAX_BACKENDS && d->purge_active[id];
-}
-
-static void purge_timer_cb(struct ev_loop *loop, void *arg)
-{
-	struct daemon *d = arg;
-	bool more = false;
-	__u32 id;
-	int ret;
-
-	d->purge_timer = NULL;
-	if (!d->purge_running) {
-		/* A pass covers the ids pending at its start. */
-		memcpy(d->purge_active, d->purge_pending, XLB_MAX_BACKENDS);
-		memset(d->purge_pending, 0, XLB_MAX_BACKENDS);
-		memset(&d->purge_cur, 0, sizeof(d->purge_cur));
-		d->purge_running = true;
-	}
-	ret = maps_ct_purge_step(&d->maps, &d->purge_cur, purge_match, d,
-				 PURGE_BUDGET);
-	if (ret < 0)
-		log_err("removing flows of deleted backends: %s",
-			strerror(-ret));
-	if (ret != 0) {
-		d->purge_running = false;
-		for (id = 1; id < XLB_MAX_BACKENDS; id++)
-			more |= d->purge_pending[id];
-	} else {
-		more = true;
-	}
-	if (more)
-		d->purge_timer = ev_timer_add(loop, PURGE_TICK_MS,
-					      purge_timer_cb, d);
 }
 
 /* --- queries ------------------------------------------------------------- */
@@ -1508,23 +1405,55 @@ static struct json_object *q_health(struct daemon *d, const struct cmd *cmd,
 	return data;
 }
 
+/* The flow table: size, occupancy (the scanner's last pass) and what
+ * the data path counted. */
+static void jadd_flow_table(struct daemon *d, struct json_object *data)
+{
+	const struct ctscan_counts *c = ctscan_counts(d->ctscan);
+	struct json_object *o = json_object_new_object();
+	static const struct {
+		const char *key;
+		__u32 idx;
+	} ctr[] = {
+		{ "evictions", XLB_STAT_CT_EVICT },
+		{ "untracked", XLB_STAT_CT_FULL },
+		{ "moves", XLB_STAT_CT_MOVED },
+		{ "remote_hits", XLB_STAT_CT_REMOTE },
+		{ "remote_skipped", XLB_STAT_CT_REMOTE_SKIP },
+	};
+	struct xlb_ctr sum;
+	size_t i;
+
+	jadd_u64(o, "slots", d->maps.ct_size);
+	jadd_u64(o, "partitions", d->maps.ct_geo.parts);
+	jadd_u64(o, "used", c->used);
+	jadd_u64(o, "live", c->live_total);
+	for (i = 0; i < sizeof(ctr) / sizeof(ctr[0]); i++)
+		jadd_u64(o, ctr[i].key, maps_global_ctr(&d->maps, ctr[i].idx,
+							&sum) ? 0 :
+			 sum.packets);
+	jadd_u64(o, "freed_expired", c->expired);
+	jadd_u64(o, "freed_backend_gone", c->purged);
+	jadd_u64(o, "scan_ms", c->pass_ms);
+	jadd_u64(o, "scan_max_slice_us", c->max_slice_us);
+	json_object_object_add(data, "flow_table", o);
+}
+
 static struct json_object *q_status(struct daemon *d, char *err,
 				    size_t errlen)
 {
 	struct json_object *data, *arr;
 	struct xlb_ctr ctr;
-	__u32 *flows;
+	const __u32 *flows = live_flows(d);
 	size_t i, j;
 
-	flows = live_flows(d);
-	if (!flows) {
-		snprintf(err, errlen, "reading conntrack: %s", strerror(errno));
-		return NULL;
-	}
+	(void)err;
+	(void)errlen;
 	data = json_object_new_object();
 	arr = json_object_new_array();
 	jadd_str(data, "interface", d->conf.iface);
 	jadd_str(data, "attach_mode", d->conf.generic ? "generic" : "native");
+	jadd_flow_table(d, data);
 	for (i = 0; i < d->conf.n_vips; i++) {
 		const struct conf_vip *v = &d->conf.vips[i];
 		const struct lb_vip *lv = lb_vip_find(&d->lb, v->proto,
@@ -1555,7 +1484,6 @@ static struct json_object *q_status(struct daemon *d, char *err,
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(data, "vips", arr);
-	free(flows);
 	return data;
 }
 
@@ -1587,47 +1515,51 @@ struct flows_q {
 	struct json_object *arr;
 	size_t n;
 	bool truncated;
-	__u64 now, udp_ns;
+	__u64 udp_ns;
+	__u32 now;		/* on the table's clock */
 };
 
-static int flows_cb(void *arg, const struct xlb_flow_key *k,
-		    const struct xlb_flow *f)
+static int flows_cb(void *arg, const struct maps_ct_slot *s)
 {
 	struct flows_q *q = arg;
-	const struct lb_be *be;
-	struct ip_addr cl = {}, va = {};
+	const struct lb_vip *v = q->ix[s->backend_id].v;
+	const struct lb_be *be = q->ix[s->backend_id].b;
+	const struct xlb_ct_entry *e = &s->e;
+	struct maps_ct_slot twin;
+	struct ip_addr cl = {};
 	struct json_object *o;
 	char buf[ADDR_STRLEN];
-	__u64 idle;
+	__u32 tag = s->meta.tag;
 
-	if (f->backend_id >= XLB_MAX_BACKENDS ||
-	    !lb_flow_live(k, f, q->now, q->udp_ns))
+	if (!be || !v || v->id != e->vip_id ||
+	    !xlb_ct_live(&s->meta, q->now, q->udp_ns))
 		return 0;
-	be = q->ix[f->backend_id].b;
-	if (!be)
+	/* A copy whose original is still there (ctscan.c frees one soon):
+	 * the flow is listed with its original. */
+	if ((tag & XLB_CT_F_COPY) && maps_ct_twin(&q->d->maps, s, &twin))
 		return 0;
-	va.family = cl.family = k->family;
-	memcpy(cl.a, k->src, sizeof(cl.a));
-	memcpy(va.a, k->dst, sizeof(va.a));
 	if (q->filter->has_vip &&
-	    (q->filter->proto != k->proto || addr_cmp(&q->filter->vip, &va) ||
-	     q->filter->port != ntohs(k->dport)))
+	    (q->filter->proto != v->proto || addr_cmp(&q->filter->vip,
+						      &v->addr) ||
+	     q->filter->port != v->port))
 		return 0;
 	if (q->n >= FLOWS_MAX) {
 		q->truncated = true;
 		return 1;
 	}
+	cl.family = v->addr.family;
+	memcpy(cl.a, e->src, sizeof(cl.a));
 	o = json_object_new_object();
-	jadd_str(o, "proto", proto_name(k->proto));
-	jadd_str(o, "client", addr_port_str(&cl, ntohs(k->sport), buf,
+	jadd_str(o, "proto", proto_name(v->proto));
+	jadd_str(o, "client", addr_port_str(&cl, ntohs(e->sport), buf,
 					    sizeof(buf)));
-	jadd_str(o, "vip", addr_port_str(&va, ntohs(k->dport), buf,
+	jadd_str(o, "vip", addr_port_str(&v->addr, v->port, buf,
 					 sizeof(buf)));
 	jadd_str(o, "backend", addr_str(&be->addr, buf, sizeof(buf)));
-	idle = q->now > f->atime_ns ? q->now - f->atime_ns : 0;
-	jadd_u64(o, "idle_ms", idle / 1000000);
+	jadd_u64(o, "idle_ms", ((__u64)xlb_ct_idle(&s->meta, q->now) <<
+				XLB_CT_TICK_SHIFT) / 1000000);
 	json_object_object_add(o, "closing", json_object_new_boolean(
-			       f->flags & XLB_FLOW_F_CLOSING));
+			       tag & XLB_CT_F_CLOSING));
 	json_object_array_add(q->arr, o);
 	q->n++;
 	return 0;
@@ -1639,10 +1571,11 @@ static struct json_object *q_flows(struct daemon *d, const struct cmd *cmd,
 	struct flows_q q = {
 		.d = d,
 		.filter = cmd,
-		.now = now_ns(),
+		.now = maps_ct_now(),
 		.udp_ns = d->conf.udp_timeout_ms * 1000000ull,
 	};
 	struct json_object *data;
+	__u64 pos = 0;
 	int ret;
 
 	if (cmd->has_vip &&
@@ -1656,7 +1589,7 @@ static struct json_object *q_flows(struct daemon *d, const struct cmd *cmd,
 		return NULL;
 	}
 	q.arr = json_object_new_array();
-	ret = maps_ct_walk(&d->maps, flows_cb, &q);
+	ret = maps_ct_scan(&d->maps, &pos, UINT64_MAX, flows_cb, &q);
 	free(q.ix);
 	if (ret < 0) {
 		json_object_put(q.arr);
@@ -1721,32 +1654,6 @@ static struct json_object *q_save(struct daemon *d, char *err, size_t errlen)
 #define XLB_VERSION "unknown"
 #endif
 
-/*
- * Conntrack counts for the stats. A walk of a million entries takes a
- * good part of a second (see docs/stats.md), so the counts are reused
- * until nine times the last walk's duration has passed: walking for the
- * stats takes at most a tenth of the daemon's time, and a small conntrack
- * is still counted for every write.
- */
-static int stats_ct_refresh(struct daemon *d)
-{
-	__u64 start = ev_now_ms(), entries, end;
-	__u32 *flows;
-
-	if (d->stats_flows && start < d->stats_ct_next_ms)
-		return 0;
-	flows = live_flows_count(d, &entries);
-	if (!flows)
-		return -errno;
-	end = ev_now_ms();
-	free(d->stats_flows);
-	d->stats_flows = flows;
-	d->stats_ct_entries = entries;
-	d->stats_ct_walk_ms = end - start;
-	d->stats_ct_next_ms = end + 9 * d->stats_ct_walk_ms;
-	return 0;
-}
-
 void daemon_stats_free(struct daemon_stats *ds)
 {
 	free(ds->vips);
@@ -1766,9 +1673,6 @@ int daemon_stats_fill(struct daemon *d, struct daemon_stats *ds)
 	int err;
 
 	memset(ds, 0, sizeof(*ds));
-	err = stats_ct_refresh(d);
-	if (err)
-		return err;
 	for (i = 0; i < d->conf.n_vips; i++)
 		n_be += d->conf.vips[i].n_be;
 	ds->vips = calloc(d->conf.n_vips ? d->conf.n_vips : 1,
@@ -1818,7 +1722,7 @@ int daemon_stats_fill(struct daemon *d, struct daemon_stats *ds)
 			sb->packets = ctr.packets;
 			sb->bytes = ctr.bytes;
 			sb->new_flows = ctr.new_flows;
-			sb->active_flows = d->stats_flows[lb->id];
+			sb->active_flows = live_flows(d)[lb->id];
 			sb->weight = lb_be_effective_weight(lb);
 			sb->up = !lb->down;
 			sb->resolving = lb->unresolved;
@@ -1840,8 +1744,11 @@ int daemon_stats_fill(struct daemon *d, struct daemon_stats *ds)
 	s->vrrp = ds->vrrp;
 	s->n_vrrp = d->vrrpd ? vrrpd_stats(d->vrrpd, ds->vrrp,
 					  VRRPD_INST_MAX) : 0;
-	s->ct_entries = d->stats_ct_entries;
+	s->ct_entries = ctscan_counts(d->ctscan)->used;
+	s->ct_live = ctscan_counts(d->ctscan)->live_total;
 	s->ct_capacity = d->maps.ct_size;
+	s->ct_expired = ctscan_counts(d->ctscan)->expired;
+	s->ct_purged = ctscan_counts(d->ctscan)->purged;
 	/* The data path's clock: CLOCK_MONOTONIC (coarse there). */
 	err = maps_flood_state(&d->maps, d->conf.flood_rate, now_ns(),
 			       &s->flood_active, &s->flood_syns);
@@ -1963,7 +1870,7 @@ static int check_del(struct daemon *d, const struct cmd *cmd, char *err,
 	const struct lb_vip *v;
 	const struct lb_be *be;
 	char buf[ADDR_STRLEN];
-	__u32 *flows, live;
+	__u32 live;
 
 	if (cmd->force)
 		return 0;
@@ -1971,13 +1878,7 @@ static int check_del(struct daemon *d, const struct cmd *cmd, char *err,
 	be = v ? lb_be_find(v, &cmd->addr) : NULL;
 	if (!be)
 		return 0;	/* conf_apply reports it */
-	flows = live_flows(d);
-	if (!flows) {
-		snprintf(err, errlen, "counting flows: %s", strerror(errno));
-		return -errno;
-	}
-	live = flows[be->id];
-	free(flows);
+	live = live_flows(d)[be->id];
 	log_debug("backend id %u has %u live flows", be->id, live);
 	if (!live)
 		return 0;
@@ -1995,15 +1896,13 @@ static struct json_object *drain_message(struct daemon *d,
 	const struct lb_be *be;
 	struct json_object *o;
 	char buf[ADDR_STRLEN], msg[128];
-	__u32 *flows, live = 0;
+	__u32 live = 0;
 
 	v = lb_vip_find(&d->lb, cmd->proto, &cmd->vip, cmd->port);
 	be = v ? lb_be_find(v, &cmd->addr) : NULL;
-	flows = be ? live_flows(d) : NULL;
-	if (!flows)
+	if (!be)
 		return NULL;
-	live = flows[be->id];
-	free(flows);
+	live = live_flows(d)[be->id];
 	snprintf(msg, sizeof(msg), "%s is draining with %u live flow%s",
 		 addr_str(&cmd->addr, buf, sizeof(buf)), live,
 		 live == 1 ? "" : "s");
@@ -2235,10 +2134,8 @@ int daemon_start(struct daemon *d)
 		log_err("interface %s: %s", c.iface, strerror(errno));
 		goto err;
 	}
-	d->purge_pending = calloc(XLB_MAX_BACKENDS, 1);
-	d->purge_active = calloc(XLB_MAX_BACKENDS, 1);
 	d->loop = ev_loop_new();
-	if (!d->purge_pending || !d->purge_active || !d->loop) {
+	if (!d->loop) {
 		ret = -ENOMEM;
 		log_err("out of memory");
 		goto err;
@@ -2249,6 +2146,16 @@ int daemon_start(struct daemon *d)
 		goto err;
 	}
 	ret = maps_open(&d->maps, d->pin_dir, c.conntrack_size);
+	if (ret == -EPROTO) {
+		log_err("the maps pinned under %s hold a flow table of another "
+			"layout (an older xlb): this xlbd cannot use it. Remove "
+			"them with 'xlbd --detach -c %s -p %s', then start "
+			"again; tracked flows are lost, and established "
+			"connections keep their backends only where the "
+			"Maglev tables did not change since they started",
+			d->pin_dir, d->conf_path, d->pin_dir);
+		goto err;
+	}
 	if (ret) {
 		log_err("opening the BPF object with pins under %s: %s",
 			d->pin_dir, strerror(-ret));
@@ -2256,7 +2163,7 @@ int daemon_start(struct daemon *d)
 	}
 	d->maps_open = true;
 	if (d->maps.ct_size_pinned) {
-		log_warn("the pinned conntrack has %u entries, not %u: keeping "
+		log_warn("the pinned flow table has %u slots, not %u: keeping "
 			 "it (its flows would be lost)", d->maps.ct_size_pinned,
 			 c.conntrack_size);
 		c.conntrack_size = d->maps.ct_size_pinned;
@@ -2271,6 +2178,18 @@ int daemon_start(struct daemon *d)
 		 res == MAPS_ATTACHED ? "attached the" :
 		 res == MAPS_KEPT ? "kept the running" : "upgraded the",
 		 c.iface, c.generic ? "generic" : "native", d->pin_dir);
+	ret = ctscan_new(&d->ctscan, d->loop, &d->maps);
+	if (ret) {
+		log_err("out of memory");
+		goto err;
+	}
+	ctscan_set_udp_timeout(d->ctscan, c.udp_timeout_ms * 1000000ull);
+	/* The flows a restart finds count before the socket answers. */
+	ret = ctscan_run_now(d->ctscan);
+	if (ret) {
+		log_err("scanning the flow table: %s", strerror(-ret));
+		goto err;
+	}
 	ret = neigh_forwarding_on(c.iface);
 	if (ret) {
 		log_err("turning forwarding on for %s: %s", c.iface,
@@ -2401,12 +2320,11 @@ void daemon_stop(struct daemon *d)
 		close(d->sig_fd);
 	/* Before the loop: closing probes unwatches their fds. */
 	health_close(d);
+	ctscan_free(d->ctscan);
+	d->ctscan = NULL;
 	ev_loop_free(d->loop);
 	conf_free(&d->conf);
 	free(d->drains);
-	free(d->purge_pending);
-	free(d->purge_active);
-	free(d->stats_flows);
 }
 
 int daemon_detach(const char *conf_path, const char *pin_dir)

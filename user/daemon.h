@@ -53,23 +53,13 @@ struct daemon {
 	size_t n_drains;
 	struct ev_timer *drain_timer;
 
-	__u8 *purge_pending;		/* ids awaiting a conntrack pass */
-	__u8 *purge_active;		/* ids of the pass in progress */
-	bool purge_running;
-	struct maps_ct_cursor purge_cur;
-	struct ev_timer *purge_timer;
+	struct ctscan *ctscan;		/* flow table: counts and purges */
 
 	/* the stats file, as running (conf holds the wanted one) */
 	char stats_path[PATH_MAX];
 	__u64 stats_interval_ms;
 	struct ev_timer *stats_timer;
 	int stats_err;			/* last write error logged, or 0 */
-	/* conntrack counts for stats, refreshed at most as often as a walk
-	 * takes a tenth of the time */
-	__u32 *stats_flows;		/* live flows per backend id */
-	__u64 stats_ct_entries;
-	__u64 stats_ct_next_ms;
-	__u64 stats_ct_walk_ms;		/* duration of the last walk */
 	struct health *health;		/* probes of checked VIPs' backends */
 	struct daemon_hc **hc;		/* by backend id: what it watches */
 	__u32 hc_gen;

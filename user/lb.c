@@ -272,18 +272,6 @@ static void vip_value(struct xlb_vip *val, const struct lb_vip *v)
 	val->mode = v->mode;
 }
 
-bool lb_flow_live(const struct xlb_flow_key *k, const struct xlb_flow *f,
-		  __u64 now_ns, __u64 udp_timeout_ns)
-{
-	__u64 idle = now_ns > f->atime_ns ? now_ns - f->atime_ns : 0;
-
-	if (k->proto != IPPROTO_TCP)
-		return idle < udp_timeout_ns;
-	if (f->flags & XLB_FLOW_F_CLOSING)
-		return idle < XLB_CLOSING_LINGER_NS;
-	return idle < XLB_TCP_LIVE_NS;
-}
-
 /* --- recovery ----------------------------------------------------------- */
 
 int lb_recover(struct lb *lb, const struct xlb_vip_key *vk,

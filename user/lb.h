@@ -151,15 +151,6 @@ __u32 lb_be_effective_weight(const struct lb_be *be);
  * frees the array. */
 size_t lb_take_purged(struct lb *lb, __u32 **ids);
 
-/*
- * Is a conntrack entry a live flow (status, drain)? TCP: idle less than
- * XLB_TCP_LIVE_NS, and if the client closed it, quiet for less than
- * XLB_CLOSING_LINGER_NS; UDP: idle less than udp_timeout_ns. now_ns on
- * the clock of bpf_ktime_get_ns() (CLOCK_MONOTONIC).
- */
-bool lb_flow_live(const struct xlb_flow_key *k, const struct xlb_flow *f,
-		  __u64 now_ns, __u64 udp_timeout_ns);
-
 /* Key helpers shared with the daemon. */
 void lb_vip_key(struct xlb_vip_key *k, __u8 proto, const struct ip_addr *a,
 		__u16 port);

@@ -5,8 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/if_link.h>
@@ -44,6 +47,9 @@ static int maps_set_pins(struct xlb_bpf *skel, const char *dir)
 	int err;
 
 	bpf_object__for_each_map(map, skel->obj) {
+		/* .rodata belongs to its program, not to the state. */
+		if (bpf_map__is_internal(map))
+			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", dir,
 			     bpf_map__name(map)) >= (int)sizeof(path))
 			return -ENAMETOOLONG;
@@ -91,6 +97,121 @@ static struct xlb_bpf *maps_skel_open(const char *dir)
 
 static int filter_sync(struct maps *m, const struct xlb_vip_key *extra);
 
+/* Pins of earlier layouts, removed with the others (maps_remove). */
+static const char *const legacy_pins[] = {
+	"xlb_conntrack",	/* the LRU hash before the flow table */
+};
+
+/*
+ * How the flow table is split: read back from its pins, or new for a
+ * table of about ct_size flows. A pinned table of an older layout is
+ * -EPROTO (the caller says what to do).
+ */
+static int ct_geometry(struct maps *m, __u32 ct_size)
+{
+	struct xlb_ct_geometry g = {};
+	struct bpf_map_info info;
+	char path[PATH_MAX];
+	__u32 zero = 0, max;
+	int fd, err;
+	size_t i;
+
+	for (i = 0; i < sizeof(legacy_pins) / sizeof(legacy_pins[0]); i++)
+		if (!pinned_info(m->pin_dir, legacy_pins[i], &info))
+			return -EPROTO;
+	err = pinned_info(m->pin_dir, "xlb_flows", &info);
+	if (err == 0) {
+		if (snprintf(path, sizeof(path), "%s/xlb_ct_geometry",
+			     m->pin_dir) >= (int)sizeof(path))
+			return -ENAMETOOLONG;
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			return -EPROTO;
+		err = bpf_map_lookup_elem(fd, &zero, &g) ? -errno : 0;
+		close(fd);
+		if (err)
+			return err;
+		if (g.version != XLB_CT_VERSION || !g.parts ||
+		    (__u64)g.parts * g.part_buckets != info.max_entries)
+			return -EPROTO;
+		/* Metas without their keys (or keys of another size): not
+		 * a table of this layout. */
+		max = info.max_entries;
+		if (pinned_info(m->pin_dir, "xlb_flow_keys", &info) ||
+		    info.max_entries != max ||
+		    info.value_size != sizeof(struct xlb_ct_keys))
+			return -EPROTO;
+	} else if (err == -ENOENT) {
+		g.parts = m->ncpus;
+		g.part_buckets = ct_size / XLB_CT_WAYS / g.parts;
+		if (!g.part_buckets)
+			g.part_buckets = 1;
+		g.version = XLB_CT_VERSION;
+		/* Secret, so nobody can aim flows at one bucket; kept with
+		 * the table, which a new seed would scramble. */
+		if (getrandom(&g.seed, sizeof(g.seed), 0) != sizeof(g.seed))
+			return -errno;
+		m->ct_geo_new = true;
+	} else {
+		return err;
+	}
+	m->ct_geo = g;
+	m->ct_size = g.parts * g.part_buckets * XLB_CT_WAYS;
+	return 0;
+}
+
+/* Before a skeleton loads: the table's size and split. */
+static int ct_prepare(const struct maps *m, struct xlb_bpf *skel)
+{
+	skel->rodata->ct_parts = m->ct_geo.parts;
+	skel->rodata->ct_part_buckets = m->ct_geo.part_buckets;
+	skel->rodata->ct_seed = m->ct_geo.seed;
+	return bpf_map__set_max_entries(skel->maps.xlb_flows,
+					m->ct_geo.parts *
+					m->ct_geo.part_buckets) ?:
+	       bpf_map__set_max_entries(skel->maps.xlb_flow_keys,
+					m->ct_geo.parts *
+					m->ct_geo.part_buckets);
+}
+
+static size_t page_up(size_t n)
+{
+	return (n + 4095) & ~(size_t)4095;
+}
+
+/* After the first load: the geometry of a new table, and its mapping. */
+static int ct_ready(struct maps *m)
+{
+	const struct bpf_map *map = m->skel->maps.xlb_flows;
+	__u32 zero = 0;
+	void *p;
+
+	if (m->ct)
+		return 0;
+	if (m->ct_geo_new &&
+	    bpf_map_update_elem(bpf_map__fd(m->skel->maps.xlb_ct_geometry),
+				&zero, &m->ct_geo, 0))
+		return -errno;
+	m->ct_geo_new = false;
+	m->ct_buckets = bpf_map__max_entries(map);
+	m->ct_len = page_up(m->ct_buckets * sizeof(struct xlb_ct_bucket));
+	m->ct_keys_len = page_up(m->ct_buckets * sizeof(struct xlb_ct_keys));
+	p = mmap(NULL, m->ct_keys_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 bpf_map__fd(m->skel->maps.xlb_flow_keys), 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	m->ct_keys = p;
+	p = mmap(NULL, m->ct_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 bpf_map__fd(map), 0);
+	if (p == MAP_FAILED) {
+		munmap(m->ct_keys, m->ct_keys_len);
+		m->ct_keys = NULL;
+		return -errno;
+	}
+	m->ct = p;
+	return 0;
+}
+
 int maps_open(struct maps *m, const char *pin_dir, __u32 ct_size)
 {
 	struct bpf_map_info info;
@@ -108,17 +229,16 @@ int maps_open(struct maps *m, const char *pin_dir, __u32 ct_size)
 	m->skel = maps_skel_open(pin_dir);
 	if (!m->skel)
 		return -errno;
-	m->ct_size = ct_size;
 	err = pinned_info(pin_dir, "xlb_vips", &info);
 	m->pinned = err == 0;
-	/* A pinned conntrack keeps its size: resizing would lose flows. */
-	err = pinned_info(pin_dir, "xlb_conntrack", &info);
-	if (err == 0 && info.max_entries != ct_size) {
-		m->ct_size = info.max_entries;
-		m->ct_size_pinned = info.max_entries;
-	}
-	err = bpf_map__set_max_entries(m->skel->maps.xlb_conntrack,
-				       m->ct_size);
+	/* A pinned table keeps its size: resizing would lose flows. */
+	err = ct_geometry(m, ct_size);
+	if (err)
+		goto err_close;
+	if (!m->ct_geo_new && m->ct_size != maps_ct_effective(ct_size,
+							      m->ncpus))
+		m->ct_size_pinned = m->ct_size;
+	err = ct_prepare(m, m->skel);
 	if (err)
 		goto err_close;
 	return 0;
@@ -237,12 +357,12 @@ int maps_attach(struct maps *m, int ifindex, bool generic,
 	if (!old) {
 		*res = MAPS_ATTACHED;
 		err = attach_new(m->skel, ifindex, mode, &m->prog);
-		return err ?: filter_sync(m, NULL);
+		return err ?: ct_ready(m) ?: filter_sync(m, NULL);
 	}
 	/* Restart: load the object for its maps and compare the program. */
 	err = xlb_bpf__load(m->skel);
 	if (!err)
-		err = filter_sync(m, NULL);
+		err = ct_ready(m) ?: filter_sync(m, NULL);
 	if (err)
 		goto out;
 	err = prog_tag(xdp_program__fd(old), old_tag);
@@ -279,8 +399,7 @@ int maps_attach(struct maps *m, int ifindex, bool generic,
 		err = -errno;
 		goto out;
 	}
-	err = bpf_map__set_max_entries(m->skel_new->maps.xlb_conntrack,
-				       m->ct_size);
+	err = ct_prepare(m, m->skel_new);
 	if (!err)
 		err = attach_new(m->skel_new, ifindex, mode, &m->prog);
 	if (err)
@@ -293,11 +412,17 @@ out:
 
 int maps_load(struct maps *m)
 {
-	return xlb_bpf__load(m->skel) ?: filter_sync(m, NULL);
+	return xlb_bpf__load(m->skel) ?: ct_ready(m) ?: filter_sync(m, NULL);
 }
 
 void maps_close(struct maps *m)
 {
+	if (m->ct)
+		munmap(m->ct, m->ct_len);
+	if (m->ct_keys)
+		munmap(m->ct_keys, m->ct_keys_len);
+	m->ct = NULL;
+	m->ct_keys = NULL;
 	if (m->prog)
 		xdp_program__close(m->prog);
 	if (m->skel_new)
@@ -317,6 +442,7 @@ int maps_remove(const char *pin_dir, int ifindex)
 	struct xlb_bpf *skel;
 	bool legacy;
 	int err = 0;
+	size_t i;
 
 	if (ifindex > 0)
 		ours = find_ours(pin_dir, ifindex, &mode, &legacy);
@@ -331,8 +457,16 @@ int maps_remove(const char *pin_dir, int ifindex)
 	if (!skel)
 		return -errno;
 	bpf_object__for_each_map(map, skel->obj) {
+		/* Never pinned (and bpffs refuses names with a dot). */
+		if (bpf_map__is_internal(map))
+			continue;
 		snprintf(path, sizeof(path), "%s/%s", pin_dir,
 			 bpf_map__name(map));
+		if (unlink(path) && errno != ENOENT && !err)
+			err = -errno;
+	}
+	for (i = 0; i < sizeof(legacy_pins) / sizeof(legacy_pins[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, legacy_pins[i]);
 		if (unlink(path) && errno != ENOENT && !err)
 			err = -errno;
 	}
@@ -506,106 +640,180 @@ out:
 	return err;
 }
 
-/* One entry at a time: kernels or maps without batch lookups. */
-static int ct_walk_slow(int fd,
-			int (*cb)(void *arg, const struct xlb_flow_key *k,
-				  const struct xlb_flow *f), void *arg)
+__u32 maps_ct_effective(__u32 ct_size, int ncpus)
 {
-	struct xlb_flow_key k, next;
-	struct xlb_flow f;
-	void *prev = NULL;
+	__u32 per = ct_size / XLB_CT_WAYS / (ncpus > 0 ? ncpus : 1);
+
+	return (per ? per : 1) * XLB_CT_WAYS * (ncpus > 0 ? ncpus : 1);
+}
+
+__u32 maps_ct_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ((__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec) >>
+	       XLB_CT_TICK_SHIFT;
+}
+
+/* Slot i as read now (its key too if keys), if used and not rewritten
+ * while read. */
+static bool ct_read(const struct maps *m, __u64 i, struct maps_ct_slot *s,
+		    bool keys)
+{
+	__u64 b = i / XLB_CT_WAYS;
+	unsigned int w = i % XLB_CT_WAYS;
+	struct xlb_ct_meta *mt = &m->ct[b].meta[w];
+	__u32 tag;
+
+	if (!keys) {
+		/* The meta alone: one 8-byte load, whole. */
+		union {
+			__u64 v;
+			struct xlb_ct_meta m;
+		} u;
+
+		u.v = __atomic_load_n((const __u64 *)mt, __ATOMIC_RELAXED);
+		if (!(u.m.tag & XLB_CT_F_USED))
+			return false;
+		s->live = mt;
+		s->index = i;
+		s->meta = u.m;
+		s->backend_id = u.m.backend_id;
+		memset(&s->e, 0, sizeof(s->e));
+		return true;
+	}
+	/* As a seqlock's reader: the data path frees the slot (tag 0)
+	 * before it writes, and sets the tag last. */
+	tag = __atomic_load_n(&mt->tag, __ATOMIC_ACQUIRE);
+	if (!(tag & XLB_CT_F_USED))
+		return false;
+	s->meta.atime = __atomic_load_n(&mt->atime, __ATOMIC_RELAXED);
+	s->backend_id = __atomic_load_n(&mt->backend_id, __ATOMIC_RELAXED);
+	if (keys)
+		s->e = m->ct_keys[b].e[w];
+	else
+		memset(&s->e, 0, sizeof(s->e));
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&mt->tag, __ATOMIC_RELAXED) != tag)
+		return false;
+	s->live = mt;
+	s->index = i;
+	s->meta.tag = tag;
+	s->meta.backend_id = s->backend_id;
+	return true;
+}
+
+__u64 maps_ct_slots(const struct maps *m)
+{
+	return m->ct ? m->ct_buckets * XLB_CT_WAYS : 0;
+}
+
+bool maps_ct_slot_keys(const struct maps *m, struct maps_ct_slot *s)
+{
+	struct maps_ct_slot k;
+
+	if (!ct_read(m, s->index, &k, true) || k.meta.tag != s->meta.tag ||
+	    k.backend_id != s->backend_id)
+		return false;
+	s->e = k.e;
+	return true;
+}
+
+static int ct_scan(struct maps *m, __u64 *pos, __u64 budget,
+		   int (*cb)(void *arg, const struct maps_ct_slot *s),
+		   void *arg, bool keys)
+{
+	__u64 i, end, slots = maps_ct_slots(m);
+	struct maps_ct_slot s;
 	int err;
 
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		k = next;
-		prev = &k;
-		if (bpf_map_lookup_elem(fd, &k, &f)) {
-			if (errno == ENOENT)	/* evicted meanwhile */
+	if (!m->ct)
+		return -ENODEV;
+	end = *pos < slots && budget < slots - *pos ? *pos + budget : slots;
+	for (i = *pos; i < end; i++) {
+		/* A whole free bucket in one look: its first line. */
+		if (i % XLB_CT_WAYS == 0 && i + XLB_CT_WAYS <= end) {
+			const struct xlb_ct_meta *mt = m->ct[i / XLB_CT_WAYS].meta;
+			__u32 any = 0;
+			int w;
+
+			for (w = 0; w < XLB_CT_WAYS; w++)
+				any |= __atomic_load_n(&mt[w].tag,
+						       __ATOMIC_RELAXED);
+			if (!(any & XLB_CT_F_USED)) {
+				i += XLB_CT_WAYS - 1;
 				continue;
-			return -errno;
-		}
-		err = cb(arg, &k, &f);
-		if (err)
-			return err;
-	}
-	return errno == ENOENT ? 0 : -errno;
-}
-
-#define CT_BATCH	4096
-
-int maps_ct_walk(struct maps *m,
-		 int (*cb)(void *arg, const struct xlb_flow_key *k,
-			   const struct xlb_flow *f), void *arg)
-{
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	int fd = map_fd(m->skel->maps.xlb_conntrack), err = 0, ret;
-	struct xlb_flow_key *keys, token;
-	struct xlb_flow *vals;
-	bool first = true, last = false;
-	__u32 n, i;
-
-	keys = calloc(CT_BATCH, sizeof(*keys));
-	vals = calloc(CT_BATCH, sizeof(*vals));
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out;
-	}
-	/* Batches: a few hundred syscalls for millions of flows. */
-	while (!last) {
-		n = CT_BATCH;
-		ret = bpf_map_lookup_batch(fd, first ? NULL : &token, &token,
-					   keys, vals, &n, &opts);
-		if (ret) {
-			if (errno == ENOENT) {
-				last = true;
-			} else if (first && (errno == EINVAL ||
-					     errno == EOPNOTSUPP ||
-					     errno == ENOTSUPP)) {
-				err = ct_walk_slow(fd, cb, arg);
-				goto out;
-			} else {
-				err = -errno;
-				goto out;
 			}
 		}
-		first = false;
-		for (i = 0; i < n; i++) {
-			err = cb(arg, &keys[i], &vals[i]);
-			if (err)
-				goto out;
+		if (!ct_read(m, i, &s, keys))
+			continue;
+		err = cb(arg, &s);
+		if (err) {
+			*pos = i + 1;
+			return err;
 		}
 	}
-out:
-	free(keys);
-	free(vals);
-	return err;
+	*pos = end;
+	if (end < slots)
+		return 0;
+	*pos = 0;
+	return 1;
 }
 
-int maps_ct_purge_step(struct maps *m, struct maps_ct_cursor *cur,
-		       bool (*match)(void *arg, __u32 backend_id), void *arg,
-		       unsigned int budget)
+int maps_ct_scan(struct maps *m, __u64 *pos, __u64 budget,
+		 int (*cb)(void *arg, const struct maps_ct_slot *s),
+		 void *arg)
 {
-	int fd = map_fd(m->skel->maps.xlb_conntrack);
-	struct xlb_flow_key k, next;
-	struct xlb_flow f;
-	bool have;
+	return ct_scan(m, pos, budget, cb, arg, true);
+}
 
-	have = bpf_map_get_next_key(fd, cur->started ? &cur->key : NULL,
-				    &next) == 0;
-	while (have && budget--) {
-		k = next;
-		/* Step past k before deleting it: a deleted key would
-		 * restart the walk from the first bucket. */
-		have = bpf_map_get_next_key(fd, &k, &next) == 0;
-		if (bpf_map_lookup_elem(fd, &k, &f) == 0 &&
-		    match(arg, f.backend_id))
-			bpf_map_delete_elem(fd, &k);
-		cur->key = k;
-		cur->started = true;
+int maps_ct_scan_meta(struct maps *m, __u64 *pos, __u64 budget,
+		      int (*cb)(void *arg, const struct maps_ct_slot *s),
+		      void *arg)
+{
+	return ct_scan(m, pos, budget, cb, arg, false);
+}
+
+bool maps_ct_twin(struct maps *m, const struct maps_ct_slot *s,
+		  struct maps_ct_slot *twin)
+{
+	__u32 nb = m->ct_geo.part_buckets, tag = s->meta.tag, part, idx[2], p;
+	__u64 b = s->index / XLB_CT_WAYS;
+	int i, w;
+
+	if (!m->ct || b >= m->ct_buckets)
+		return false;
+	part = b / nb;
+	idx[0] = b % nb;
+	idx[1] = xlb_ct_alt(idx[0], tag & XLB_CT_TAG_MASK, nb);
+	for (p = 0; p < m->ct_geo.parts; p++) {
+		if (p == part)
+			continue;
+		for (i = 0; i < 2; i++) {
+			__u64 tb = (__u64)p * nb + idx[i];
+
+			for (w = 0; w < XLB_CT_WAYS; w++) {
+				if (!ct_read(m, tb * XLB_CT_WAYS + w, twin,
+					     true))
+					continue;
+				if ((twin->meta.tag & XLB_CT_TAG_MASK) ==
+				    (tag & XLB_CT_TAG_MASK) &&
+				    !memcmp(twin->e.src, s->e.src,
+					    sizeof(s->e.src)) &&
+				    twin->e.sport == s->e.sport &&
+				    twin->e.vip_id == s->e.vip_id)
+					return true;
+			}
+		}
 	}
-	if (have)
-		return 0;
-	return errno == ENOENT || errno == 0 ? 1 : -errno;
+	return false;
+}
+
+bool maps_ct_clear(struct xlb_ct_meta *mt, __u32 tag)
+{
+	return __atomic_compare_exchange_n(&mt->tag, &tag, 0, false,
+					   __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 }
 
 /* --- apply-engine operations on the real maps ------------------------- */

@@ -31,14 +31,24 @@ struct maps {
 	int ifindex;
 	bool generic;
 	bool pinned;			/* pinned maps existed at open */
-	__u32 ct_size;			/* effective conntrack size */
-	__u32 ct_size_pinned;		/* != 0: the pinned map's size won */
+	__u32 ct_size;			/* flows the flow table holds */
+	__u32 ct_size_pinned;		/* != 0: the pinned table's size won */
+	struct xlb_ct_geometry ct_geo;
+	bool ct_geo_new;		/* a new table: geometry written at load */
+	struct xlb_ct_bucket *ct;	/* the flow table's metas, mapped */
+	struct xlb_ct_keys *ct_keys;	/* and its keys */
+	__u64 ct_buckets;
+	size_t ct_len, ct_keys_len;
 	int ncpus;
 };
 
 /* Mount bpffs on /sys/fs/bpf if it is not (ip netns exec remounts /sys). */
 int maps_mount_bpffs(void);
-/* Open the skeleton with every map pinned under pin_dir. */
+/*
+ * Open the skeleton with every map pinned under pin_dir, the flow table
+ * sized for ct_size flows (or as pinned). -EPROTO: the pins hold a flow
+ * table of an older layout.
+ */
 int maps_open(struct maps *m, const char *pin_dir, __u32 ct_size);
 /* Load (reusing pinned maps) and attach to ifindex through libxdp. */
 int maps_attach(struct maps *m, int ifindex, bool generic,
@@ -76,22 +86,49 @@ int maps_global_ctr(struct maps *m, __u32 idx, struct xlb_ctr *sum);
 int maps_flood_state(struct maps *m, __u32 rate, __u64 now_ns, bool *active,
 		     __u64 *held);
 
-/* Walk conntrack; cb as above. */
-int maps_ct_walk(struct maps *m,
-		 int (*cb)(void *arg, const struct xlb_flow_key *k,
-			   const struct xlb_flow *f), void *arg);
-/*
- * Delete up to budget conntrack entries whose backend_id satisfies match,
- * continuing from *cursor (zeroed, with *started false, for a new pass).
- * Returns 1 when the pass is complete, 0 when more remains, or -errno.
- */
-struct maps_ct_cursor {
-	struct xlb_flow_key key;
-	bool started;
+/* The flow table's size for ct_size flows on ncpus CPUs: whole buckets in
+ * equal partitions. */
+__u32 maps_ct_effective(__u32 ct_size, int ncpus);
+/* Now on the table's clock (XLB_CT_TICK_SHIFT ticks of the coarse
+ * monotonic clock, as bpf_ktime_get_coarse_ns()). */
+__u32 maps_ct_now(void);
+/* A used slot of the flow table as one scan read it: a consistent copy
+ * (its tag the same before and after the entry was read). */
+struct maps_ct_slot {
+	struct xlb_ct_meta *live;	/* the table's own: maps_ct_clear() */
+	__u64 index;			/* bucket * XLB_CT_WAYS + way */
+	struct xlb_ct_meta meta;	/* tag and atime as read */
+	struct xlb_ct_entry e;		/* client, port, VIP */
+	__u32 backend_id;
 };
-int maps_ct_purge_step(struct maps *m, struct maps_ct_cursor *cur,
-		       bool (*match)(void *arg, __u32 backend_id), void *arg,
-		       unsigned int budget);
+/*
+ * Scan the flow table through its mapping: slots [*pos, *pos + budget)
+ * (slot numbers as maps_ct_slot.index), cb for each used one. A non-zero
+ * cb return stops the scan and is returned; *pos is then the next slot,
+ * so the scan can go on from there. 1 when the last slot is done (*pos
+ * back to 0), 0 when more remains, -ENODEV without a mapped table.
+ */
+int maps_ct_scan(struct maps *m, __u64 *pos, __u64 budget,
+		 int (*cb)(void *arg, const struct maps_ct_slot *s),
+		 void *arg);
+/* The same reading the metas alone (s->e zero): a quarter of the table's
+ * memory, for counts and timeouts; maps_ct_slot_keys() reads a slot's
+ * key after all. */
+int maps_ct_scan_meta(struct maps *m, __u64 *pos, __u64 budget,
+		      int (*cb)(void *arg, const struct maps_ct_slot *s),
+		      void *arg);
+/* Slot s's key into s->e: false if the slot changed since it was read. */
+bool maps_ct_slot_keys(const struct maps *m, struct maps_ct_slot *s);
+/* The table's slots (the end of a scan's positions). */
+__u64 maps_ct_slots(const struct maps *m);
+/* Free a slot unless it holds another flow than when it was read (tag):
+ * the data path may have reused it meanwhile. */
+bool maps_ct_clear(struct xlb_ct_meta *mt, __u32 tag);
+/* The same flow as slot s in another partition (a copy in *twin), or
+ * false: a slot with XLB_CT_F_COPY has one while its original has not
+ * been freed. */
+bool maps_ct_twin(struct maps *m, const struct maps_ct_slot *s,
+		  struct maps_ct_slot *twin);
 
 /* The map operations of the apply engine, on the real maps (ctx: maps). */
 struct lb_map_ops;

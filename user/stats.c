@@ -367,9 +367,12 @@ static void render_verdicts(const struct stats_snapshot *s, FILE *f)
 static void render_conntrack(const struct stats_snapshot *s, FILE *f)
 {
 	single(f, "xlb_conntrack_entries", "gauge",
-	       "Flows in the conntrack table.", s->ct_entries);
+	       "Used slots of the flow table (expired ones are freed as the "
+	       "daemon's scan finds them).", s->ct_entries);
+	single(f, "xlb_conntrack_live", "gauge",
+	       "Live flows in the flow table.", s->ct_live);
 	single(f, "xlb_conntrack_capacity", "gauge",
-	       "Size of the conntrack table, in flows.", s->ct_capacity);
+	       "Size of the flow table, in flows.", s->ct_capacity);
 	single(f, "xlb_conntrack_hits_total", "counter",
 	       "Packets that found their flow in conntrack.",
 	       s->global[XLB_STAT_CT_HIT].packets);
@@ -380,6 +383,32 @@ static void render_conntrack(const struct stats_snapshot *s, FILE *f)
 	       s->global[XLB_STAT_CT_MISS_SYN].packets);
 	sample(f, "xlb_conntrack_misses_total", "kind=\"nonsyn\"",
 	       s->global[XLB_STAT_CT_MISS_NONSYN].packets);
+	single(f, "xlb_conntrack_remote_hits_total", "counter",
+	       "Packets that found their flow in another CPU's part of the "
+	       "table (copied to their own).",
+	       s->global[XLB_STAT_CT_REMOTE].packets);
+	single(f, "xlb_conntrack_evictions_total", "counter",
+	       "Live flows that never saw a second packet, replaced by a new "
+	       "flow for want of room.", s->global[XLB_STAT_CT_EVICT].packets);
+	single(f, "xlb_conntrack_untracked_total", "counter",
+	       "New flows that found no slot (every candidate an established "
+	       "flow): forwarded by the Maglev table alone.",
+	       s->global[XLB_STAT_CT_FULL].packets);
+	single(f, "xlb_conntrack_moves_total", "counter",
+	       "Entries moved to their other bucket to make room.",
+	       s->global[XLB_STAT_CT_MOVED].packets);
+	single(f, "xlb_conntrack_remote_skipped_total", "counter",
+	       "Packets of flows unknown to their CPU's part of the table that "
+	       "did not look in the others (over the per-CPU budget): "
+	       "forwarded by the Maglev table, no entry.",
+	       s->global[XLB_STAT_CT_REMOTE_SKIP].packets);
+	family(f, "xlb_conntrack_freed_total", "counter",
+	       "Slots the daemon freed: expired is an idle timeout, "
+	       "backend_gone a deleted or failed backend's flows.");
+	sample(f, "xlb_conntrack_freed_total", "reason=\"expired\"",
+	       s->ct_expired);
+	sample(f, "xlb_conntrack_freed_total", "reason=\"backend_gone\"",
+	       s->ct_purged);
 }
 
 /* One sample per VRRP instance of the snapshot for each of these. */

@@ -14,8 +14,9 @@
  *   xlb_backend_nexthop_losses_total                     {proto,vip,backend}
  *   xlb_health_checks_total                       {proto,vip,backend,result}
  *   xlb_packets_total{action}, xlb_drops_total{reason}
- *   xlb_conntrack_{entries,capacity}, xlb_conntrack_hits_total,
- *   xlb_conntrack_misses_total{kind}
+ *   xlb_conntrack_{entries,live,capacity}, xlb_conntrack_hits_total,
+ *   xlb_conntrack_misses_total{kind}, xlb_conntrack_{remote_hits,
+ *   evictions,untracked,moves}_total
  *   xlb_vrrp_state{vrid}, xlb_vrrp_transitions_total{vrid},
  *   xlb_vrrp_priority{vrid}, xlb_vrrp_adverts_{sent,received}_total{vrid},
  *   xlb_vrrp_adverts_dropped_total{vrid,reason}
@@ -104,8 +105,11 @@ struct stats_snapshot {
 	 * reasons, conntrack hits and misses all come from here.
 	 */
 	struct xlb_ctr global[XLB_STAT_MAX];
-	__u64 ct_entries;	/* entries in xlb_conntrack now */
-	__u64 ct_capacity;	/* its max_entries */
+	__u64 ct_entries;	/* used slots of the flow table */
+	__u64 ct_live;		/* live flows in it */
+	__u64 ct_capacity;	/* its slots */
+	__u64 ct_expired;	/* slots the daemon freed: expired */
+	__u64 ct_purged;	/* of a deleted or failed backend */
 	bool flood_active;
 	__u64 flood_syns;
 	const char *version;	/* build version; NULL renders "unknown" */

@@ -4,28 +4,33 @@
  * "NAME VALUE UNIT" lines:
  *
  * - ct_<N>_est_ns, ct_<N>_memlock_mb, ct_<N>_bytes_per_flow: the real xlb
- *   program with its conntrack sized N * 9/8 (as xlbd's conntrack-size
- *   would be set before load) and filled with N established flows; each
- *   timed packet belongs to a flow drawn at random from the N, so caches
- *   are as cold as on a balancer with that many flows. Method 3 of
+ *   program with its flow table sized N * 9/8 (as xlbd's conntrack-size
+ *   would be set before load: one partition a possible CPU) and filled
+ *   with N established flows, flow i in partition i % parts as RSS would
+ *   spread them; the bench runs on CPU 0 and each timed packet belongs to
+ *   a flow drawn at random from partition 0's share, so caches are as
+ *   cold as on a balancer with that many flows. Method 3 of
  *   bench_xdp.c: every packet is its own BPF_PROG_TEST_RUN with repeat 1
  *   (the kernel copies the frame in each time), the figure is the median
  *   over RUNS of the median of BATCH runs; ct_single_floor_ns is an empty
  *   program timed the same way (the harness's share). Every timed run must
- *   take the conntrack-hit path (counters) or the bench fails. Memory is
+ *   take the flow-table-hit path (counters) or the bench fails. Memory is
  *   the map's memlock as the kernel reports it in fdinfo (what `bpftool
- *   map show` prints).
- * - ct_rep_<K>_<fit|4M>_{floor,lookup,xlb}_ns: the repeat method, a packet
- *   stream rather than single runs: established packets cycling over K
- *   flows (K = 1 ... 1M), conntrack sized K * 9/8 (at least xlbd's minimum
- *   conntrack-size) or the default 4M. One BPF_PROG_TEST_RUN of REPEAT
- *   iterations, the kernel's average per iteration, median of RUNS; the
- *   programs of tests/bench/scale.bpf.c pick the flow, restore the frame
- *   and tail-call the target: an empty encapsulating program (floor), the
- *   conntrack lookup alone on xlb's map (lookup) and xlb (xlb), back to
- *   back on the same filled map, so lookup - floor is what the conntrack
- *   lookup costs at that K and table size and xlb - lookup the rest of
- *   xlb's work. `e2e_scale repeat` runs only these.
+ *   map show` prints), per flow held.
+ * - ct_rep_<K>_<fit|4M>_{floor,lru,lookup,xlb}_ns: the repeat method, a
+ *   packet stream rather than single runs: established packets cycling
+ *   over partition 0's share of K flows (K = 1 ... 1M), the table sized
+ *   K * 9/8 (at least xlbd's minimum conntrack-size) or the default 4M.
+ *   One BPF_PROG_TEST_RUN of REPEAT iterations, the kernel's average per
+ *   iteration, median of RUNS; the programs of tests/bench/scale.bpf.c
+ *   pick the flow, restore the frame and tail-call the target: an empty
+ *   encapsulating program (floor), the flow table's lookup alone on xlb's
+ *   map (lookup), the same lookup in an LRU hash laid out as the old
+ *   conntrack, of the same size and holding the same K flows (lru: the
+ *   baseline), and xlb (xlb), back to back on the same filled maps, so
+ *   lookup - floor is what the table's lookup costs at that K and table
+ *   size, lru - floor the old one's, and xlb - lookup the rest of xlb's
+ *   work. `e2e_scale repeat` runs only these.
  * - maglev_build_ms_<M>x<N>: table build time for M slots, N backends
  *   (thread CPU time, median of RUNS).
  * - maglev_remap_<M>_<N>: share of flows (table slots) that change backend
@@ -37,6 +42,7 @@
 #include "bpf/fixture.h"
 #include "maglev.h"
 #include "bench/bench.h"
+#include "bench/ct.h"
 #include "bench/scale.skel.h"
 
 #define RUNS		5	/* odd, so the median is one run */
@@ -48,30 +54,13 @@
 #define VIP_PORT	80
 
 static __u64 rng_state = 0x9e3779b97f4a7c15ull;
+static int ncpus;
 
 /* Client of flow i: 198.19.0.0/16, 256 ports per address. */
 static void flow_client(__u32 i, __be32 *saddr, __be16 *sport)
 {
 	*saddr = htonl(0xc6130000u | (i >> 8 & 0xffff));
 	*sport = htons(1024 + (i & 255));
-}
-
-/* memlock of a BPF object fd, from /proc/self/fdinfo. */
-static long long fd_memlock(int fd)
-{
-	char path[64], line[128];
-	long long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %lld", &v) == 1)
-			break;
-	fclose(f);
-	return v;
 }
 
 static int setup(struct xlb_bpf *skel)
@@ -84,7 +73,7 @@ static int setup(struct xlb_bpf *skel)
 		err = fx_vip_add(skel, 1, VIP_ADDR, IPPROTO_TCP, VIP_PORT, 0,
 				 XLB_RING_SIZE_DEFAULT, XLB_MODE_IPIP);
 	/* Every backend behind the fixture's one neighbour: the bench is
-	 * about conntrack, not next hops. */
+	 * about the flow table, not next hops. */
 	for (i = 1; i <= NBACKENDS && !err; i++)
 		err = fx_backend_set(skel, i, 1, "198.18.0.10",
 				     XLB_BE_F_VALID);
@@ -96,11 +85,39 @@ static int setup(struct xlb_bpf *skel)
 	return err;
 }
 
-static int fill(struct xlb_bpf *skel, __u32 nflows)
+static void flow_key(__u32 i, struct xlb_flow_key *k)
+{
+	__be32 saddr, vip[4];
+	__be16 sport;
+
+	flow_client(i, &saddr, &sport);
+	fx_addr(VIP_ADDR, vip);
+	bench_ct_key4(k, saddr, vip[0], sport, htons(VIP_PORT));
+}
+
+/* nflows established flows into table t, flow i in partition i % parts. */
+static int fill(struct bench_ct *t, __u32 nflows)
+{
+	__u32 now = bench_ct_now(), i;
+	struct xlb_flow_key k;
+	int err;
+
+	for (i = 0; i < nflows; i++) {
+		flow_key(i, &k);
+		err = bench_ct_put(t, i % t->parts, &k, 1, 1 + i % NBACKENDS,
+				   XLB_CT_F_SEEN2, now);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The same flows into an LRU hash of the old conntrack's layout. */
+static int fill_lru(int fd, __u32 nflows)
 {
 	const __u32 chunk = 8192;
 	struct xlb_flow_key *keys;
-	struct xlb_flow *vals;
+	struct bench_lru_flow *vals;
 	__u64 now = fx_now_coarse();
 	__u32 i, j, n;
 	int err = 0;
@@ -114,31 +131,25 @@ static int fill(struct xlb_bpf *skel, __u32 nflows)
 	for (i = 0; i < nflows && !err; i += n) {
 		n = nflows - i < chunk ? nflows - i : chunk;
 		for (j = 0; j < n; j++) {
-			struct xlb_flow_key *k = &keys[j];
-			__be32 saddr;
-			__be16 sport;
-
-			memset(k, 0, sizeof(*k));
-			flow_client(i + j, &saddr, &sport);
-			k->src[0] = saddr;
-			fx_addr(VIP_ADDR, k->dst);
-			k->sport = sport;
-			k->dport = htons(VIP_PORT);
-			k->proto = IPPROTO_TCP;
-			k->family = XLB_AF_INET;
+			flow_key(i + j, &keys[j]);
 			memset(&vals[j], 0, sizeof(vals[j]));
 			vals[j].backend_id = 1 + (i + j) % NBACKENDS;
 			vals[j].vip_id = 1;
 			vals[j].atime_ns = now;
 		}
-		if (bpf_map_update_batch(bpf_map__fd(skel->maps.xlb_conntrack),
-					 keys, vals, &n, NULL))
+		if (bpf_map_update_batch(fd, keys, vals, &n, NULL))
 			err = -errno;
 	}
 out:
 	free(keys);
 	free(vals);
 	return err;
+}
+
+/* Flows of partition 0's share of nflows (flow i * parts). */
+static __u32 share(__u32 nflows)
+{
+	return (nflows + ncpus - 1) / ncpus;
 }
 
 /* Median over RUNS of the median of BATCH single runs; nflows 0 runs the
@@ -159,8 +170,9 @@ static int time_single(int fd, __u8 *f, size_t len, __u32 nflows,
 				__be32 saddr;
 				__be16 sport;
 
-				flow_client(bench_rng(&rng_state) % nflows,
-					    &saddr, &sport);
+				flow_client(bench_rng(&rng_state) %
+					    share(nflows) * ncpus, &saddr,
+					    &sport);
 				fx_set_client(fr, saddr, sport);
 			}
 			fx_run(fd, fr, len, &r);
@@ -178,24 +190,31 @@ static int time_single(int fd, __u8 *f, size_t len, __u32 nflows,
 	return 0;
 }
 
-/* xlb with its conntrack sized ct_size, set up and filled with nflows
- * flows; NULL with errno set on failure. */
-static struct xlb_bpf *xlb_filled(__u32 ct_size, __u32 nflows)
+/* xlb with its flow table sized for ct_size flows as maps_open() sizes
+ * it, set up, mapped into *t and filled with nflows flows; NULL with
+ * errno set on failure. */
+static struct xlb_bpf *xlb_filled(__u32 ct_size, __u32 nflows,
+				  struct bench_ct *t)
 {
+	__u32 per = ct_size / XLB_CT_WAYS / ncpus;
 	struct xlb_bpf *skel;
 	int err;
 
+	memset(t, 0, sizeof(*t));
 	skel = xlb_bpf__open();
 	if (!skel)
 		return NULL;
-	err = bpf_map__set_max_entries(skel->maps.xlb_conntrack, ct_size);
+	err = bench_ct_geometry(skel, ncpus, per ? per : 1);
 	if (!err)
 		err = xlb_bpf__load(skel);
 	if (!err)
 		err = setup(skel);
 	if (!err)
-		err = fill(skel, nflows);
+		err = bench_ct_map(t, skel);
+	if (!err)
+		err = fill(t, nflows);
 	if (err) {
+		bench_ct_unmap(t);
 		xlb_bpf__destroy(skel);
 		errno = -err;
 		return NULL;
@@ -203,7 +222,7 @@ static struct xlb_bpf *xlb_filled(__u32 ct_size, __u32 nflows)
 	return skel;
 }
 
-/* Did only the counters of the conntrack-hit path grow, by n each? */
+/* Did only the counters of the flow-table-hit path grow, by n each? */
 static int check_hits(struct xlb_bpf *skel, const __u64 *before, __u64 n,
 		      const char *label)
 {
@@ -229,11 +248,12 @@ static int bench_ct(__u32 nflows, const char *label, __u8 *tmpl, size_t len)
 {
 	__u64 before[XLB_STAT_MAX];
 	struct xlb_bpf *skel;
+	struct bench_ct t;
 	long long mem;
 	double ns;
 	int err;
 
-	skel = xlb_filled(nflows / 8 * 9, nflows);
+	skel = xlb_filled(nflows / 8 * 9, nflows, &t);
 	if (!skel)
 		return -errno;
 	fx_stats(skel, before);
@@ -243,12 +263,14 @@ static int bench_ct(__u32 nflows, const char *label, __u8 *tmpl, size_t len)
 		err = check_hits(skel, before, (__u64)RUNS * BATCH, label);
 	if (err)
 		goto out;
-	mem = fd_memlock(bpf_map__fd(skel->maps.xlb_conntrack));
+	mem = bench_memlock(bpf_map__fd(skel->maps.xlb_flows)) +
+	      bench_memlock(bpf_map__fd(skel->maps.xlb_flow_keys));
 	printf("ct_%s_est_ns %.1f ns\n", label, ns);
 	printf("ct_%s_memlock_mb %.1f MiB\n", label, mem / 1048576.0);
 	printf("ct_%s_bytes_per_flow %.1f bytes\n", label, (double)mem / nflows);
 	fflush(stdout);
 out:
+	bench_ct_unmap(&t);
 	xlb_bpf__destroy(skel);
 	return err;
 }
@@ -257,16 +279,17 @@ out:
  * The repeat method (tests/bench/scale.bpf.c): scale_drive tail-calls
  * target_fd on REPEAT packets cycling over the drive_flows flows; the
  * figure is the median over RUNS of the kernel's average per iteration.
- * Every iteration must reach the target (drive_ctr).
+ * Every iteration must reach the target (drive_ctr); a lookup program
+ * must hit on every one (lookup_hits).
  */
-static int time_repeat(struct scale_bpf *sc, int target_fd, const __u8 *f,
-		       size_t len, double *ns)
+static int time_repeat(struct scale_bpf *sc, int target_fd, int lookup,
+		       const __u8 *f, size_t len, double *ns)
 {
 	struct xdp_md ctx = {
 		.data_end = len,
 		.ingress_ifindex = fx_ifindex_lb,
 	};
-	__u64 start = sc->bss->drive_ctr;
+	__u64 start = sc->bss->drive_ctr, hits = sc->bss->lookup_hits;
 	__u32 zero = 0;
 	double v[RUNS];
 	int i;
@@ -300,66 +323,94 @@ static int time_repeat(struct scale_bpf *sc, int target_fd, const __u8 *f,
 			(unsigned long long)RUNS * REPEAT);
 		return -EPROTO;
 	}
+	if (lookup && sc->bss->lookup_hits - hits != (__u64)RUNS * REPEAT) {
+		fprintf(stderr, "e2e_scale: %llu of %llu lookups hit\n",
+			(unsigned long long)(sc->bss->lookup_hits - hits),
+			(unsigned long long)RUNS * REPEAT);
+		return -EPROTO;
+	}
 	*ns = bench_median(v, RUNS);
 	return 0;
 }
 
 /*
- * ct_rep_<K>_<fit|4M>_{floor,lookup,xlb}_ns: established packets cycling
- * over K flows, conntrack sized K * 9/8 (at least xlbd's minimum) or the
- * default; the floor, the conntrack lookup alone and the whole of xlb,
- * timed back to back on the same map.
+ * ct_rep_<K>_<fit|4M>_{floor,lru,lookup,xlb}_ns: established packets
+ * cycling over partition 0's share of K flows, the table sized K * 9/8 (at
+ * least xlbd's minimum) or the default; the floor, the LRU lookup alone
+ * (an LRU hash of the old layout and the same size, holding the same K
+ * flows), the table's lookup alone and the whole of xlb, timed back to
+ * back on the same maps.
  */
 static int bench_rep(__u32 nflows, const char *klabel, int fit,
 		     const __u8 *tmpl, size_t len)
 {
 	__u32 size = fit ? nflows / 8 * 9 : XLB_CONNTRACK_DEFAULT;
 	const char *slabel = fit ? "fit" : "4M";
+	double floor_ns, lru_ns, ct_ns, xlb_ns;
 	__u64 before[XLB_STAT_MAX];
-	double floor_ns, ct_ns, xlb_ns;
 	struct scale_bpf *sc = NULL;
 	struct xlb_bpf *skel;
+	struct bench_ct t;
 	char label[32];
-	int err;
+	int err, lru_fd;
 
 	if (size < CT_FIT_MIN)
 		size = CT_FIT_MIN;
 	snprintf(label, sizeof(label), "%s_%s", klabel, slabel);
-	skel = xlb_filled(size, nflows);
+	skel = xlb_filled(size, nflows, &t);
 	if (!skel)
 		return -errno;
-	sc = scale_bpf__open();
-	if (!sc) {
-		err = -errno;
-		goto out;
+	lru_fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "xlb_lru_bench",
+				sizeof(struct xlb_flow_key),
+				sizeof(struct bench_lru_flow), size, NULL);
+	err = lru_fd < 0 ? -errno : fill_lru(lru_fd, nflows);
+	if (!err) {
+		sc = scale_bpf__open();
+		if (!sc)
+			err = -errno;
 	}
-	err = bpf_map__reuse_fd(sc->maps.xlb_conntrack,
-				bpf_map__fd(skel->maps.xlb_conntrack));
-	if (!err)
-		err = scale_bpf__load(sc);
+	if (err)
+		goto out;
+	sc->rodata->ct_parts = t.parts;
+	sc->rodata->ct_part_buckets = t.part_buckets;
+	sc->rodata->ct_seed = t.seed;
+	err = bpf_map__reuse_fd(sc->maps.bench_lru, lru_fd) ?:
+	      bpf_map__reuse_fd(sc->maps.xlb_flows,
+				bpf_map__fd(skel->maps.xlb_flows)) ?:
+	      bpf_map__reuse_fd(sc->maps.xlb_flow_keys,
+				bpf_map__fd(skel->maps.xlb_flow_keys)) ?:
+	      scale_bpf__load(sc);
 	if (err)
 		goto out;
 	memcpy(sc->bss->drive_mac, fx_lb_mac, ETH_ALEN);
-	sc->data->drive_flows = nflows;
-	err = time_repeat(sc, bpf_program__fd(sc->progs.scale_floor), tmpl,
+	sc->data->drive_flows = share(nflows);
+	sc->data->drive_step = ncpus;
+	err = time_repeat(sc, bpf_program__fd(sc->progs.scale_floor), 0, tmpl,
 			  len, &floor_ns);
 	if (!err)
-		err = time_repeat(sc, bpf_program__fd(sc->progs.scale_ct), tmpl,
-				  len, &ct_ns);
+		err = time_repeat(sc, bpf_program__fd(sc->progs.scale_lru), 1,
+				  tmpl, len, &lru_ns);
+	if (!err)
+		err = time_repeat(sc, bpf_program__fd(sc->progs.scale_table), 1,
+				  tmpl, len, &ct_ns);
 	fx_stats(skel, before);
 	if (!err)
-		err = time_repeat(sc, bpf_program__fd(skel->progs.xlb_main),
+		err = time_repeat(sc, bpf_program__fd(skel->progs.xlb_main), 0,
 				  tmpl, len, &xlb_ns);
 	if (!err)
 		err = check_hits(skel, before, (__u64)RUNS * REPEAT, label);
 	if (err)
 		goto out;
 	printf("ct_rep_%s_floor_ns %.1f ns\n", label, floor_ns);
+	printf("ct_rep_%s_lru_ns %.1f ns\n", label, lru_ns);
 	printf("ct_rep_%s_lookup_ns %.1f ns\n", label, ct_ns);
 	printf("ct_rep_%s_xlb_ns %.1f ns\n", label, xlb_ns);
 	fflush(stdout);
 out:
 	scale_bpf__destroy(sc);
+	if (lru_fd >= 0)
+		close(lru_fd);
+	bench_ct_unmap(&t);
 	xlb_bpf__destroy(skel);
 	return err;
 }
@@ -455,7 +506,8 @@ int main(int argc, char **argv)
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
-	err = fx_net_setup();
+	ncpus = libbpf_num_possible_cpus();
+	err = ncpus < 1 ? -EINVAL : fx_net_setup();
 	if (err) {
 		fprintf(stderr, "e2e_scale: network namespace: %s\n",
 			strerror(-err));
@@ -500,7 +552,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < 3; i++) {
 		err = bench_ct(flows[i], labels[i], tmpl, len);
 		if (err) {
-			fprintf(stderr, "e2e_scale: conntrack %s: %s\n",
+			fprintf(stderr, "e2e_scale: flow table %s: %s\n",
 				labels[i], strerror(-err));
 			return 1;
 		}

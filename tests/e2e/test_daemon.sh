@@ -509,7 +509,8 @@ in_ns lb1 env LIBXDP_BPFFS="$LAB_BPFFS" "$XLB_BUILD/xlbd" --detach \
 	-c "$conf" -p "$pins" >"$tmp/detach.log" 2>&1
 rc=$?
 tap_check "[ $rc -eq 0 ] && ! in_ns lb1 ip link show eth0 | grep -q prog/xdp && [ ! -e '$pins/xlb_vips' ]" \
-	"xlbd --detach removes the program and the pins" ||
+	"xlbd --detach removes the program and the pins"
+[ -s "$tmp/detach.log" ] && [ $rc -ne 0 ] &&
 	sed 's/^/#   /' "$tmp/detach.log"
 tap_diag "t=${SECONDS}s"
 

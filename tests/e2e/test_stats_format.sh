@@ -130,15 +130,15 @@ canon "$file" >"$dir/want"
 canon "$dir/metrics" >"$dir/got"
 want=$(wc -l <"$dir/want")
 got=$(wc -l <"$dir/got")
-cmp -s "$dir/want" "$dir/got" && [ "$want" -eq 221 ]
+cmp -s "$dir/want" "$dir/got" && [ "$want" -eq 229 ]
 tap $? "node_exporter serves all $want xlb samples with the values written ($got served)"
 diff "$dir/want" "$dir/got" | head -20 | diag
 
 diff <(grep '^# TYPE xlb_' "$file" | sort) \
 	<(grep '^# TYPE xlb_' "$dir/metrics" | sort) >"$dir/types"
 rc=$?
-[ "$(grep -c '^# TYPE xlb_' "$file")" -eq 31 ] || rc=1
-tap $rc "node_exporter keeps the type of all 31 xlb families"
+[ "$(grep -c '^# TYPE xlb_' "$file")" -eq 38 ] || rc=1
+tap $rc "node_exporter keeps the type of all 38 xlb families"
 diag "$dir/types"
 
 grep -qxF 'xlb_vip_bytes_total{proto="tcp",vip="[2001:db8::100]:443"} 6e+09' \

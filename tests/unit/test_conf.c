@@ -833,7 +833,9 @@ static void rnd_conf(struct conf *c)
 		c->encap_src6 = rnd_addr(true);
 	c->conntrack_size = 1024 + rnd() % ((1u << 26) - 1023);
 	c->table_size = primes[rnd() % 6];
-	c->udp_timeout_ms = rnd_duration();
+	/* udp-timeout: 1s..1h, whole seconds or minutes */
+	c->udp_timeout_ms = rnd() & 1 ? (1 + rnd() % 3600) * 1000ull :
+			    (1 + rnd() % 60) * 60000ull;
 	if (rnd() & 1) {
 		snprintf(c->stats_path, sizeof(c->stats_path),
 			 "/var/lib/x%u/xlb.prom", rnd() % 1000);

@@ -613,24 +613,36 @@ static void test_unresolved(void **state)
 	LB.health = NULL;
 }
 
+/* The flow table's timeouts, in its ticks (include/xlb.h). */
 static void test_flow_live(void **state)
 {
-	struct xlb_flow_key k = { .proto = IPPROTO_TCP };
-	struct xlb_flow f = { .atime_ns = 1000 };
+	__u32 tick = 1u << XLB_CT_TICK_SHIFT, t0 = 1000;
+	struct xlb_ct_meta m = { .tag = XLB_CT_F_USED, .atime = t0 };
 	__u64 s = 1000000000ull;
+	__u32 tcp = XLB_TCP_TIMEOUT_NS / tick, fin = 2 * s / tick;
+	__u32 udp = 30 * s / tick;
 
 	(void)state;
-	assert_true(lb_flow_live(&k, &f, 1000 + 299 * s, 30 * s));
-	assert_false(lb_flow_live(&k, &f, 1000 + 300 * s, 30 * s));
-	f.flags = XLB_FLOW_F_CLOSING;
-	assert_true(lb_flow_live(&k, &f, 1000 + s, 30 * s));
-	assert_false(lb_flow_live(&k, &f, 1000 + 2 * s, 30 * s));
-	k.proto = IPPROTO_UDP;
-	f.flags = 0;
-	assert_true(lb_flow_live(&k, &f, 1000 + 29 * s, 30 * s));
-	assert_false(lb_flow_live(&k, &f, 1000 + 30 * s, 30 * s));
+	assert_true(xlb_ct_live(&m, t0 + tcp - 1, 30 * s));
+	assert_false(xlb_ct_live(&m, t0 + tcp, 30 * s));
+	m.tag |= XLB_CT_F_CLOSING;
+	assert_true(xlb_ct_live(&m, t0 + fin - 1, 30 * s));
+	assert_false(xlb_ct_live(&m, t0 + fin, 30 * s));
+	m.tag = XLB_CT_F_USED | XLB_CT_F_UDP;
+	assert_true(xlb_ct_live(&m, t0 + udp - 1, 30 * s));
+	assert_false(xlb_ct_live(&m, t0 + udp, 30 * s));
+	/* udp-timeout 0: the default */
+	assert_false(xlb_ct_live(&m, t0 + XLB_UDP_TIMEOUT_NS_DEFAULT / tick,
+				 0));
 	/* atime ahead of now (another CPU wrote it later): live */
-	assert_true(lb_flow_live(&k, &f, 500, 30 * s));
+	assert_true(xlb_ct_live(&m, t0 - 5, 30 * s));
+	/* a free slot is no flow */
+	m.tag = 0;
+	assert_false(xlb_ct_live(&m, t0, 30 * s));
+	/* the two buckets of a tag lead to each other */
+	assert_int_equal(xlb_ct_alt(xlb_ct_alt(17, 0xabcdef00, 4096),
+				    0xabcdef00, 4096), 17);
+	assert_true(xlb_ct_alt(17, 0xabcdef00, 4096) < 4096);
 }
 
 int main(void)

@@ -61,6 +61,9 @@ static void small_snapshot(struct stats_snapshot *s)
 		{ XLB_STAT_DROP_ENCAP, 7 },	{ XLB_STAT_DROP_FRAG, 8 },
 		{ XLB_STAT_CT_HIT, 500 },	{ XLB_STAT_CT_MISS_SYN, 13 },
 		{ XLB_STAT_CT_MISS_NONSYN, 1 },	{ XLB_STAT_CT_REPICK, 99 },
+		{ XLB_STAT_CT_REMOTE, 21 },	{ XLB_STAT_CT_EVICT, 22 },
+		{ XLB_STAT_CT_FULL, 23 },	{ XLB_STAT_CT_MOVED, 24 },
+		{ XLB_STAT_CT_REMOTE_SKIP, 25 },
 	};
 	size_t i;
 
@@ -110,6 +113,7 @@ static void small_snapshot(struct stats_snapshot *s)
 		s->global[global[i][0]].bytes = global[i][1] * 100;
 	}
 	s->ct_entries = 12;
+	s->ct_live = 10;
 	s->ct_capacity = XLB_CONNTRACK_DEFAULT;
 	s->flood_active = true;
 	s->flood_syns = 42;
@@ -233,10 +237,14 @@ static const char small_expected[] =
 	"xlb_drops_total{reason=\"no_neigh\"} 6\n"
 	"xlb_drops_total{reason=\"encap\"} 7\n"
 	"xlb_drops_total{reason=\"fragment\"} 8\n"
-	"# HELP xlb_conntrack_entries Flows in the conntrack table.\n"
+	"# HELP xlb_conntrack_entries Used slots of the flow table (expired "
+	"ones are freed as the daemon's scan finds them).\n"
 	"# TYPE xlb_conntrack_entries gauge\n"
 	"xlb_conntrack_entries 12\n"
-	"# HELP xlb_conntrack_capacity Size of the conntrack table, in flows.\n"
+	"# HELP xlb_conntrack_live Live flows in the flow table.\n"
+	"# TYPE xlb_conntrack_live gauge\n"
+	"xlb_conntrack_live 10\n"
+	"# HELP xlb_conntrack_capacity Size of the flow table, in flows.\n"
 	"# TYPE xlb_conntrack_capacity gauge\n"
 	"xlb_conntrack_capacity 4194304\n"
 	"# HELP xlb_conntrack_hits_total Packets that found their flow in "
@@ -249,6 +257,33 @@ static const char small_expected[] =
 	"# TYPE xlb_conntrack_misses_total counter\n"
 	"xlb_conntrack_misses_total{kind=\"syn\"} 13\n"
 	"xlb_conntrack_misses_total{kind=\"nonsyn\"} 1\n"
+	"# HELP xlb_conntrack_remote_hits_total Packets that found their flow "
+	"in another CPU's part of the table (copied to their own).\n"
+	"# TYPE xlb_conntrack_remote_hits_total counter\n"
+	"xlb_conntrack_remote_hits_total 21\n"
+	"# HELP xlb_conntrack_evictions_total Live flows that never saw a "
+	"second packet, replaced by a new flow for want of room.\n"
+	"# TYPE xlb_conntrack_evictions_total counter\n"
+	"xlb_conntrack_evictions_total 22\n"
+	"# HELP xlb_conntrack_untracked_total New flows that found no slot "
+	"(every candidate an established flow): forwarded by the Maglev table "
+	"alone.\n"
+	"# TYPE xlb_conntrack_untracked_total counter\n"
+	"xlb_conntrack_untracked_total 23\n"
+	"# HELP xlb_conntrack_moves_total Entries moved to their other bucket "
+	"to make room.\n"
+	"# TYPE xlb_conntrack_moves_total counter\n"
+	"xlb_conntrack_moves_total 24\n"
+	"# HELP xlb_conntrack_remote_skipped_total Packets of flows unknown to "
+	"their CPU's part of the table that did not look in the others (over "
+	"the per-CPU budget): forwarded by the Maglev table, no entry.\n"
+	"# TYPE xlb_conntrack_remote_skipped_total counter\n"
+	"xlb_conntrack_remote_skipped_total 25\n"
+	"# HELP xlb_conntrack_freed_total Slots the daemon freed: expired is "
+	"an idle timeout, backend_gone a deleted or failed backend's flows.\n"
+	"# TYPE xlb_conntrack_freed_total counter\n"
+	"xlb_conntrack_freed_total{reason=\"expired\"} 0\n"
+	"xlb_conntrack_freed_total{reason=\"backend_gone\"} 0\n"
 	"# HELP xlb_vrrp_state VRRP instance state: 0 init, 1 backup, "
 	"2 master.\n"
 	"# TYPE xlb_vrrp_state gauge\n"
@@ -324,8 +359,12 @@ static const char *const families[] = {
 	"xlb_backend_draining", "xlb_backend_resolving",
 	"xlb_backend_nexthop_losses_total", "xlb_health_checks_total",
 	"xlb_packets_total", "xlb_drops_total", "xlb_conntrack_entries",
-	"xlb_conntrack_capacity", "xlb_conntrack_hits_total",
-	"xlb_conntrack_misses_total", "xlb_vrrp_state",
+	"xlb_conntrack_live", "xlb_conntrack_capacity",
+	"xlb_conntrack_hits_total", "xlb_conntrack_misses_total",
+	"xlb_conntrack_remote_hits_total", "xlb_conntrack_evictions_total",
+	"xlb_conntrack_untracked_total", "xlb_conntrack_moves_total",
+	"xlb_conntrack_remote_skipped_total", "xlb_conntrack_freed_total",
+	"xlb_vrrp_state",
 	"xlb_vrrp_transitions_total", "xlb_vrrp_priority",
 	"xlb_vrrp_adverts_sent_total", "xlb_vrrp_adverts_received_total",
 	"xlb_vrrp_adverts_dropped_total", "xlb_flood_active",
@@ -413,10 +452,10 @@ static void test_render_small(void **state)
 	assert_int_equal(render(&s, &text, &len), 0);
 	assert_string_equal(text, small_expected);
 	assert_int_equal(len, strlen(small_expected));
-	/* 5 VIP + 9 backend families x 2, 6 checks, 4 + 8 verdicts, 5 ct,
+	/* 5 VIP + 9 backend families x 2, 6 checks, 4 + 8 verdicts, 13 ct,
 	 * 5 VRRP + 13 drop reasons, 2 flood, build, timestamp. */
 	assert_int_equal(check_structure(text),
-			 10 + 18 + 6 + 12 + 5 + 5 + 13 + 4);
+			 10 + 18 + 6 + 12 + 13 + 5 + 13 + 4);
 	free(text);
 }
 
@@ -488,7 +527,7 @@ static void test_render_ipv6(void **state)
 			       "xlb_backend_packets_total{proto=\"tcp\","
 			       "vip=\"[2001:db8::100]:443\","
 			       "backend=\"2001:db8:1:2:3:4:5:6\"} 3\n"));
-	assert_int_equal(check_structure(text), 5 + 18 + 6 + 12 + 5 + 4);
+	assert_int_equal(check_structure(text), 5 + 18 + 6 + 12 + 13 + 4);
 	free(text);
 }
 
@@ -503,7 +542,7 @@ static void test_render_empty(void **state)
 	(void)state;
 	assert_int_equal(render(&s, &text, &len), 0);
 	/* No VIP, backend or VRRP sample; the fixed label sets remain. */
-	assert_int_equal(check_structure(text), 4 + 8 + 5 + 2 + 2);
+	assert_int_equal(check_structure(text), 4 + 8 + 13 + 2 + 2);
 	assert_null(strstr(text, "xlb_vip_packets_total{"));
 	assert_null(strstr(text, "xlb_backend_up{"));
 	assert_null(strstr(text, "xlb_vrrp_state{"));
