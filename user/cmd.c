@@ -1174,6 +1174,21 @@ int cmd_parse(int argc, char *const *argv, unsigned int ctx, struct cmd *out,
 
 	if (errlen)
 		err[0] = '\0';
+	/*
+	 * Whatever the transport, a command is one a config file could hold
+	 * and save could write back: no empty word, no blank inside one, no
+	 * word that a file would read as the start of a comment.
+	 */
+	for (int i = 0; i < argc; i++) {
+		const char *w = argv[i];
+
+		if (!*w || *w == '#' || w[strcspn(w, " \t\r\n\v\f")]) {
+			seterr(&p, "bad word '%s'; a word is not empty, "
+			       "holds no blank and does not start with '#'",
+			       Q(w));
+			return -EINVAL;
+		}
+	}
 	for (;;) {
 		valid_words(nodes, ctx, valid, sizeof(valid));
 		if (p.i >= argc) {
