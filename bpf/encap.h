@@ -43,7 +43,8 @@ static __always_inline void mac_copy(void *dst, const void *src)
 static __always_inline void *encap_grow(struct xdp_md *ctx,
 					const struct xlb_pkt *pkt,
 					const struct xlb_nexthop *nh,
-					int outer_len, __be16 outer_proto)
+					int outer_len, int outer_max,
+					__be16 outer_proto)
 {
 	struct ethhdr *eth;
 	void *data, *data_end;
@@ -53,10 +54,14 @@ static __always_inline void *encap_grow(struct xdp_md *ctx,
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
 	eth = data;
-	/* Bounds for the largest headers we write: VLAN + IPv6 + GUE. The
-	 * frame is longer: the inner packet follows. */
-	if (data + sizeof(*eth) + 4 + sizeof(struct ipv6hdr) + XLB_GUE_LEN >
-	    data_end)
+	/*
+	 * Bounds for the largest headers this family writes (outer_max, a
+	 * constant at each inlined call): VLAN + outer IP + GUE. The frame
+	 * is longer: the inner packet follows. A bound past this family's
+	 * headers would refuse the shortest inner frames (a 42-byte UDP
+	 * packet is 62 bytes with an IPv4 header in front).
+	 */
+	if (data + sizeof(*eth) + 4 + outer_max > data_end)
 		return NULL;
 	mac_copy(eth->h_dest, nh->dmac);
 	mac_copy(eth->h_source, nh->smac);
@@ -120,6 +125,7 @@ static __always_inline int encap_ipv4(struct xdp_md *ctx,
 				 (w1 & 0xffffffff) + (w1 >> 32) + daddr) << 16;
 
 	outer = encap_grow(ctx, pkt, nh, sizeof(struct iphdr) + glen,
+			   sizeof(struct iphdr) + XLB_GUE_LEN,
 			   bpf_htons(ETH_P_IP));
 	if (!outer)
 		return -1;
@@ -154,7 +160,7 @@ static __always_inline int encap_ipv6(struct xdp_md *ctx,
 	__builtin_memcpy(&hdr.daddr, daddr, 16);
 
 	outer = encap_grow(ctx, pkt, nh, sizeof(hdr) + glen,
-			   bpf_htons(ETH_P_IPV6));
+			   sizeof(hdr) + XLB_GUE_LEN, bpf_htons(ETH_P_IPV6));
 	if (!outer)
 		return -1;
 	*outer = hdr;

@@ -1301,6 +1301,29 @@ static void test_down_repick(void)
 	test_end("an entry whose backend moved to another VIP re-picks");
 }
 
+/*
+ * The shortest frames still go out: a UDP packet without payload is 42
+ * bytes on the wire (veth does not pad), 62 with an IPv4 header in front,
+ * shorter than an IPv6 + GUE header set that the encapsulation once
+ * bounds-checked for whatever the family.
+ */
+static void test_short_frames(void)
+{
+	const struct fx_pkt *u4 = PKT(C4, V4, 41020, 53, UDP, .payload = 0);
+	const struct fx_pkt *u46 = PKT(C4, V4, 41021, 443, UDP, .payload = 0);
+	const struct fx_pkt *g4 = PKT(C4, "198.18.50.3", 41022, 83, UDP,
+				      .payload = 0);
+
+	test_begin();
+	step_pkt(u4, XDP_TX, 2, 21, XLB_STAT_CT_MISS_SYN, XLB_STAT_TX, 1);
+	step_pkt(u4, XDP_TX, 2, 21, XLB_STAT_CT_HIT, XLB_STAT_TX, 0);
+	step_pkt(u46, XDP_TX, 13, 131, XLB_STAT_CT_MISS_SYN, XLB_STAT_TX, 1);
+	step_pkt(g4, XDP_REDIRECT, 19, 191, XLB_STAT_CT_MISS_SYN,
+		 XLB_STAT_REDIRECT, 1);
+	test_end("42-byte UDP frames are encapsulated and sent (IPIP, "
+		 "IPv6, GUE)");
+}
+
 static void test_udp_timeout(void)
 {
 	const struct fx_pkt *u = PKT(C4, V4, 41006, 53, UDP, .payload = 8);
@@ -3270,6 +3293,7 @@ int main(void)
 	test_nonsyn_miss();
 	test_closing();
 	test_down_repick();
+	test_short_frames();
 	test_udp_timeout();
 	test_hash();
 	test_sticky();
