@@ -10,8 +10,8 @@
 #include "maps.h"
 #include "xlb.h"
 
-/* Slots between two looks at the clock: a few microseconds' work. */
-#define CTSCAN_CHUNK		(256 * XLB_CT_WAYS)
+/* Buckets between two looks at the clock: a few microseconds' work. */
+#define CTSCAN_CHUNK		256
 
 struct ctscan {
 	struct ev_loop *loop;
@@ -21,8 +21,10 @@ struct ctscan {
 
 	/* the pass in progress */
 	bool running;
-	__u64 pos;		/* next slot */
+	__u64 pos;		/* next bucket */
 	__u32 now;		/* the table's clock at the pass start */
+	__u32 tmo[4];		/* timeouts by tag & (UDP | CLOSING), ticks */
+	bool purging;		/* any purge_active */
 	__u64 start_ms, cpu_us, slices;
 	__u32 *live_next;
 	__u64 used_next, live_total_next;
@@ -114,8 +116,101 @@ static int slot_cb(void *arg, const struct maps_ct_slot *sl)
 	return 0;
 }
 
+/* The timeout class of a tag: tmo[]'s index, UDP over CLOSING as in
+ * xlb_ct_timeout(). */
+static unsigned int tmo_class(__u32 tag)
+{
+	return (tag & XLB_CT_F_UDP ? 2 : 0) | (tag & XLB_CT_F_CLOSING ? 1 : 0);
+}
+
+/* A used slot that is not simply counted: slot_cb() decides. */
+static void slot_slow(struct ctscan *s, __u64 b, struct xlb_ct_meta *line,
+		      int w, struct xlb_ct_meta mt)
+{
+	struct maps_ct_slot sl = {
+		.live = &line[w],
+		.index = b * XLB_CT_WAYS + w,
+		.meta = mt,
+		.backend_id = mt.backend_id,
+	};
+
+	slot_cb(s, &sl);
+}
+
+/*
+ * A bucket: what a pass spends its time on, so some nanoseconds a slot.
+ * The common bucket of a busy table, eight established TCP flows alone
+ * in their partition and of backends not purged, is recognised by its
+ * tags' AND and OR and its longest idle time, and counted at once. In any
+ * other, each slot is free, counted or odd (classed without a branch),
+ * and the odd go through slot_cb().
+ */
+static int bucket_cb(void *arg, __u64 b, struct xlb_ct_meta *line)
+{
+	const __u32 plain = XLB_CT_F_COPY | XLB_CT_F_UDP | XLB_CT_F_CLOSING;
+	struct ctscan *s = arg;
+	struct xlb_ct_meta mt[XLB_CT_WAYS];
+	__u32 *counts = s->live_next, now = s->now, tmo[4];
+	__u32 any = 0, all = ~0u, idle_max = 0;
+	unsigned int used = 0, ok = 0, n;
+	int w;
+
+	memcpy(tmo, s->tmo, sizeof(tmo));
+#pragma GCC unroll 8
+	for (w = 0; w < XLB_CT_WAYS; w++) {
+		__u32 idle;
+
+		mt[w] = maps_ct_meta(maps_ct_meta_load(&line[w]));
+		any |= mt[w].tag;
+		all &= mt[w].tag;
+		idle = (__u16)(now - mt[w].atime);
+		idle_max = idle > idle_max ? idle : idle_max;
+	}
+	if (!(any & XLB_CT_F_USED))
+		return 0;
+	if ((all & XLB_CT_F_USED) && !(any & plain) && idle_max < tmo[0] &&
+	    !s->purging) {
+#pragma GCC unroll 8
+		for (w = 0; w < XLB_CT_WAYS; w++)
+			counts[mt[w].backend_id]++;
+		s->used_next += XLB_CT_WAYS;
+		s->live_total_next += XLB_CT_WAYS;
+		return 0;
+	}
+#pragma GCC unroll 8
+	for (w = 0; w < XLB_CT_WAYS; w++) {
+		__u32 tag = mt[w].tag;
+
+		used |= (tag & XLB_CT_F_USED) << w;
+		ok |= (((tag & (XLB_CT_F_USED | XLB_CT_F_COPY)) ==
+			XLB_CT_F_USED) &
+		       ((__u16)(now - mt[w].atime) < tmo[tmo_class(tag)]))
+		      << w;
+	}
+	if (s->purging)
+		for (w = 0; w < XLB_CT_WAYS; w++)
+			if (s->purge_active[mt[w].backend_id])
+				ok &= ~(1u << w);
+	/* Every slot's count plus one or nothing: an unpredictable branch
+	 * would cost more. */
+	n = 0;
+#pragma GCC unroll 8
+	for (w = 0; w < XLB_CT_WAYS; w++) {
+		counts[mt[w].backend_id] += (ok >> w) & 1;
+		n += (ok >> w) & 1;
+	}
+	s->used_next += n;
+	s->live_total_next += n;
+	for (used &= ~ok; used; used &= used - 1)
+		slot_slow(s, b, line, __builtin_ctz(used),
+			  mt[__builtin_ctz(used)]);
+	return 0;
+}
+
 static void pass_begin(struct ctscan *s)
 {
+	unsigned int c;
+
 	s->running = true;
 	s->pos = 0;
 	s->now = maps_ct_now();
@@ -127,6 +222,11 @@ static void pass_begin(struct ctscan *s)
 	/* A pass frees what was queued before it began. */
 	memcpy(s->purge_active, s->purge_pending, XLB_MAX_BACKENDS);
 	memset(s->purge_pending, 0, XLB_MAX_BACKENDS);
+	s->purging = memchr(s->purge_active, 1, XLB_MAX_BACKENDS) != NULL;
+	for (c = 0; c < 4; c++)
+		s->tmo[c] = xlb_ct_timeout((c & 2 ? XLB_CT_F_UDP : 0) |
+					   (c & 1 ? XLB_CT_F_CLOSING : 0),
+					   s->udp_ns);
 }
 
 static void pass_end(struct ctscan *s)
@@ -155,8 +255,8 @@ static int slice(struct ctscan *s, __u64 budget_us)
 	int ret;
 
 	do {
-		ret = maps_ct_scan_meta(s->m, &s->pos, CTSCAN_CHUNK, slot_cb,
-					s);
+		ret = maps_ct_scan_buckets(s->m, &s->pos, CTSCAN_CHUNK,
+					   bucket_cb, s);
 		t = mono_us() - t0;
 	} while (ret == 0 && t < budget_us);
 	s->cpu_us += t;

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The flow table's scanner: passes over the mapped table (maps_ct_scan),
- * each in slices of at most CTSCAN_SLICE_US on the event loop, so that no
- * turn of the loop waits for it, whatever the table's size. A pass counts
- * the live flows of every backend id and the used slots, and frees
- * expired slots and those of backends queued with ctscan_purge(). Queries read the counts
- * of the last complete pass: they are at most one period plus one pass
- * old. A new pass starts CTSCAN_PERIOD_MS after the previous one started,
- * or later if passes take more than a tenth of the time.
+ * The flow table's scanner: passes over the mapped table, a bucket's
+ * metas at a time (maps_ct_scan_buckets), each in slices of at most
+ * CTSCAN_SLICE_US on the event loop, so that no turn of the loop waits
+ * for it, whatever the table's size. A pass counts the live flows of
+ * every backend id and the used slots, and frees expired slots and those
+ * of backends queued with ctscan_purge(). Queries read the counts of the
+ * last complete pass: they are at most one period plus one pass old. A
+ * new pass starts CTSCAN_PERIOD_MS after the previous one started, or
+ * later if passes take more than a tenth of the time.
  */
 #ifndef XLB_CTSCAN_H
 #define XLB_CTSCAN_H

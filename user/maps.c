@@ -656,33 +656,15 @@ __u32 maps_ct_now(void)
 	       XLB_CT_TICK_SHIFT;
 }
 
-/* Slot i as read now (its key too if keys), if used and not rewritten
- * while read. */
-static bool ct_read(const struct maps *m, __u64 i, struct maps_ct_slot *s,
-		    bool keys)
+/* Slot i as read now, its key too, if used and not rewritten while
+ * read. */
+static bool ct_read(const struct maps *m, __u64 i, struct maps_ct_slot *s)
 {
 	__u64 b = i / XLB_CT_WAYS;
 	unsigned int w = i % XLB_CT_WAYS;
 	struct xlb_ct_meta *mt = &m->ct[b].meta[w];
 	__u32 tag;
 
-	if (!keys) {
-		/* The meta alone: one 8-byte load, whole. */
-		union {
-			__u64 v;
-			struct xlb_ct_meta m;
-		} u;
-
-		u.v = __atomic_load_n((const __u64 *)mt, __ATOMIC_RELAXED);
-		if (!(u.m.tag & XLB_CT_F_USED))
-			return false;
-		s->live = mt;
-		s->index = i;
-		s->meta = u.m;
-		s->backend_id = u.m.backend_id;
-		memset(&s->e, 0, sizeof(s->e));
-		return true;
-	}
 	/* As a seqlock's reader: the data path frees the slot (tag 0)
 	 * before it writes, and sets the tag last. */
 	tag = __atomic_load_n(&mt->tag, __ATOMIC_ACQUIRE);
@@ -690,10 +672,7 @@ static bool ct_read(const struct maps *m, __u64 i, struct maps_ct_slot *s,
 		return false;
 	s->meta.atime = __atomic_load_n(&mt->atime, __ATOMIC_RELAXED);
 	s->backend_id = __atomic_load_n(&mt->backend_id, __ATOMIC_RELAXED);
-	if (keys)
-		s->e = m->ct_keys[b].e[w];
-	else
-		memset(&s->e, 0, sizeof(s->e));
+	s->e = m->ct_keys[b].e[w];
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (__atomic_load_n(&mt->tag, __ATOMIC_RELAXED) != tag)
 		return false;
@@ -713,16 +692,16 @@ bool maps_ct_slot_keys(const struct maps *m, struct maps_ct_slot *s)
 {
 	struct maps_ct_slot k;
 
-	if (!ct_read(m, s->index, &k, true) || k.meta.tag != s->meta.tag ||
+	if (!ct_read(m, s->index, &k) || k.meta.tag != s->meta.tag ||
 	    k.backend_id != s->backend_id)
 		return false;
 	s->e = k.e;
 	return true;
 }
 
-static int ct_scan(struct maps *m, __u64 *pos, __u64 budget,
-		   int (*cb)(void *arg, const struct maps_ct_slot *s),
-		   void *arg, bool keys)
+int maps_ct_scan(struct maps *m, __u64 *pos, __u64 budget,
+		 int (*cb)(void *arg, const struct maps_ct_slot *s),
+		 void *arg)
 {
 	__u64 i, end, slots = maps_ct_slots(m);
 	struct maps_ct_slot s;
@@ -746,7 +725,7 @@ static int ct_scan(struct maps *m, __u64 *pos, __u64 budget,
 				continue;
 			}
 		}
-		if (!ct_read(m, i, &s, keys))
+		if (!ct_read(m, i, &s))
 			continue;
 		err = cb(arg, &s);
 		if (err) {
@@ -761,18 +740,29 @@ static int ct_scan(struct maps *m, __u64 *pos, __u64 budget,
 	return 1;
 }
 
-int maps_ct_scan(struct maps *m, __u64 *pos, __u64 budget,
-		 int (*cb)(void *arg, const struct maps_ct_slot *s),
-		 void *arg)
+int maps_ct_scan_buckets(struct maps *m, __u64 *pos, __u64 budget,
+			 int (*cb)(void *arg, __u64 bucket,
+				   struct xlb_ct_meta *line),
+			 void *arg)
 {
-	return ct_scan(m, pos, budget, cb, arg, true);
-}
+	__u64 b, end, nb = m->ct_buckets;
+	int err;
 
-int maps_ct_scan_meta(struct maps *m, __u64 *pos, __u64 budget,
-		      int (*cb)(void *arg, const struct maps_ct_slot *s),
-		      void *arg)
-{
-	return ct_scan(m, pos, budget, cb, arg, false);
+	if (!m->ct)
+		return -ENODEV;
+	end = *pos < nb && budget < nb - *pos ? *pos + budget : nb;
+	for (b = *pos; b < end; b++) {
+		err = cb(arg, b, m->ct[b].meta);
+		if (err) {
+			*pos = b + 1;
+			return err;
+		}
+	}
+	*pos = end;
+	if (end < nb)
+		return 0;
+	*pos = 0;
+	return 1;
 }
 
 bool maps_ct_twin(struct maps *m, const struct maps_ct_slot *s,
@@ -794,8 +784,7 @@ bool maps_ct_twin(struct maps *m, const struct maps_ct_slot *s,
 			__u64 tb = (__u64)p * nb + idx[i];
 
 			for (w = 0; w < XLB_CT_WAYS; w++) {
-				if (!ct_read(m, tb * XLB_CT_WAYS + w, twin,
-					     true))
+				if (!ct_read(m, tb * XLB_CT_WAYS + w, twin))
 					continue;
 				if ((twin->meta.tag & XLB_CT_TAG_MASK) ==
 				    (tag & XLB_CT_TAG_MASK) &&

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <limits.h>
+#include <string.h>
 #include <linux/types.h>
 #include "xlb.h"
 
@@ -111,12 +112,29 @@ struct maps_ct_slot {
 int maps_ct_scan(struct maps *m, __u64 *pos, __u64 budget,
 		 int (*cb)(void *arg, const struct maps_ct_slot *s),
 		 void *arg);
-/* The same reading the metas alone (s->e zero): a quarter of the table's
- * memory, for counts and timeouts; maps_ct_slot_keys() reads a slot's
- * key after all. */
-int maps_ct_scan_meta(struct maps *m, __u64 *pos, __u64 budget,
-		      int (*cb)(void *arg, const struct maps_ct_slot *s),
-		      void *arg);
+/*
+ * The same a bucket at a time, for passes that count every slot: buckets
+ * [*pos, *pos + budget), cb for each with the table's own metas (read
+ * them with maps_ct_meta_load()). The returns as maps_ct_scan's,
+ * positions in buckets (of m->ct_buckets).
+ */
+int maps_ct_scan_buckets(struct maps *m, __u64 *pos, __u64 budget,
+			 int (*cb)(void *arg, __u64 bucket,
+				   struct xlb_ct_meta *line),
+			 void *arg);
+/* A slot's meta, whole: one 8-byte load (tag, atime and backend_id of
+ * one moment), and as the struct. */
+static inline __u64 maps_ct_meta_load(const struct xlb_ct_meta *mt)
+{
+	return __atomic_load_n((const __u64 *)mt, __ATOMIC_RELAXED);
+}
+static inline struct xlb_ct_meta maps_ct_meta(__u64 v)
+{
+	struct xlb_ct_meta mt;
+
+	memcpy(&mt, &v, sizeof(mt));
+	return mt;
+}
 /* Slot s's key into s->e: false if the slot changed since it was read. */
 bool maps_ct_slot_keys(const struct maps *m, struct maps_ct_slot *s);
 /* The table's slots (the end of a scan's positions). */

@@ -3,7 +3,7 @@
  * What the flow table costs xlbd besides the data path: its memory, and
  * counting it (status, drains, the stats file's xlb_conntrack_entries and
  * xlb_backend_active_flows), which the daemon's scanner (user/ctscan.c)
- * does in passes over the mapped table through maps_ct_scan().
+ * does in passes over the mapped table (maps_ct_scan_buckets()).
  *
  *   ct_bytes_per_flow          xlb_flows' and xlb_flow_keys' max_entries *
  *                              value_size (from bpf_map_info) over the
@@ -14,8 +14,9 @@
  *                              conntrack (4M entries, 40-byte key, 16-byte
  *                              value), over its entries: the baseline;
  *   ct_scan_ms                 one pass of the daemon's scanner
- *                              (ctscan_run_now(): maps_ct_scan() in chunks,
- *                              live flows counted per backend) over the
+ *                              (ctscan_run_now(): maps_ct_scan_buckets()
+ *                              in chunks, live flows counted per backend,
+ *                              every slot an established flow) over the
  *                              default 4M-slot table, every slot used;
  *   ct_scan_1m_ms              the same with 2^20 of its slots used;
  *   ct_scan_empty_ms           the same, empty;
@@ -48,7 +49,7 @@
 #include "bench/bench.h"
 #include "bench/ct.h"
 
-#define RUNS		5	/* odd, so the median is one run */
+#define RUNS		11	/* odd, so the median is one run */
 #define FLOWS		(1u << 20)
 #define LRU_BATCH	4096
 

@@ -185,6 +185,97 @@ static void test_copy_merged(void **state)
 	table_free();
 }
 
+static __u64 rng = 0x2545f4914f6cdd1dull;
+
+static __u32 rnd(__u32 n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (__u32)(rng >> 11) % n;
+}
+
+/*
+ * The scanner's counts against the rules counted slot by slot: a random
+ * table of full buckets of plain established flows (the pass's fast
+ * path), of full buckets of every class, and of mixed ones (free slots,
+ * FIN, UDP, copies, idle near each timeout, a clock ahead), purging one
+ * backend in the second pass.
+ */
+static void test_counts_match_rules(void **state)
+{
+	const __u32 nb = 512, udp_s = 30, purged = 3;
+	const struct ctscan_counts *c;
+	__u32 want[16] = {}, want_used = 0, want_expired = 0;
+	__u32 now, idles[] = {0, SEC_TICKS(1), SEC_TICKS(3), SEC_TICKS(29),
+			      SEC_TICKS(31), SEC_TICKS(899), SEC_TICKS(901),
+			      0xffff};
+	struct ctscan *s;
+	__u64 b;
+	int w, round;
+
+	(void)state;
+	table(2, nb);
+	assert_int_equal(ctscan_new(&s, NULL, &M), 0);
+	ctscan_set_udp_timeout(s, udp_s * 1000000000ull);
+	for (round = 0; round < 2; round++) {
+		memset(want, 0, sizeof(want));
+		want_used = want_expired = 0;
+		now = maps_ct_now();
+		for (b = 0; b < M.ct_buckets; b++) {
+			/* 0: plain, 1: full, each of any class and
+			 * younger than the TCP timeout, 2: anything. */
+			__u32 kind = rnd(3);
+
+			for (w = 0; w < XLB_CT_WAYS; w++) {
+				struct xlb_ct_meta *mt = &M.ct[b].meta[w];
+				__u32 flags = XLB_CT_F_USED | XLB_CT_F_SEEN2;
+				__u32 idle = idles[rnd(6)];
+
+				if (kind == 2 && !rnd(3)) {
+					memset(mt, 0, sizeof(*mt));
+					continue;
+				}
+				if (kind)
+					flags |= (rnd(4) ? 0 : XLB_CT_F_CLOSING) |
+						 (rnd(3) ? 0 : XLB_CT_F_UDP);
+				if (kind == 2) {
+					flags |= rnd(8) ? 0 : XLB_CT_F_COPY;
+					idle = idles[rnd(8)];
+				}
+				mt->backend_id = 1 + rnd(15);
+				mt->tag = ((b * 8 + w) << 8) | flags;
+				/* 0xffff: the clock a tick ahead. */
+				mt->atime = now - (idle == 0xffff ? 0 : idle) +
+					    (idle == 0xffff);
+				if (round && mt->backend_id == purged)
+					continue;
+				if (!xlb_ct_live(mt, now, udp_s *
+						 1000000000ull)) {
+					want_expired++;
+					continue;
+				}
+				want[mt->backend_id]++;
+				want_used++;
+			}
+		}
+		if (round)
+			ctscan_purge(s, purged, true);
+		c = pass(s);
+		assert_int_equal(c->used, want_used);
+		assert_int_equal(c->live_total, want_used);
+		for (w = 0; w < 16; w++)
+			assert_int_equal(c->live[w], want[w]);
+		assert_int_equal(c->live[purged], round ? 0 : want[purged]);
+		/* Freed: the expired (those purged are counted apart). */
+		if (!round)
+			assert_int_equal(c->expired, want_expired);
+	}
+	assert_true(ctscan_counts(s)->purged > 0);
+	ctscan_free(s);
+	table_free();
+}
+
 static void stop_cb(struct ev_loop *loop, void *arg)
 {
 	(void)arg;
@@ -244,6 +335,7 @@ int main(void)
 		cmocka_unit_test(test_live_counts),
 		cmocka_unit_test(test_purge),
 		cmocka_unit_test(test_copy_merged),
+		cmocka_unit_test(test_counts_match_rules),
 		cmocka_unit_test(test_sliced),
 	};
 
