@@ -365,12 +365,20 @@ struct ct_work {
 	volatile __u32 live[2];	/* live slots */
 };
 
+/* Moves that keep failing (XLB_CT_BACKOFF_FAILS, XLB_CT_BACKOFF_SKIP). */
+struct ct_backoff {
+	__u32 fails;		/* moves failed in a row */
+	__u32 skip;		/* inserts left that try none */
+};
+
 /* The flow table's scratch: too large for the stack beside the packet's
- * (512 bytes for every frame of a call chain together). */
+ * (512 bytes for every frame of a call chain together). Per CPU, so also
+ * what an insert remembers of the previous ones on this CPU. */
 struct ct_scratch {
 	struct ct_flow f;
 	struct ct_remote r;
 	struct ct_work w;
+	struct ct_backoff bo;
 };
 
 struct {
@@ -650,11 +658,29 @@ static __always_inline int ct_displace(struct xlb_ct_bucket *b,
 	return -1;
 }
 
+/* Whether this insert tries to move an entry (ct_backoff). */
+static __always_inline int ct_move_try(struct ct_backoff *bo)
+{
+	if (bo->skip) {
+		bo->skip--;
+		return 0;
+	}
+	return 1;
+}
+
+static __always_inline void ct_move_failed(struct ct_backoff *bo)
+{
+	if (bo->fails < XLB_CT_BACKOFF_FAILS)
+		bo->fails++;
+	if (bo->fails >= XLB_CT_BACKOFF_FAILS)
+		bo->skip = XLB_CT_BACKOFF_SKIP;
+}
+
 /*
  * Flow f (its backend set) into this CPU's partition: its old slot if the
  * tuple has one (a port reused), else a free or expired slot of the less
- * loaded bucket, else room made by a move, else the oldest slot that
- * never saw a second packet. Returns the XLB_STAT_* index to count, or 0.
+ * loaded bucket, else room made by a move (unless moves keep failing:
+ * ct_backoff), else the oldest slot that never saw a second packet. Returns the XLB_STAT_* index to count, or 0.
  */
 static __always_inline __u32 ct_insert(struct ct_scratch *sc, __u32 flags)
 {
@@ -696,15 +722,20 @@ static __always_inline __u32 ct_insert(struct ct_scratch *sc, __u32 flags)
 		ct_write(b1, k1, wk->way[1], e, tag, f->now, be);
 		return 0;
 	}
-	w = ct_displace(b0, k0, f, f->idx[0]);
-	if (w >= 0) {
-		ct_write(b0, k0, w, e, tag, f->now, be);
-		return XLB_STAT_CT_MOVED;
-	}
-	w = ct_displace(b1, k1, f, f->idx[1]);
-	if (w >= 0) {
-		ct_write(b1, k1, w, e, tag, f->now, be);
-		return XLB_STAT_CT_MOVED;
+	if (ct_move_try(&sc->bo)) {
+		w = ct_displace(b0, k0, f, f->idx[0]);
+		if (w >= 0) {
+			sc->bo.fails = 0;
+			ct_write(b0, k0, w, e, tag, f->now, be);
+			return XLB_STAT_CT_MOVED;
+		}
+		w = ct_displace(b1, k1, f, f->idx[1]);
+		if (w >= 0) {
+			sc->bo.fails = 0;
+			ct_write(b1, k1, w, e, tag, f->now, be);
+			return XLB_STAT_CT_MOVED;
+		}
+		ct_move_failed(&sc->bo);
 	}
 	/* Only live entries left: the oldest that never saw a second
 	 * packet goes (a SYN flood replaces its own), never one that did. */

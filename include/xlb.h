@@ -152,6 +152,17 @@ _Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key size");
  * the daemon frees expired slots long before their clock wraps. */
 #define XLB_CT_IDLE_MAX		0xf000u
 
+/*
+ * An insert into two full buckets first tries to move one of their
+ * entries to its other bucket. Where that keeps failing (a partition full
+ * of live flows: every bucket around is full too), each try costs the
+ * read of four more buckets for nothing; so after XLB_CT_BACKOFF_FAILS
+ * failures in a row a CPU tries once in XLB_CT_BACKOFF_SKIP such inserts,
+ * until a move succeeds again.
+ */
+#define XLB_CT_BACKOFF_FAILS	8
+#define XLB_CT_BACKOFF_SKIP	64
+
 /* struct xlb_ct_meta.tag: the flow hash's high 24 bits | XLB_CT_F_* */
 #define XLB_CT_TAG_MASK		0xffffff00u
 #define XLB_CT_F_USED		(1u << 0)	/* 0: a free slot */

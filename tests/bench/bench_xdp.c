@@ -53,7 +53,9 @@
  *                             table filled by the data path never has
  *                             every slot used), so every insert finds no
  *                             free slot, tries to move an entry of either
- *                             bucket and replaces the oldest entry
+ *                             bucket (once in XLB_CT_BACKOFF_SKIP after
+ *                             the first XLB_CT_BACKOFF_FAILS: the moves'
+ *                             backoff) and replaces the oldest entry
  *                             (CT_EVICT == iterations); the new entries
  *                             lack SEEN2 too, so the table stays full.
  *    xdp_new_flow_full_over_established is the last over

@@ -1109,10 +1109,28 @@ static __u32 ct_used(__u32 part)
 	return n;
 }
 
+/* Every CPU's flow-table scratch zero: what inserts there remember of
+ * the previous ones (the moves' backoff) forgotten. */
+static void ct_scratch_clear(void)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd;
+	__u32 key = 0, vsz;
+	void *zero;
+
+	fd = bpf_map__fd(skel->maps.xlb_ct_scratch);
+	vsz = bpf_map__value_size(skel->maps.xlb_ct_scratch);
+	zero = calloc(ncpu, (vsz + 7) & ~7u);
+	if (!CHECK(zero && !bpf_map_update_elem(fd, &key, zero, BPF_ANY),
+		   "clear xlb_ct_scratch: %s", strerror(errno)))
+		exit(1);
+	free(zero);
+}
+
 static void ct_clear(void)
 {
 	memset(ct_tab, 0, (size_t)ct_nparts * ct_nb * sizeof(*ct_tab));
 	memset(ct_keys_tab, 0, (size_t)ct_nparts * ct_nb * sizeof(*ct_keys_tab));
+	ct_scratch_clear();
 }
 
 static void ct_write(__u32 part, __u32 idx, int way,
@@ -2606,6 +2624,87 @@ next:
 }
 
 /*
+ * Moves back off where they keep failing: after XLB_CT_BACKOFF_FAILS
+ * inserts into a partition full of established flows (no room to move
+ * to), the next XLB_CT_BACKOFF_SKIP inserts that would move do not, though
+ * room is there now: their flows go by the table. The one after them
+ * moves again.
+ */
+static void test_ct_move_backoff(void)
+{
+	struct fx_pkt nsyn = *PKT(C4, "198.18.50.4", 0, 80, TCP, TF_SYN);
+	struct fx_pkt msyn = { "198.18.100.2", "198.18.50.4", 0, 80, TCP,
+			       TF_SYN };
+	struct ct_place pl, mpl;
+	struct xlb_ct_bucket *a;
+	__u32 idx[2], alt = 0, be, now, port;
+	int i, j, w, vw, moved = 0;
+	struct ct_slot s;
+
+	pin_cpu(0);
+	test_begin();
+	for (port = 47100; port < 48000; port++) {
+		nsyn.sport = port;
+		pl = ct_place_of(&nsyn);
+		if (pl.idx[0] != pl.idx[1])
+			break;
+	}
+	be = vip10_pick(&nsyn);
+	ct_clear();
+	ct_fill(0, XLB_CT_F_SEEN2, CT_FILL_IDLE, 999);
+	for (i = 0; i < XLB_CT_BACKOFF_FAILS; i++) {
+		struct fx_pkt f = nsyn;
+		struct step st = { &f, NULL, XDP_TX, 10, 0,
+				   ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_CT_FULL,
+				      XLB_STAT_TX), 1 };
+
+		f.sport = 20000 + i;
+		st.be_id = vip10_pick(&f);
+		do_step(&st);
+	}
+	/* Room for a move now, as in replacement (e). */
+	now = ct_now();
+	idx[0] = pl.idx[0];
+	idx[1] = pl.idx[1];
+	vw = (pl.tag >> 8) & (XLB_CT_WAYS - 1);
+	msyn.sport = find_mover(idx[0], idx, &alt);
+	if (!CHECK(msyn.sport, "no flow shares bucket %u", idx[0]))
+		goto out;
+	mpl = ct_place_of(&msyn);
+	ct_write(0, idx[0], vw, &mpl.e, 104,
+		 mpl.tag | XLB_CT_F_USED | XLB_CT_F_SEEN2, now - CT_FILL_IDLE);
+	a = ct_bucket(0, alt);
+	memset(&a->meta[3], 0, sizeof(a->meta[3]));
+	memset(ct_ent(a, 3), 0, sizeof(struct xlb_ct_entry));
+	for (j = 0; j < 2; j++)
+		for (w = 0; w < XLB_CT_WAYS; w++)
+			if (j || w != vw)
+				retag_away(idx[j], w, alt);
+	for (i = 0; i < XLB_CT_BACKOFF_SKIP; i++) {
+		struct step st = { &nsyn, NULL, XDP_TX, 10, be,
+				   ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_CT_FULL,
+				      XLB_STAT_TX), 1 };
+
+		do_step(&st);
+		moved += !!(a->meta[3].tag & XLB_CT_F_USED);
+	}
+	CHECK(moved == 0, "moved during the backoff: %d", moved);
+	CHECK(ct_find_part(&pl, 0, &s) != 0, "inserted during the backoff");
+	{
+		struct step st = { &nsyn, NULL, XDP_TX, 10, be,
+				   ST(XLB_STAT_CT_MISS_SYN, XLB_STAT_CT_MOVED,
+				      XLB_STAT_TX), 1 };
+
+		do_step(&st);
+	}
+	CHECK_EQ(ct_find_part(&pl, 0, &s), 0);
+	CHECK(a->meta[3].tag & XLB_CT_F_USED, "the mover did not move");
+out:
+	test_end("flow table: moves back off after failing in a full "
+		 "partition, and try again after the backoff");
+}
+
+/*
  * The second-packet rule: a partition 90 % full of established flows
  * (SYN, then ACK: SEEN2 through the data path), then a SYN flood of
  * random tuples four times its size without the guard. The flood takes
@@ -3307,6 +3406,7 @@ int main(void)
 	test_ct_insert_lookup();
 	test_ct_udp_expiry();
 	test_ct_replace();
+	test_ct_move_backoff();
 	test_ct_flood_seen2();
 	test_ct_remote();
 	test_ct_premature();
