@@ -59,6 +59,7 @@ all: $(BPF_OBJ) $(SKELS) $(PROGS)
 help:
 	@echo 'make            build everything into $(B)/'
 	@echo 'make test       install missing packages, build, run every suite'
+	@echo 'make unit       build and run the unit tests only (no root needed)'
 	@echo 'make bench      print NAME VALUE UNIT benchmark lines'
 	@echo 'make bench-e2e  xlb vs nftables and HAProxy in a lab; docs/performance.md'
 	@echo 'make fuzz       long libFuzzer runs (FUZZ_SECONDS=600)'
@@ -151,6 +152,11 @@ check: all $(UNIT_BIN) $(BPFT_BIN) $(FUZZ_BIN) $(BENCH_BIN) $(E2E_BIN) \
 test: deps
 	$(Q)$(MAKE) --no-print-directory check
 	$(Q)tests/run.sh
+
+# The unit suites alone: no namespaces, no BPF loading, safe to run while
+# another tree's e2e suites are running.
+unit: $(UNIT_BIN)
+	$(Q)tests/run.sh unit/
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory check
