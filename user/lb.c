@@ -334,6 +334,7 @@ int lb_recover(struct lb *lb, const struct xlb_vip_key *vk,
 	vips_free(lb->vips, lb->n_vips);
 	lb->vips = vips;
 	lb->n_vips = n_vips;
+	lb->gen++;
 	memset(lb->vip_used, 0, sizeof(lb->vip_used));
 	for (i = 0; i < n_vips; i++)
 		lb->vip_used[vips[i].id] = 1;
@@ -744,6 +745,7 @@ int lb_apply(struct lb *lb, const struct conf *c, char *err, size_t errlen)
 	vips_free(lb->vips, lb->n_vips);
 	lb->vips = nv;
 	lb->n_vips = n;
+	lb->gen++;
 	lb->table_size = table_size;
 	idalloc_free(&saved);
 	free(p);

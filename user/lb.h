@@ -97,6 +97,10 @@ struct lb {
 	__u32 *purged;
 	size_t n_purged, cap_purged;
 	bool partial;		/* the last apply failed while publishing */
+	/* Changes whenever vips (and their backends) are replaced: a
+	 * pointer into them taken at another gen may be freed. Work that
+	 * spans turns of the loop (a flows listing) checks it. */
+	__u64 gen;
 	void (*warn)(void *arg, const char *msg);
 	void *warn_arg;
 	/*

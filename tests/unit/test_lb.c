@@ -474,6 +474,33 @@ static void test_recover(void **state)
 	EXPECT("backend_put 3 1", "ring_set 0");
 }
 
+/* gen tells pointers into the model apart: every apply that replaces
+ * the VIPs changes it (even to an equal model), a rolled back one not. */
+static void test_gen(void **state)
+{
+	struct xlb_vip_key vk[1];
+	struct xlb_vip vv[1];
+	__u64 g;
+
+	(void)state;
+	g = LB.gen;
+	assert_int_equal(apply(V1 B1), 0);
+	assert_true(LB.gen != g);
+	g = LB.gen;
+	assert_int_equal(apply(V1 B1), 0);
+	assert_true(LB.gen != g);
+	g = LB.gen;
+	F.fail_create_at = F.creates + 1;
+	assert_int_equal(apply(V1 B1 "vip add tcp 198.18.0.101:80\n"),
+			 -ENOMEM);
+	assert_int_equal(LB.gen, g);
+	F.fail_create_at = 0;
+	vk[0] = F.vk[0];
+	vv[0] = F.vv[0];
+	assert_int_equal(lb_recover(&LB, vk, vv, 1, NULL, NULL, 0), 0);
+	assert_true(LB.gen != g);
+}
+
 /* A newly allocated id starts from zero; a kept one keeps its counts. */
 static void test_counters_zeroed(void **state)
 {
@@ -664,6 +691,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters_zeroed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_seed_change_rebuilds,
