@@ -360,12 +360,41 @@ static int h_vip(struct cmd_parser *p, struct cmd *c)
 	return p_proto(p, &c->proto) ?: p_vip(p, c, "ADDR:PORT") ?: p_end(p);
 }
 
-static int h_flows(struct cmd_parser *p, struct cmd *c)
+/* [PROTO VIP:PORT]: one VIP, or all of them without the words. */
+static int h_vip_filter(struct cmd_parser *p, struct cmd *c)
 {
 	if (p->i == p->argc)
 		return 0;
 	c->has_vip = true;
 	return p_proto(p, &c->proto) ?: p_vip(p, c, "VIP:PORT") ?: p_end(p);
+}
+
+static int opt_limit(struct cmd_parser *p, struct cmd *c)
+{
+	return p_uint(p, "limit", CMD_FLOWS_LIMIT_MIN, CMD_FLOWS_LIMIT_MAX,
+		      &c->limit);
+}
+
+/* [PROTO VIP:PORT] [limit N]: the first word tells which comes first,
+ * so a typo names both choices. */
+static int h_flows(struct cmd_parser *p, struct cmd *c)
+{
+	static const struct cmd_opt opts[] = {
+		{ "limit", opt_limit },
+	};
+	const char *w = p->i < p->argc ? p->argv[p->i] : NULL;
+
+	if (w && strcmp(w, "limit")) {
+		if (strcmp(w, "tcp") && strcmp(w, "udp")) {
+			seterr(p, "unknown word '%s'; expected one of: tcp udp "
+			       "limit", Q(w));
+			return -EINVAL;
+		}
+		c->has_vip = true;
+		if (p_proto(p, &c->proto) || p_vip(p, c, "VIP:PORT"))
+			return -EINVAL;
+	}
+	return P_OPTIONS(p, c, opts);
 }
 
 static int p_backend(struct cmd_parser *p, struct cmd *c)
@@ -1060,7 +1089,7 @@ static const struct cmd_node health_nodes[] = {
 	  .help = "set a VIP's backend check; CHECK: tcp | http [path P] "
 		  "[expect CODE] [host H] | udp [send S expect S] | none" },
 	{ .word = "show", .verb = CMD_HEALTH_SHOW, .ctx = RUN,
-	  .args = "[PROTO VIP:PORT]", .parse = h_flows,
+	  .args = "[PROTO VIP:PORT]", .parse = h_vip_filter,
 	  .help = "health of every backend, of all VIPs or of one" },
 	{ 0 },
 };
@@ -1105,8 +1134,8 @@ static const struct cmd_node top_nodes[] = {
 	  .parse = h_none,
 	  .help = "VIPs and backends with state and counters" },
 	{ .word = "flows", .verb = CMD_FLOWS, .ctx = RUN,
-	  .args = "[PROTO VIP:PORT]", .parse = h_flows,
-	  .help = "tracked flows, of all VIPs or of one" },
+	  .args = "[PROTO VIP:PORT] [limit N]", .parse = h_flows,
+	  .help = "tracked flows, of all VIPs or of one (limit: at most N)" },
 	{ .word = "save", .verb = CMD_SAVE, .ctx = RUN, .args = "",
 	  .parse = h_none, .help = "print the running config" },
 	{ .word = "stats", .verb = CMD_STATS, .ctx = CFG | RUN, .args = "",

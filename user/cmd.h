@@ -32,7 +32,7 @@ enum cmd_verb {
 	/* queries and actions: runtime only */
 	CMD_VIP_LIST,		/* vip list */
 	CMD_STATUS,		/* status */
-	CMD_FLOWS,		/* flows [PROTO VIP:PORT] */
+	CMD_FLOWS,		/* flows [PROTO VIP:PORT] [limit N] */
 	CMD_SAVE,		/* save */
 	CMD_SHUTDOWN,		/* shutdown: detach the data path, exit */
 	CMD_STATS,		/* stats: the stats file's text, now */
@@ -97,6 +97,7 @@ struct cmd {
 				 * stats interval */
 	bool force;		/* backend del ... force */
 	bool has_vip;		/* flows: a VIP filter was given */
+	__u64 limit;		/* flows: list at most this many, 0: all */
 	bool generic;		/* interface ... generic */
 	char iface[IF_NAMESIZE];
 	char path[PATH_MAX];	/* stats FILE: absolute, printable */
@@ -105,6 +106,10 @@ struct cmd {
 	struct health_agent agent;	/* agent set */
 	struct cmd_vrrp vrrp;	/* vrrp; vrrp priority: vrid and prio */
 };
+
+/* flows ... limit N: the bounds (no limit without the word). */
+#define CMD_FLOWS_LIMIT_MIN		1
+#define CMD_FLOWS_LIMIT_MAX		UINT32_MAX
 
 /* stats FILE [interval DURATION]: the interval's bounds and default. */
 #define CMD_STATS_INTERVAL_MIN_MS	10

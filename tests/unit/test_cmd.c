@@ -215,6 +215,15 @@ static void test_queries(void **state)
 	assert_true(c.has_vip);
 	assert_int_equal(c.proto, IPPROTO_UDP);
 	assert_int_equal(c.port, 53);
+	assert_int_equal(c.limit, 0);	/* no limit unless asked */
+	assert_int_equal(parse("flows limit 1", RUN, &c, err, sizeof(err)), 0);
+	assert_false(c.has_vip);
+	assert_int_equal(c.limit, 1);
+	assert_int_equal(parse("flows tcp 198.18.0.100:80 limit 4294967295",
+			       RUN, &c, err, sizeof(err)), 0);
+	assert_true(c.has_vip);
+	assert_int_equal(c.proto, IPPROTO_TCP);
+	assert_int_equal(c.limit, 4294967295ull);
 	assert_int_equal(parse("save", RUN, &c, err, sizeof(err)), 0);
 	assert_int_equal(c.verb, CMD_SAVE);
 	assert_int_equal(parse("shutdown", RUN, &c, err, sizeof(err)), 0);
@@ -516,9 +525,31 @@ static const struct bad_case bad_cases[] = {
 	  "bad timeout '25h'; expected 1ms..24h" },
 	{ RUN, "backend del tcp 198.18.0.100:80 198.18.0.11 now",
 	  "unknown word 'now'; expected one of: force" },
-	{ RUN, "flows tcp", "missing VIP:PORT; usage: flows [PROTO VIP:PORT]" },
-	{ RUN, "flows icmp 198.18.0.100:80", "bad protocol 'icmp'; expected "
-	  "one of: tcp udp" },
+	{ RUN, "flows tcp", "missing VIP:PORT; usage: flows [PROTO VIP:PORT] "
+	  "[limit N]" },
+	{ RUN, "flows icmp 198.18.0.100:80", "unknown word 'icmp'; expected "
+	  "one of: tcp udp limit" },
+	{ RUN, "flows limt 5", "unknown word 'limt'; expected one of: tcp udp "
+	  "limit" },
+	{ RUN, "flows limit", "missing N; usage: flows [PROTO VIP:PORT] "
+	  "[limit N]" },
+	{ RUN, "flows limit 0", "bad limit '0'; expected a number "
+	  "1..4294967295" },
+	{ RUN, "flows limit -1", "bad limit '-1'; expected a number "
+	  "1..4294967295" },
+	{ RUN, "flows limit x", "bad limit 'x'; expected a number "
+	  "1..4294967295" },
+	{ RUN, "flows limit 4294967296", "bad limit '4294967296'; expected a "
+	  "number 1..4294967295" },
+	{ RUN, "flows limit 5 limit 6", "'limit' given twice" },
+	{ RUN, "flows limit 5 tcp 198.18.0.100:80", "unknown word 'tcp'; "
+	  "expected one of: limit" },
+	{ RUN, "flows tcp 198.18.0.100:80 all", "unknown word 'all'; expected "
+	  "one of: limit" },
+	{ CFG, "flows", "'flows' is not allowed in a config file" },
+	{ CFG, "flows limit 5", "'flows' is not allowed in a config file" },
+	{ RUN, "health show tcp 198.18.0.100:80 limit 5", "unexpected word "
+	  "'limit'; usage: health show [PROTO VIP:PORT]" },
 	{ CFG, "interface", "missing IFACE; usage: interface IFACE [generic]" },
 	{ CFG, "interface abcdefghijklmnop", "bad interface name "
 	  "'abcdefghijklmnop'" },
@@ -750,8 +781,8 @@ static void test_usage(void **state)
 		"      set an instance's priority (1..254) until restart\n"
 		"  status\n"
 		"      VIPs and backends with state and counters\n"
-		"  flows [PROTO VIP:PORT]\n"
-		"      tracked flows, of all VIPs or of one\n"
+		"  flows [PROTO VIP:PORT] [limit N]\n"
+		"      tracked flows, of all VIPs or of one (limit: at most N)\n"
 		"  save\n"
 		"      print the running config\n"
 		"  stats\n"
