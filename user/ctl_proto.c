@@ -267,45 +267,213 @@ out:
 	return line;
 }
 
-int ctl_reply_decode(const char *line, size_t len, bool *ok,
-		     struct json_object **data, char *err, size_t errlen)
+/* [a-z][a-z0-9-]*, at most CTL_STREAM_NAME_MAX bytes. */
+static bool name_valid(const char *s, size_t len)
 {
-	struct json_object *o, *v;
+	size_t i;
+
+	if (len == 0 || len > CTL_STREAM_NAME_MAX || s[0] < 'a' || s[0] > 'z')
+		return false;
+	for (i = 1; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	return true;
+}
+
+char *ctl_stream_head(const char *name)
+{
+	struct json_object *o;
+	char *line = NULL;
+
+	if (!name_valid(name, strlen(name))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	o = json_object_new_object();
+	if (o && !json_object_object_add(o, "ok", json_object_new_boolean(1)) &&
+	    !json_object_object_add(o, "stream", json_object_new_string(name)))
+		line = to_line(o);
+	json_object_put(o);
+	if (!line)
+		errno = ENOMEM;
+	return line;
+}
+
+char *ctl_stream_item(struct json_object *item)
+{
+	const char *s;
+	char *line;
+
+	if (!json_object_is_type(item, json_type_object)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	/* The serializer's text is one JSON value: wrapping it is cheaper
+	 * than an object per item, and as exact. */
+	s = json_object_to_json_string_ext(item, JSON_C_TO_STRING_PLAIN |
+					   JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!s || asprintf(&line, "{\"item\":%s}", s) < 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return line;
+}
+
+char *ctl_stream_end(__u64 count, bool truncated)
+{
+	char *line;
+
+	if (asprintf(&line, "{\"ok\":true,\"end\":true,\"count\":%llu,"
+		     "\"truncated\":%s}", (unsigned long long)count,
+		     truncated ? "true" : "false") < 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return line;
+}
+
+/* o's member key if it has type t, else NULL. */
+static struct json_object *member(struct json_object *o, const char *key,
+				  enum json_type t)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, t))
+		return NULL;
+	return v;
+}
+
+/* {"ok":true,"data":{...}} or {"ok":false,"error":"..."}; data may be
+ * left out, other members are ignored. */
+static int decode_reply(struct json_object *o, struct ctl_line *out,
+			char *err, size_t errlen)
+{
+	struct json_object *ok = member(o, "ok", json_type_boolean), *v;
+
+	if (!ok)
+		return -EPROTO;
+	if (!json_object_get_boolean(ok)) {
+		v = member(o, "error", json_type_string);
+		if (!v)
+			return -EPROTO;
+		out->kind = CTL_LINE_ERROR;
+		seterr(err, errlen, "%s", json_object_get_string(v));
+		return 0;
+	}
+	if (!json_object_object_get_ex(o, "data", &v))
+		v = json_object_new_object();
+	else if (json_object_is_type(v, json_type_object))
+		json_object_get(v);
+	else
+		return -EPROTO;
+	if (!v)
+		return -EPROTO;
+	out->kind = CTL_LINE_DATA;
+	out->data = v;
+	return 0;
+}
+
+/* {"ok":true,"stream":"NAME"}, nothing else. */
+static int decode_head(struct json_object *o, struct ctl_line *out)
+{
+	struct json_object *ok = member(o, "ok", json_type_boolean);
+	struct json_object *n = member(o, "stream", json_type_string);
+
+	if (json_object_object_length(o) != 2 || !ok ||
+	    !json_object_get_boolean(ok) || !n ||
+	    !name_valid(json_object_get_string(n),
+			json_object_get_string_len(n)))
+		return -EPROTO;
+	out->kind = CTL_LINE_HEAD;
+	memcpy(out->name, json_object_get_string(n),
+	       json_object_get_string_len(n) + 1);
+	return 0;
+}
+
+/* {"ok":true,"end":true,"count":N,"truncated":B}, nothing else. */
+static int decode_end(struct json_object *o, struct ctl_line *out)
+{
+	struct json_object *ok = member(o, "ok", json_type_boolean);
+	struct json_object *end = member(o, "end", json_type_boolean);
+	struct json_object *n = member(o, "count", json_type_int);
+	struct json_object *t = member(o, "truncated", json_type_boolean);
+
+	if (json_object_object_length(o) != 4 || !ok || !end || !n || !t ||
+	    !json_object_get_boolean(ok) || !json_object_get_boolean(end) ||
+	    json_object_get_int64(n) < 0)
+		return -EPROTO;
+	out->kind = CTL_LINE_END;
+	out->count = json_object_get_uint64(n);
+	out->truncated = json_object_get_boolean(t);
+	return 0;
+}
+
+/* A line of a stream: an item, the end, or the error that ends it. */
+static int decode_in_stream(struct json_object *o, struct ctl_line *out,
+			    char *err, size_t errlen)
+{
+	struct json_object *v = member(o, "item", json_type_object);
+	struct json_object *ok = member(o, "ok", json_type_boolean);
+
+	if (v) {
+		if (json_object_object_length(o) != 1)
+			return -EPROTO;
+		out->kind = CTL_LINE_ITEM;
+		out->data = json_object_get(v);
+		return 0;
+	}
+	if (ok && !json_object_get_boolean(ok))
+		return json_object_object_length(o) == 2 ?
+		       decode_reply(o, out, err, errlen) : -EPROTO;
+	return decode_end(o, out);
+}
+
+int ctl_line_decode(const char *line, size_t len, bool in_stream,
+		    struct ctl_line *out, char *err, size_t errlen)
+{
+	struct json_object *o = NULL;
 	int ret = -EPROTO;
 
 	if (errlen)
 		err[0] = '\0';
-	*data = NULL;
-	o = NULL;
+	memset(out, 0, sizeof(*out));
 	if (len > CTL_MAX_REPLY || memchr(line, '\0', len) ||
 	    parse_whole(line, len, CTL_REPLY_DEPTH, 0, &o) ||
-	    !json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, "ok", &v) ||
-	    !json_object_is_type(v, json_type_boolean))
-		goto bad;
-	*ok = json_object_get_boolean(v);
-	if (*ok) {
-		if (!json_object_object_get_ex(o, "data", &v)) {
-			v = json_object_new_object();
-			if (!v)
-				goto bad;
-		} else if (!json_object_is_type(v, json_type_object)) {
-			goto bad;
-		} else {
-			json_object_get(v);
-		}
-		*data = v;
-	} else {
-		if (!json_object_object_get_ex(o, "error", &v) ||
-		    !json_object_is_type(v, json_type_string))
-			goto bad;
-		seterr(err, errlen, "%s", json_object_get_string(v));
-	}
-	ret = 0;
-	goto out;
-bad:
-	seterr(err, errlen, "malformed reply");
+	    !json_object_is_type(o, json_type_object))
+		goto out;
+	if (in_stream)
+		ret = decode_in_stream(o, out, err, errlen);
+	else if (json_object_object_get_ex(o, "stream", NULL))
+		ret = decode_head(o, out);
+	else
+		ret = decode_reply(o, out, err, errlen);
 out:
 	json_object_put(o);
+	if (ret) {
+		json_object_put(out->data);
+		memset(out, 0, sizeof(*out));
+		seterr(err, errlen, "malformed reply");
+	}
 	return ret;
+}
+
+int ctl_reply_decode(const char *line, size_t len, bool *ok,
+		     struct json_object **data, char *err, size_t errlen)
+{
+	struct ctl_line l;
+	int ret;
+
+	*data = NULL;
+	ret = ctl_line_decode(line, len, false, &l, err, errlen);
+	if (ret)
+		return ret;
+	if (l.kind == CTL_LINE_HEAD) {
+		seterr(err, errlen, "unexpected stream");
+		return -EPROTO;
+	}
+	*ok = l.kind == CTL_LINE_DATA;
+	*data = l.data;
+	return 0;
 }

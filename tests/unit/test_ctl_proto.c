@@ -293,6 +293,160 @@ static void test_reply_decode_bad(void **state)
 	json_object_put(data);
 }
 
+/* A stream's lines, exactly, and each decoded back. */
+static void test_stream_lines(void **state)
+{
+	struct json_object *item = json_object_new_object();
+	struct ctl_line l;
+	char *line, err[128];
+
+	(void)state;
+	line = ctl_stream_head("flows");
+	assert_string_equal(line, "{\"ok\":true,\"stream\":\"flows\"}");
+	assert_int_equal(ctl_line_decode(line, strlen(line), false, &l, err,
+					 sizeof(err)), 0);
+	assert_int_equal(l.kind, CTL_LINE_HEAD);
+	assert_string_equal(l.name, "flows");
+	assert_null(l.data);
+	free(line);
+
+	json_object_object_add(item, "client",
+			       json_object_new_string("198.18.0.1:40000"));
+	json_object_object_add(item, "idle_ms", json_object_new_int64(7));
+	line = ctl_stream_item(item);
+	assert_string_equal(line, "{\"item\":{\"client\":\"198.18.0.1:40000\","
+			    "\"idle_ms\":7}}");
+	/* the item is still the caller's */
+	assert_int_equal(json_object_object_length(item), 2);
+	assert_int_equal(ctl_line_decode(line, strlen(line), true, &l, err,
+					 sizeof(err)), 0);
+	assert_int_equal(l.kind, CTL_LINE_ITEM);
+	assert_string_equal(json_object_get_string(
+		json_object_object_get(l.data, "client")), "198.18.0.1:40000");
+	json_object_put(l.data);
+	free(line);
+	json_object_put(item);
+
+	line = ctl_stream_end(1048576, false);
+	assert_string_equal(line, "{\"ok\":true,\"end\":true,\"count\":1048576,"
+			    "\"truncated\":false}");
+	assert_int_equal(ctl_line_decode(line, strlen(line), true, &l, err,
+					 sizeof(err)), 0);
+	assert_int_equal(l.kind, CTL_LINE_END);
+	assert_int_equal(l.count, 1048576);
+	assert_false(l.truncated);
+	free(line);
+	line = ctl_stream_end(UINT64_MAX, true);
+	assert_int_equal(ctl_line_decode(line, strlen(line), true, &l, err,
+					 sizeof(err)), 0);
+	assert_true(l.count == UINT64_MAX);
+	assert_true(l.truncated);
+	free(line);
+
+	/* a stream fails with an error line */
+	line = ctl_reply_error("reading the flow table: No such device");
+	assert_int_equal(ctl_line_decode(line, strlen(line), true, &l, err,
+					 sizeof(err)), 0);
+	assert_int_equal(l.kind, CTL_LINE_ERROR);
+	assert_string_equal(err, "reading the flow table: No such device");
+	free(line);
+
+	/* the plain replies decode as before */
+	assert_int_equal(ctl_line_decode("{\"ok\":true,\"data\":{\"a\":1}}", 26,
+					 false, &l, err, sizeof(err)), 0);
+	assert_int_equal(l.kind, CTL_LINE_DATA);
+	assert_int_equal(json_object_object_length(l.data), 1);
+	json_object_put(l.data);
+}
+
+static void test_stream_encode_refused(void **state)
+{
+	struct json_object *a = json_object_new_array();
+
+	(void)state;
+	errno = 0;
+	assert_null(ctl_stream_head(""));
+	assert_int_equal(errno, EINVAL);
+	assert_null(ctl_stream_head("Flows"));
+	assert_null(ctl_stream_head("9flows"));
+	assert_null(ctl_stream_head("flows list"));
+	assert_null(ctl_stream_head("abcdefghijklmnopqrstuvwxyzabcdef"));
+	assert_null(ctl_stream_head("a\"b"));
+	assert_null(ctl_stream_item(a));
+	assert_int_equal(errno, EINVAL);
+	assert_null(ctl_stream_item(NULL));
+	json_object_put(a);
+}
+
+static void test_stream_decode_bad(void **state)
+{
+	/* outside a stream: heads must be exact */
+	static const char *const bad_out[] = {
+		"{\"ok\":true,\"stream\":\"\"}",
+		"{\"ok\":true,\"stream\":\"Flows\"}",
+		"{\"ok\":true,\"stream\":3}",
+		"{\"ok\":false,\"stream\":\"flows\"}",
+		"{\"stream\":\"flows\"}",
+		"{\"ok\":true,\"stream\":\"flows\",\"data\":{}}",
+		"{\"ok\":true,\"stream\":\"abcdefghijklmnopqrstuvwxyzabcdef\"}",
+		"{\"ok\":true,\"stream\":\"flows\"} {}",
+	};
+	/* inside one: items, the end, or an error; nothing else */
+	static const char *const bad_in[] = {
+		"", "x", "[]", "{}", "null", "{\"item\":[]}", "{\"item\":1}",
+		"{\"item\":{},\"ok\":true}",
+		"{\"ok\":true,\"data\":{}}",
+		"{\"ok\":true,\"stream\":\"flows\"}",
+		"{\"ok\":true,\"end\":true,\"count\":1}",
+		"{\"ok\":true,\"end\":false,\"count\":1,\"truncated\":false}",
+		"{\"ok\":true,\"end\":true,\"count\":-1,\"truncated\":false}",
+		"{\"ok\":true,\"end\":true,\"count\":1.5,\"truncated\":false}",
+		"{\"ok\":true,\"end\":true,\"count\":\"1\",\"truncated\":false}",
+		"{\"ok\":true,\"end\":true,\"count\":1,\"truncated\":0}",
+		"{\"ok\":true,\"end\":true,\"count\":1,\"truncated\":false,"
+		"\"x\":1}",
+		"{\"end\":true,\"count\":1,\"truncated\":false,\"x\":1}",
+		"{\"ok\":false}",
+		"{\"ok\":false,\"error\":1}",
+		"{\"ok\":false,\"error\":\"x\",\"data\":{}}",
+		"{\"item\":{}}\n{\"item\":{}}",
+		"{\"item\":{\"a\":\"\\u0000\"}}x",
+	};
+	struct ctl_line l;
+	char err[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad_out) / sizeof(bad_out[0]); i++) {
+		if (ctl_line_decode(bad_out[i], strlen(bad_out[i]), false, &l,
+				    err, sizeof(err)) != -EPROTO)
+			fail_msg("accepted %s outside a stream", bad_out[i]);
+		assert_string_equal(err, "malformed reply");
+		assert_null(l.data);
+	}
+	for (i = 0; i < sizeof(bad_in) / sizeof(bad_in[0]); i++) {
+		if (ctl_line_decode(bad_in[i], strlen(bad_in[i]), true, &l,
+				    err, sizeof(err)) != -EPROTO)
+			fail_msg("accepted %s in a stream", bad_in[i]);
+		assert_string_equal(err, "malformed reply");
+		assert_null(l.data);
+	}
+	/* a NUL inside the line */
+	assert_int_equal(ctl_line_decode("{\"item\":{}}\0", 12, true, &l, err,
+					 sizeof(err)), -EPROTO);
+	/* a client that expects one reply is not handed a stream */
+	{
+		struct json_object *data;
+		bool ok;
+
+		assert_int_equal(ctl_reply_decode(
+			"{\"ok\":true,\"stream\":\"flows\"}", 28, &ok, &data, err,
+			sizeof(err)), -EPROTO);
+		assert_null(data);
+		assert_string_equal(err, "unexpected stream");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +458,9 @@ int main(void)
 		cmocka_unit_test(test_decode_limits),
 		cmocka_unit_test(test_replies),
 		cmocka_unit_test(test_reply_decode_bad),
+		cmocka_unit_test(test_stream_lines),
+		cmocka_unit_test(test_stream_encode_refused),
+		cmocka_unit_test(test_stream_decode_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
