@@ -30,6 +30,8 @@ struct ctl_client {
 	bool close_after;	/* close once out is flushed */
 	bool eof;		/* the client sent all it will send */
 	struct ev_timer *idle;
+	struct ctl_stream st;		/* the reply being streamed, if ops */
+	struct ev_timer *st_turn;	/* its producer's next call */
 	struct ctl_client *next;
 };
 
@@ -43,11 +45,32 @@ struct ctl {
 	size_t n_clients;
 };
 
+static size_t queued(const struct ctl_client *cl)
+{
+	return cl->out_len - cl->out_off;
+}
+
+/* The stream is over (or abandoned): its producer's state goes. */
+static void stream_end(struct ctl_client *cl)
+{
+	const struct ctl_stream_ops *ops = cl->st.ops;
+
+	if (!ops)
+		return;
+	if (cl->st_turn)
+		ev_timer_cancel(cl->ctl->loop, cl->st_turn);
+	cl->st_turn = NULL;
+	cl->st.ops = NULL;
+	ops->free(cl->st.arg);
+	cl->st.arg = NULL;
+}
+
 static void client_free(struct ctl_client *cl)
 {
 	struct ctl *c = cl->ctl;
 	struct ctl_client **pp;
 
+	stream_end(cl);
 	for (pp = &c->clients; *pp; pp = &(*pp)->next)
 		if (*pp == cl) {
 			*pp = cl->next;
@@ -113,11 +136,43 @@ static int client_flush(struct ctl_client *cl)
 
 static void client_idle(struct ev_loop *loop, void *arg);
 
+/* The idle timeout runs while the server waits for a request, not while
+ * the client waits for a stream. */
 static void client_rearm(struct ctl_client *cl)
 {
 	if (cl->idle)
 		ev_timer_cancel(cl->ctl->loop, cl->idle);
-	cl->idle = ev_timer_add(cl->ctl->loop, CTL_IDLE_MS, client_idle, cl);
+	cl->idle = NULL;
+	if (!cl->st.ops)
+		cl->idle = ev_timer_add(cl->ctl->loop, CTL_IDLE_MS,
+					client_idle, cl);
+}
+
+/* An error line ends whatever was being answered (a stream too: the
+ * line is a valid end of one), then the connection. */
+static void client_error(struct ctl_client *cl, const char *msg)
+{
+	char *r = ctl_reply_error(msg);
+
+	stream_end(cl);
+	if (r) {
+		client_queue(cl, r);
+		free(r);
+	}
+	cl->close_after = true;
+}
+
+static void stream_turn(struct ev_loop *loop, void *arg);
+
+/* The producer's next call once the client took enough of the last. */
+static void stream_kick(struct ctl_client *cl)
+{
+	if (!cl->st.ops || cl->st_turn || cl->close_after ||
+	    queued(cl) >= CTL_STREAM_LOW)
+		return;
+	cl->st_turn = ev_timer_add(cl->ctl->loop, 0, stream_turn, cl);
+	if (!cl->st_turn)
+		client_error(cl, "out of memory");
 }
 
 /* Flush and set the events: returns false if the client was freed. */
@@ -129,26 +184,17 @@ static bool client_update(struct ctl_client *cl)
 		client_free(cl);
 		return false;
 	}
-	pending = cl->out_off < cl->out_len;
+	stream_kick(cl);
+	pending = queued(cl) > 0;
 	if (!pending && cl->close_after) {
 		client_free(cl);
 		return false;
 	}
-	/* Backpressure: no new request is read while replies wait. */
+	/* Backpressure: no new request is read while replies wait or a
+	 * stream runs. A peer that closes still shows as EPOLLHUP. */
 	ev_fd_mod(cl->ctl->loop, cl->fd, pending ? EPOLLOUT :
-		  (cl->close_after || cl->eof) ? 0 : EPOLLIN);
+		  (cl->close_after || cl->eof || cl->st.ops) ? 0 : EPOLLIN);
 	return true;
-}
-
-static void client_error(struct ctl_client *cl, const char *msg)
-{
-	char *r = ctl_reply_error(msg);
-
-	if (r) {
-		client_queue(cl, r);
-		free(r);
-	}
-	cl->close_after = true;
 }
 
 static void client_idle(struct ev_loop *loop, void *arg)
@@ -161,18 +207,26 @@ static void client_idle(struct ev_loop *loop, void *arg)
 	client_update(cl);
 }
 
-/* Handle complete lines in the input buffer while no reply is pending. */
+/* Handle complete lines in the input buffer while no reply is pending
+ * and no stream runs. */
 static void client_process(struct ctl_client *cl)
 {
 	char *nl, *reply;
 	size_t len;
 
-	while (!cl->close_after && cl->out_off == cl->out_len &&
+	while (!cl->close_after && !cl->st.ops && !queued(cl) &&
 	       (nl = memchr(cl->in, '\n', cl->in_len))) {
+		struct ctl_stream st = { 0 };
+
 		len = nl - cl->in;
-		reply = cl->ctl->handler(cl->ctl->arg, cl->in, len);
+		reply = cl->ctl->handler(cl->ctl->arg, cl->in, len, &st);
 		memmove(cl->in, nl + 1, cl->in_len - len - 1);
 		cl->in_len -= len + 1;
+		if (st.ops) {
+			/* Its first call comes on a later turn. */
+			cl->st = st;
+			client_rearm(cl);
+		}
 		if (!reply || client_queue(cl, reply)) {
 			free(reply);
 			client_error(cl, "out of memory");
@@ -181,11 +235,46 @@ static void client_process(struct ctl_client *cl)
 		free(reply);
 		client_flush(cl);
 	}
-	if (!cl->close_after && cl->in_len > CTL_MAX_LINE)
+	if (!cl->close_after && cl->in_len > CTL_MAX_LINE &&
+	    !memchr(cl->in, '\n', cl->in_len))
 		client_error(cl, "request line too long");
 	/* After a half close, answer what came in full, then close. */
-	if (cl->eof && !memchr(cl->in, '\n', cl->in_len))
+	if (cl->eof && !cl->st.ops && !memchr(cl->in, '\n', cl->in_len))
 		cl->close_after = true;
+}
+
+/* The producer failed: an error line ends the stream, the connection
+ * goes on. Without that line the client would wait for an end. */
+static void stream_fail(struct ctl_client *cl, const char *msg)
+{
+	char *r = ctl_reply_error(msg);
+
+	stream_end(cl);
+	if (!r || client_queue(cl, r))
+		cl->close_after = true;
+	free(r);
+}
+
+/* A turn of the stream's producer, then the requests that waited. */
+static void stream_turn(struct ev_loop *loop, void *arg)
+{
+	struct ctl_client *cl = arg;
+	char err[512] = "";
+	int ret;
+
+	(void)loop;
+	cl->st_turn = NULL;	/* freed by the loop after this call */
+	ret = cl->st.ops->produce(cl->st.arg, cl, err, sizeof(err));
+	if (ret < 0)
+		stream_fail(cl, err[0] ? err : strerror(-ret));
+	else if (ret != CTL_STREAM_MORE)
+		stream_end(cl);
+	if (!cl->st.ops)
+		client_rearm(cl);
+	if (!client_update(cl))
+		return;
+	client_process(cl);
+	client_update(cl);
 }
 
 static void client_cb(struct ev_loop *loop, int fd, uint32_t events,
@@ -354,4 +443,19 @@ void ctl_close(struct ctl *c)
 size_t ctl_clients(const struct ctl *c)
 {
 	return c->n_clients;
+}
+
+int ctl_stream_put(struct ctl_client *cl, const char *line)
+{
+	return client_queue(cl, line);
+}
+
+bool ctl_stream_full(const struct ctl_client *cl)
+{
+	return queued(cl) >= CTL_STREAM_HIGH;
+}
+
+size_t ctl_queued(const struct ctl_client *cl)
+{
+	return queued(cl);
 }

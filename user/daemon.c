@@ -1931,7 +1931,8 @@ static void argv_join(int argc, char **argv, char *buf, size_t len)
 				argv[i]);
 }
 
-static char *handle(void *arg, const char *line, size_t len)
+static char *handle(void *arg, const char *line, size_t len,
+		    struct ctl_stream *stream)
 {
 	struct daemon *d = arg;
 	struct json_object *data = NULL;
@@ -1942,6 +1943,7 @@ static char *handle(void *arg, const char *line, size_t len)
 	ret = ctl_request_decode(line, len, &argc, &argv, err, sizeof(err));
 	if (ret)
 		return ctl_reply_error(err);
+	(void)stream;
 	argv_join(argc, argv, words, sizeof(words));
 	ret = cmd_parse(argc, argv, CMD_CTX_RUNTIME, &cmd, err, sizeof(err));
 	ctl_argv_free(argv);

@@ -34,11 +34,13 @@ static char dir[64], path[128];
 static pid_t child;
 
 /* Echo "got:LEN:FIRST-16-BYTES"; "big" gets BIG bytes of 'x'. */
-static char *handler(void *arg, const char *line, size_t len)
+static char *handler(void *arg, const char *line, size_t len,
+		     struct ctl_stream *stream)
 {
 	char *r;
 
 	(void)arg;
+	(void)stream;
 	if (len == 3 && !memcmp(line, "big", 3)) {
 		r = malloc(BIG + 1);
 		if (r) {
