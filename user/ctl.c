@@ -93,6 +93,14 @@ static int client_queue(struct ctl_client *cl, const char *line)
 
 	if (cl->out_off == cl->out_len)
 		cl->out_off = cl->out_len = 0;
+	/* A stream appends while the client still reads the last lines:
+	 * drop what was sent before growing, or the buffer grows with
+	 * everything ever streamed. */
+	if (cl->out_off && cl->out_len + n + 1 > cl->out_cap) {
+		memmove(cl->out, cl->out + cl->out_off, queued(cl));
+		cl->out_len -= cl->out_off;
+		cl->out_off = 0;
+	}
 	need = cl->out_len + n + 1;
 	if (need > CTL_MAX_OUT)
 		return -ENOBUFS;

@@ -30,6 +30,10 @@
 
 #define WAIT_MS		10000	/* bound of every wait for an event */
 
+/* The heap in use, from the sanitizer's allocator (unit tests are built
+ * with it): what the server really holds, buffers' capacity included. */
+size_t __sanitizer_get_current_allocated_bytes(void) __attribute__((weak));
+
 /* What the producers did, over all streams of a test. */
 static struct {
 	int started, calls, frees;
@@ -37,6 +41,7 @@ static struct {
 	size_t max_at_call;	/* queued when a producer was called */
 	size_t max_after;	/* queued when a producer returned */
 	size_t last_after;
+	size_t max_heap;	/* in use when a producer returned */
 	bool nomem;		/* the handler fails after starting one */
 } T;
 
@@ -71,6 +76,8 @@ static int produce(void *arg, struct ctl_client *cl, char *err,
 	T.last_after = ctl_queued(cl);
 	if (T.last_after > T.max_after)
 		T.max_after = T.last_after;
+	if (__sanitizer_get_current_allocated_bytes() > T.max_heap)
+		T.max_heap = __sanitizer_get_current_allocated_bytes();
 	if (p->fail_at && p->n >= p->fail_at) {
 		snprintf(err, errlen, "disk on fire");
 		return -EIO;
@@ -331,6 +338,16 @@ static bool got_reply(void *arg)
 	return c->replies > 0 || c->eof || c->bad;
 }
 
+/* A reader slower than the server: 64 KiB a turn of the check, so the
+ * server's queue is seldom empty. */
+static bool got_end_slowly(void *arg)
+{
+	struct tcl *c = arg;
+
+	tcl_read(c, 65536);
+	return c->ends + c->errors > 0 || c->eof || c->bad;
+}
+
 static bool got_two_replies(void *arg)
 {
 	struct tcl *c = arg;
@@ -478,11 +495,17 @@ static void test_producer_fails(void **state)
 static void test_slow_reader(void **state)
 {
 	struct tcl a, b;
+	size_t heap0;
 	int calls;
 
 	(void)state;
+	assert_non_null(__sanitizer_get_current_allocated_bytes);
 	tcl_open(&a);
 	tcl_open(&b);
+	/* Both clients' read buffers: what the test itself will hold. */
+	a.buf = malloc(a.cap = 1 << 20);
+	b.buf = malloc(b.cap = 1 << 20);
+	heap0 = __sanitizer_get_current_allocated_bytes();
 	/* 100000 items of some 230 bytes: 23 MB, far past any buffer;
 	 * each call may queue all of them, and stops when told full. */
 	tcl_send(&a, "stream 100000 100000 200\n");
@@ -503,12 +526,18 @@ static void test_slow_reader(void **state)
 	tcl_read(&a, 4096);
 	run_for(20);
 	assert_true(T.max_at_call < CTL_STREAM_LOW);
-	assert_true(run_until(got_end, &a, 30000));
+	assert_true(run_until(got_end_slowly, &a, 30000));
 	assert_false(a.bad);
 	assert_int_equal(a.items, 100000);
 	assert_int_equal(a.end_count, 100000);
 	assert_true(T.max_at_call < CTL_STREAM_LOW);
 	assert_true(T.max_after < CTL_STREAM_HIGH + 1024);
+	/* 23 MB went through; the server held the clients' line buffers,
+	 * a queue's buffer of 512 KiB at most (it doubles past the high
+	 * mark), the timers and the producer. */
+	print_message("heap: %zu bytes more at most\n", T.max_heap - heap0);
+	assert_true(T.max_heap - heap0 < 2 * (CTL_MAX_LINE + 2) +
+		    2 * CTL_STREAM_HIGH + 65536);
 	assert_int_equal(T.frees, 1);
 	tcl_close(&a);
 	tcl_close(&b);
