@@ -272,40 +272,6 @@ static int print_health(struct json_object *data, FILE *f)
 	return err;
 }
 
-static int print_flows(struct json_object *data, FILE *f)
-{
-	struct table t = { .ncols = 6, .align = "lllllr", .indent = "" };
-	struct json_object *a = array(data, "flows"), *tr;
-	size_t i, n = a ? json_object_array_length(a) : 0;
-	int err = 0;
-
-	if (!n) {
-		fputs("no flows\n", f);
-	} else {
-		err = table_row(&t, "PROTO", "CLIENT", "VIP", "BACKEND",
-				"STATE", "IDLE_MS");
-		for (i = 0; i < n && !err; i++) {
-			struct json_object *e = json_object_array_get_idx(a, i);
-			struct json_object *c;
-			const char *state = "-";
-
-			if (json_object_object_get_ex(e, "closing", &c) &&
-			    json_object_is_type(c, json_type_boolean))
-				state = json_object_get_boolean(c) ?
-					"closing" : "open";
-			err = table_row(&t, F(e, "proto"), F(e, "client"),
-					F(e, "vip"), F(e, "backend"), state,
-					F(e, "idle_ms"));
-		}
-		table_print(&t, f);
-	}
-	if (json_object_object_get_ex(data, "truncated", &tr) &&
-	    json_object_get_boolean(tr))
-		fprintf(f, "(truncated: only the first %zu flows are shown)\n",
-			n);
-	return err;
-}
-
 /* The drop reasons with a count, "ttl 3, vrid 1", or "none". */
 static void drops_str(struct json_object *e, char *buf, size_t len)
 {
@@ -384,9 +350,6 @@ int ctl_print(enum cmd_verb verb, struct json_object *data, FILE *f)
 	case CMD_STATUS:
 		err = print_status(data, f);
 		break;
-	case CMD_FLOWS:
-		err = print_flows(data, f);
-		break;
 	case CMD_STATS:
 		if (json_object_object_get_ex(data, "text", &v) &&
 		    json_object_is_type(v, json_type_string))
@@ -419,4 +382,141 @@ int ctl_print(enum cmd_verb verb, struct json_object *data, FILE *f)
 	if (!err && ferror(f))
 		err = -EIO;
 	return err;
+}
+
+/* --- streams -------------------------------------------------------------- */
+
+#define FLOW_COLS	6
+
+static const char *const flow_head[FLOW_COLS] = {
+	"PROTO", "CLIENT", "VIP", "BACKEND", "STATE", "IDLE_MS",
+};
+/* Widths that fit any IPv4 flow ("255.255.255.255:65535"): rows line up
+ * without waiting for the widest. */
+static const size_t flow_width[FLOW_COLS] = { 5, 21, 21, 15, 7, 7 };
+static const char flow_align[FLOW_COLS + 1] = "lllllr";
+
+struct ctl_printer {
+	FILE *f;
+	bool json;
+	bool flows;			/* text: the flows table */
+	unsigned long long n;		/* items printed */
+	size_t w[FLOW_COLS];		/* the table's widths so far */
+};
+
+struct ctl_printer *ctl_printer_new(const char *name, bool json, FILE *f)
+{
+	struct ctl_printer *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->f = f;
+	p->json = json;
+	p->flows = !strcmp(name, "flows");
+	memcpy(p->w, flow_width, sizeof(p->w));
+	/* The name is [a-z][a-z0-9-]* (ctl_proto.h): no escaping. */
+	if (json)
+		fprintf(f, "{\n  \"%s\": [", name);
+	return p;
+}
+
+static int printer_status(struct ctl_printer *p)
+{
+	return ferror(p->f) ? -EIO : 0;
+}
+
+/* A row of the flows table; a cell wider than its column widens it. */
+static void flow_row(struct ctl_printer *p, const char *const *cells)
+{
+	int i;
+
+	for (i = 0; i < FLOW_COLS; i++) {
+		size_t len = strlen(cells[i]);
+		bool last = i == FLOW_COLS - 1;
+
+		if (len > p->w[i])
+			p->w[i] = len;
+		if (flow_align[i] == 'r')
+			fprintf(p->f, "%*s", (int)p->w[i], cells[i]);
+		else
+			fprintf(p->f, "%-*s", last ? 0 : (int)p->w[i],
+				cells[i]);
+		fputs(last ? "\n" : "  ", p->f);
+	}
+}
+
+static void flow_item(struct ctl_printer *p, struct json_object *e)
+{
+	char b[FLOW_COLS][CELL_MAX];
+	const char *cells[FLOW_COLS];
+	struct json_object *c;
+
+	if (!p->n)
+		flow_row(p, flow_head);
+	cells[0] = field(e, "proto", b[0], CELL_MAX);
+	cells[1] = field(e, "client", b[1], CELL_MAX);
+	cells[2] = field(e, "vip", b[2], CELL_MAX);
+	cells[3] = field(e, "backend", b[3], CELL_MAX);
+	cells[4] = "-";
+	if (json_object_object_get_ex(e, "closing", &c) &&
+	    json_object_is_type(c, json_type_boolean))
+		cells[4] = json_object_get_boolean(c) ? "closing" : "open";
+	cells[5] = field(e, "idle_ms", b[5], CELL_MAX);
+	flow_row(p, cells);
+}
+
+int ctl_printer_item(struct ctl_printer *p, struct json_object *item)
+{
+	if (p->json)
+		fprintf(p->f, "%s\n    %s", p->n ? "," : "",
+			json_object_to_json_string_ext(item,
+				JSON_C_TO_STRING_SPACED |
+				JSON_C_TO_STRING_NOSLASHESCAPE));
+	else if (p->flows)
+		flow_item(p, item);
+	else
+		fprintf(p->f, "%s\n", json_object_to_json_string_ext(item,
+			JSON_C_TO_STRING_PLAIN |
+			JSON_C_TO_STRING_NOSLASHESCAPE));
+	p->n++;
+	return printer_status(p);
+}
+
+int ctl_printer_end(struct ctl_printer *p, unsigned long long count,
+		    bool truncated)
+{
+	if (p->json) {
+		fprintf(p->f, "\n  ],\n  \"count\": %llu,\n  \"truncated\": "
+			"%s\n}\n", count, truncated ? "true" : "false");
+	} else if (p->flows) {
+		if (!count)
+			fputs("no flows\n", p->f);
+		else
+			fprintf(p->f, "(%llu flow%s%s)\n", count,
+				count == 1 ? "" : "s", truncated ?
+				", limit reached: more are not shown" : "");
+	}
+	fflush(p->f);
+	return printer_status(p);
+}
+
+int ctl_printer_fail(struct ctl_printer *p, const char *msg)
+{
+	struct json_object *s;
+
+	if (p->json) {
+		s = json_object_new_string(msg);
+		fprintf(p->f, "\n  ],\n  \"error\": %s\n}\n", s ?
+			json_object_to_json_string_ext(s,
+				JSON_C_TO_STRING_NOSLASHESCAPE) :
+			"\"out of memory\"");
+		json_object_put(s);
+	}
+	fflush(p->f);
+	return printer_status(p);
+}
+
+void ctl_printer_free(struct ctl_printer *p)
+{
+	free(p);
 }

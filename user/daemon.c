@@ -22,6 +22,7 @@
 #include "ctscan.h"
 #include "daemon.h"
 #include "evloop.h"
+#include "flows.h"
 #include "health.h"
 #include "log.h"
 #include "neigh.h"
@@ -29,7 +30,6 @@
 #include "vrrpd.h"
 
 #define DRAIN_CHECK_MS		250
-#define FLOWS_MAX		10000
 /* A next hop that is not resolved after this long is reported: three ARP
  * or ND solicitations one second apart (the kernel's default
  * mcast_solicit and retrans_time), after which the kernel itself calls
@@ -1487,120 +1487,29 @@ static struct json_object *q_status(struct daemon *d, char *err,
 	return data;
 }
 
-struct be_ref {
-	const struct lb_vip *v;
-	const struct lb_be *b;
-};
-
-/* Backend id -> VIP and backend, for walks over millions of flows. */
-static struct be_ref *be_index(const struct lb *lb)
+/* flows: the head of a stream of the flow table's live flows (flows.h),
+ * which st takes over, or the error reply. */
+static char *q_flows(struct daemon *d, const struct cmd *cmd,
+		     struct ctl_stream *st)
 {
-	struct be_ref *ix = calloc(XLB_MAX_BACKENDS, sizeof(*ix));
-	size_t i, j;
-
-	if (!ix)
-		return NULL;
-	for (i = 0; i < lb->n_vips; i++)
-		for (j = 0; j < lb->vips[i].n_be; j++) {
-			ix[lb->vips[i].be[j].id].v = &lb->vips[i];
-			ix[lb->vips[i].be[j].id].b = &lb->vips[i].be[j];
-		}
-	return ix;
-}
-
-struct flows_q {
-	struct be_ref *ix;
-	struct daemon *d;
-	const struct cmd *filter;
-	struct json_object *arr;
-	size_t n;
-	bool truncated;
-	__u64 udp_ns;
-	__u32 now;		/* on the table's clock */
-};
-
-static int flows_cb(void *arg, const struct maps_ct_slot *s)
-{
-	struct flows_q *q = arg;
-	const struct lb_vip *v = q->ix[s->backend_id].v;
-	const struct lb_be *be = q->ix[s->backend_id].b;
-	const struct xlb_ct_entry *e = &s->e;
-	struct maps_ct_slot twin;
-	struct ip_addr cl = {};
-	struct json_object *o;
-	char buf[ADDR_STRLEN];
-	__u32 tag = s->meta.tag;
-
-	if (!be || !v || v->id != e->vip_id ||
-	    !xlb_ct_live(&s->meta, q->now, q->udp_ns))
-		return 0;
-	/* A copy whose original is still there (ctscan.c frees one soon):
-	 * the flow is listed with its original. */
-	if ((tag & XLB_CT_F_COPY) && maps_ct_twin(&q->d->maps, s, &twin))
-		return 0;
-	if (q->filter->has_vip &&
-	    (q->filter->proto != v->proto || addr_cmp(&q->filter->vip,
-						      &v->addr) ||
-	     q->filter->port != v->port))
-		return 0;
-	if (q->n >= FLOWS_MAX) {
-		q->truncated = true;
-		return 1;
-	}
-	cl.family = v->addr.family;
-	memcpy(cl.a, e->src, sizeof(cl.a));
-	o = json_object_new_object();
-	jadd_str(o, "proto", proto_name(v->proto));
-	jadd_str(o, "client", addr_port_str(&cl, ntohs(e->sport), buf,
-					    sizeof(buf)));
-	jadd_str(o, "vip", addr_port_str(&v->addr, v->port, buf,
-					 sizeof(buf)));
-	jadd_str(o, "backend", addr_str(&be->addr, buf, sizeof(buf)));
-	jadd_u64(o, "idle_ms", ((__u64)xlb_ct_idle(&s->meta, q->now) <<
-				XLB_CT_TICK_SHIFT) / 1000000);
-	json_object_object_add(o, "closing", json_object_new_boolean(
-			       tag & XLB_CT_F_CLOSING));
-	json_object_array_add(q->arr, o);
-	q->n++;
-	return 0;
-}
-
-static struct json_object *q_flows(struct daemon *d, const struct cmd *cmd,
-				   char *err, size_t errlen)
-{
-	struct flows_q q = {
-		.d = d,
-		.filter = cmd,
-		.now = maps_ct_now(),
-		.udp_ns = d->conf.udp_timeout_ms * 1000000ull,
+	struct flows_query q = {
+		.has_vip = cmd->has_vip,
+		.proto = cmd->proto,
+		.vip = cmd->vip,
+		.port = cmd->port,
+		.limit = cmd->limit,
+		.udp_timeout_ns = d->conf.udp_timeout_ms * 1000000ull,
 	};
-	struct json_object *data;
-	__u64 pos = 0;
 	int ret;
 
 	if (cmd->has_vip &&
-	    !conf_vip_find(&d->conf, cmd->proto, &cmd->vip, cmd->port)) {
-		snprintf(err, errlen, "no such VIP");
-		return NULL;
-	}
-	q.ix = be_index(&d->lb);
-	if (!q.ix) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	q.arr = json_object_new_array();
-	ret = maps_ct_scan(&d->maps, &pos, UINT64_MAX, flows_cb, &q);
-	free(q.ix);
-	if (ret < 0) {
-		json_object_put(q.arr);
-		snprintf(err, errlen, "reading conntrack: %s", strerror(-ret));
-		return NULL;
-	}
-	data = json_object_new_object();
-	json_object_object_add(data, "flows", q.arr);
-	json_object_object_add(data, "truncated",
-			       json_object_new_boolean(q.truncated));
-	return data;
+	    !conf_vip_find(&d->conf, cmd->proto, &cmd->vip, cmd->port))
+		return ctl_reply_error("no such VIP");
+	ret = flows_stream(st, &d->maps, &d->lb, &q);
+	if (ret)
+		return ctl_reply_error(ret == -ENOENT ? "no such VIP" :
+				       strerror(-ret));
+	return ctl_stream_head("flows");
 }
 
 /*
@@ -1943,7 +1852,6 @@ static char *handle(void *arg, const char *line, size_t len,
 	ret = ctl_request_decode(line, len, &argc, &argv, err, sizeof(err));
 	if (ret)
 		return ctl_reply_error(err);
-	(void)stream;
 	argv_join(argc, argv, words, sizeof(words));
 	ret = cmd_parse(argc, argv, CMD_CTX_RUNTIME, &cmd, err, sizeof(err));
 	ctl_argv_free(argv);
@@ -1957,8 +1865,7 @@ static char *handle(void *arg, const char *line, size_t len,
 		data = q_status(d, err, sizeof(err));
 		break;
 	case CMD_FLOWS:
-		data = q_flows(d, &cmd, err, sizeof(err));
-		break;
+		return q_flows(d, &cmd, stream);
 	case CMD_HEALTH_SHOW:
 		data = q_health(d, &cmd, err, sizeof(err));
 		break;

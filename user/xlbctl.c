@@ -2,9 +2,11 @@
 /*
  * xlbctl: the operator's CLI. Checks the command with the same grammar as
  * the daemon (so a typo never reaches xlbd), sends it as one request line
- * over the control socket and prints the reply.
- * Exit status: 0 done, 1 bad command or refused, 2 xlbd not reachable or
- * not answering properly.
+ * over the control socket and prints the reply; a streamed reply (flows)
+ * line by line as it arrives. It waits at most XLBCTL_TIMEOUT_MS for each
+ * piece of a reply, however long the whole takes.
+ * Exit status: 0 done, 1 bad command or refused (or a listing xlbd
+ * failed), 2 xlbd not reachable or not answering properly.
  */
 #include <errno.h>
 #include <poll.h>
@@ -15,12 +17,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "cmd.h"
 #include "ctl_print.h"
 #include "ctl_proto.h"
 
 #define EXIT_REFUSED	1
 #define EXIT_NO_DAEMON	2
+/* Tests wait less. */
+#ifndef XLBCTL_TIMEOUT_MS
+#define XLBCTL_TIMEOUT_MS	CTL_TIMEOUT_MS
+#endif
 
 static void usage(FILE *f)
 {
@@ -83,71 +90,197 @@ static int send_all(int fd, const char *buf, size_t len, long long deadline)
 	return 0;
 }
 
-/* Read up to the first newline; the reply is one line. *out is malloc'd
- * and NUL-terminated, without the newline. */
-static int recv_line(int fd, char **out, size_t *outlen, long long deadline)
+/* The daemon's lines, read as they come. */
+struct reader {
+	int fd;
+	char *buf;
+	size_t off, len, cap;	/* buf[off, len): read, not yet returned */
+	size_t seen;		/* of those, bytes known to hold no newline */
+};
+
+static bool reader_has_line(const struct reader *r)
 {
-	size_t len = 0, cap = 0;
-	char *buf = NULL, *nl;
+	return r->len > r->off && memchr(r->buf + r->off, '\n',
+					  r->len - r->off);
+}
+
+static int reader_grow(struct reader *r)
+{
+	size_t cap = r->cap ? r->cap * 2 : 65536;
+	char *p;
+
+	if (r->off) {
+		memmove(r->buf, r->buf + r->off, r->len - r->off);
+		r->len -= r->off;
+		r->off = 0;
+		if (r->cap - r->len >= 4096)
+			return 0;
+	}
+	if (cap > CTL_MAX_REPLY + 65536)
+		return -EMSGSIZE;
+	p = realloc(r->buf, cap + 1);
+	if (!p)
+		return -ENOMEM;
+	r->buf = p;
+	r->cap = cap;
+	return 0;
+}
+
+/*
+ * The next line, NUL-terminated in place without its newline, valid until
+ * the next call. Waits at most XLBCTL_TIMEOUT_MS for each piece. 0,
+ * -ETIMEDOUT, -ECONNRESET (closed before a newline), -EMSGSIZE or -errno.
+ */
+static int reader_line(struct reader *r, char **line, size_t *len)
+{
+	char *nl;
 	ssize_t n;
 	int err;
 
 	for (;;) {
-		if (cap - len < 4096) {
-			char *p;
-
-			cap = cap ? cap * 2 : 65536;
-			if (cap > CTL_MAX_REPLY + 65536) {
-				err = -EMSGSIZE;
-				goto fail;
-			}
-			p = realloc(buf, cap + 1);
-			if (!p) {
-				err = -ENOMEM;
-				goto fail;
-			}
-			buf = p;
+		nl = r->len > r->off + r->seen ?
+		     memchr(r->buf + r->off + r->seen, '\n',
+			    r->len - r->off - r->seen) : NULL;
+		if (nl) {
+			*nl = '\0';
+			*line = r->buf + r->off;
+			*len = nl - *line;
+			r->off = nl - r->buf + 1;
+			r->seen = 0;
+			return 0;
 		}
-		err = wait_fd(fd, POLLIN, deadline);
+		r->seen = r->len - r->off;
+		if (r->cap - r->len < 4096) {
+			err = reader_grow(r);
+			if (err)
+				return err;
+		}
+		err = wait_fd(r->fd, POLLIN, now_ms() + XLBCTL_TIMEOUT_MS);
 		if (err)
-			goto fail;
-		n = recv(fd, buf + len, cap - len, MSG_DONTWAIT);
+			return err;
+		n = recv(r->fd, r->buf + r->len, r->cap - r->len, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			err = -errno;
-			goto fail;
+			return -errno;
 		}
-		if (n == 0) {
-			err = -ECONNRESET;
-			goto fail;
+		if (n == 0)
+			return -ECONNRESET;
+		r->len += n;
+	}
+}
+
+/* What a failed read means for the user: of the reply's first line
+ * (stream NULL), or in the middle of a stream. */
+static void read_failed(int err, const char *stream, char *buf, size_t len)
+{
+	char d[32];
+
+	duration_str(XLBCTL_TIMEOUT_MS, d, sizeof(d));
+	if (!stream && err == -ETIMEDOUT)
+		snprintf(buf, len, "no reply from xlbd within %s", d);
+	else if (!stream && err == -ECONNRESET)
+		snprintf(buf, len, "xlbd closed the connection without a "
+			 "reply");
+	else if (err == -ETIMEDOUT)
+		snprintf(buf, len, "xlbd sent nothing for %s before the end "
+			 "of the %s", d, stream);
+	else if (err == -ECONNRESET)
+		snprintf(buf, len, "xlbd closed the connection before the end "
+			 "of the %s", stream);
+	else
+		snprintf(buf, len, "receive from xlbd: %s", strerror(-err));
+}
+
+/*
+ * Print a stream's items as they arrive, until its end line. Output is
+ * flushed whenever no whole line is waiting, so a row shows as soon as
+ * it came. Returns the exit status.
+ */
+static int print_stream(struct reader *r, const char *name, bool json)
+{
+	struct ctl_printer *p = ctl_printer_new(name, json, stdout);
+	unsigned long long n = 0;
+	char err[512];
+	int ret, rc = EXIT_NO_DAEMON;
+	struct ctl_line l;
+	size_t len;
+	char *line;
+
+	if (!p) {
+		fprintf(stderr, "xlbctl: out of memory\n");
+		return EXIT_NO_DAEMON;
+	}
+	for (;;) {
+		if (!reader_has_line(r) && fflush(stdout))
+			goto write_err;
+		ret = reader_line(r, &line, &len);
+		if (ret) {
+			read_failed(ret, name, err, sizeof(err));
+			break;
 		}
-		nl = memchr(buf + len, '\n', n);
-		len += n;
-		if (nl) {
-			*nl = '\0';
-			*out = buf;
-			*outlen = nl - buf;
+		if (ctl_line_decode(line, len, true, &l, err, sizeof(err))) {
+			snprintf(err, sizeof(err), "malformed line in the %s "
+				 "from xlbd", name);
+			break;
+		}
+		if (l.kind == CTL_LINE_ITEM) {
+			ret = ctl_printer_item(p, l.data);
+			json_object_put(l.data);
+			if (ret)
+				goto write_err;
+			n++;
+			continue;
+		}
+		if (l.kind == CTL_LINE_ERROR) {
+			rc = EXIT_REFUSED;
+		} else if (l.count != n) {
+			snprintf(err, sizeof(err), "xlbd's %s ends with a count "
+				 "of %llu, %llu arrived", name,
+				 (unsigned long long)l.count, n);
+		} else {
+			if (ctl_printer_end(p, l.count, l.truncated))
+				goto write_err;
+			ctl_printer_free(p);
 			return 0;
 		}
+		break;
 	}
-fail:
-	free(buf);
-	return err;
+	/* JSON output stays a whole document, with the error in it. */
+	ctl_printer_fail(p, err);
+	ctl_printer_free(p);
+	fprintf(stderr, "xlbctl: %s\n", err);
+	return rc;
+write_err:
+	ctl_printer_free(p);
+	fprintf(stderr, "xlbctl: write output: %s\n", strerror(errno ?: EIO));
+	return EXIT_NO_DAEMON;
+}
+
+/* A whole reply's data: as JSON, or for people. 0 or -errno. */
+static int print_data(enum cmd_verb verb, struct json_object *data,
+		      bool json)
+{
+	if (!json)
+		return ctl_print(verb, data, stdout);
+	puts(json_object_to_json_string_ext(data, JSON_C_TO_STRING_PRETTY |
+		JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+	return fflush(stdout) ? -EIO : 0;
 }
 
 int main(int argc, char **argv)
 {
 	const char *sock_path = CTL_SOCKET_DEFAULT;
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct json_object *data = NULL;
-	char *req = NULL, *reply = NULL;
+	struct reader r = { .fd = -1 };
+	char *req = NULL, *line;
 	char err[512];
-	bool json = false, ok;
+	bool json = false;
 	long long deadline;
-	size_t reply_len = 0;
+	struct ctl_line l;
 	struct cmd cmd;
-	int opt, fd = -1, ret, rc = EXIT_NO_DAEMON;
+	size_t len;
+	int opt, ret, rc = EXIT_NO_DAEMON;
 
 	while ((opt = getopt(argc, argv, "+s:jh")) != -1) {
 		switch (opt) {
@@ -186,67 +319,57 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	strcpy(sun.sun_path, sock_path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
+	r.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (r.fd < 0) {
 		fprintf(stderr, "xlbctl: socket: %s\n", strerror(errno));
 		goto out;
 	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+	if (connect(r.fd, (struct sockaddr *)&sun, sizeof(sun))) {
 		fprintf(stderr, "xlbctl: connect %s: %s (is xlbd running?)\n",
 			sock_path, strerror(errno));
 		goto out;
 	}
-	deadline = now_ms() + CTL_TIMEOUT_MS;
-	ret = send_all(fd, req, strlen(req), deadline) ?:
-	      send_all(fd, "\n", 1, deadline);
+	deadline = now_ms() + XLBCTL_TIMEOUT_MS;
+	ret = send_all(r.fd, req, strlen(req), deadline) ?:
+	      send_all(r.fd, "\n", 1, deadline);
 	if (ret) {
 		fprintf(stderr, "xlbctl: send to %s: %s\n", sock_path,
 			strerror(-ret));
 		goto out;
 	}
-	ret = recv_line(fd, &reply, &reply_len, deadline);
-	if (ret == -ETIMEDOUT) {
-		fprintf(stderr, "xlbctl: no reply from xlbd within %ds\n",
-			CTL_TIMEOUT_MS / 1000);
-		goto out;
-	}
-	if (ret == -ECONNRESET) {
-		fprintf(stderr, "xlbctl: xlbd closed the connection without "
-			"a reply\n");
-		goto out;
-	}
+	ret = reader_line(&r, &line, &len);
 	if (ret) {
-		fprintf(stderr, "xlbctl: receive from %s: %s\n", sock_path,
-			strerror(-ret));
+		read_failed(ret, NULL, err, sizeof(err));
+		fprintf(stderr, "xlbctl: %s\n", err);
 		goto out;
 	}
-	if (ctl_reply_decode(reply, reply_len, &ok, &data, err, sizeof(err))) {
+	if (ctl_line_decode(line, len, false, &l, err, sizeof(err))) {
 		fprintf(stderr, "xlbctl: %s from xlbd\n", err);
 		goto out;
 	}
-	if (!ok) {
+	switch (l.kind) {
+	case CTL_LINE_ERROR:
 		fprintf(stderr, "xlbctl: %s\n", err);
 		rc = EXIT_REFUSED;
-		goto out;
+		break;
+	case CTL_LINE_HEAD:
+		rc = print_stream(&r, l.name, json);
+		break;
+	default:
+		ret = print_data(cmd.verb, l.data, json);
+		json_object_put(l.data);
+		if (ret) {
+			fprintf(stderr, "xlbctl: write output: %s\n",
+				strerror(-ret));
+			break;
+		}
+		rc = 0;
+		break;
 	}
-	if (json) {
-		puts(json_object_to_json_string_ext(data,
-			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-			JSON_C_TO_STRING_NOSLASHESCAPE));
-		ret = fflush(stdout) ? -EIO : 0;
-	} else {
-		ret = ctl_print(cmd.verb, data, stdout);
-	}
-	if (ret) {
-		fprintf(stderr, "xlbctl: write output: %s\n", strerror(-ret));
-		goto out;
-	}
-	rc = 0;
 out:
-	json_object_put(data);
-	free(reply);
+	free(r.buf);
 	free(req);
-	if (fd >= 0)
-		close(fd);
+	if (r.fd >= 0)
+		close(r.fd);
 	return rc;
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * xlbctl against a fake xlbd on a Unix socket in a temp dir: the request
- * line it sends, what it prints for each reply, its exit status. xlbctl's
- * main is compiled in and run in a child process per case.
+ * line it sends, what it prints for each reply (streams as they arrive),
+ * its exit status. xlbctl's main is compiled in, with a timeout of 300 ms
+ * instead of 10 s, and run in a child process per case.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,21 +16,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#define XLBCTL_TIMEOUT_MS	300
 #define main xlbctl_main
 #include "../../user/xlbctl.c"
 #undef main
 
 #define DEADLINE_MS	5000
+/* In a fake daemon's reply: a pause shorter than the timeout, and a
+ * wait for xlbctl to print what it got so far. */
+#define PAUSE		"\f"
+#define WAIT_OUTPUT	"\v"
 
 struct run {
 	int rc;
 	bool connected;
+	bool stalled;		/* xlbctl printed nothing at a WAIT_OUTPUT */
 	char req[4096];
 	char out[8192];
 	char errs[4096];
@@ -76,9 +84,49 @@ static int tmpfile_fd(void)
 	return fd;
 }
 
+/* Wait (bounded) for the file behind fd to grow past size. */
+static bool grows(int fd, off_t size)
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < DEADLINE_MS / 5; i++) {
+		if (fstat(fd, &st) == 0 && st.st_size > size)
+			return true;
+		usleep(5000);
+	}
+	return false;
+}
+
+/* Write reply to fd, pausing at each PAUSE and waiting for xlbctl's
+ * output (ofd) at each WAIT_OUTPUT. */
+static void answer(int fd, int ofd, const char *reply, struct run *r)
+{
+	struct stat st;
+	size_t n;
+
+	while (*reply) {
+		n = strcspn(reply, PAUSE WAIT_OUTPUT);
+		if (n && send(fd, reply, n, MSG_NOSIGNAL) != (ssize_t)n)
+			return;		/* xlbctl gave up */
+		reply += n;
+		if (*reply == *PAUSE) {
+			usleep(200000);
+		} else if (*reply == *WAIT_OUTPUT) {
+			assert_int_equal(fstat(ofd, &st), 0);
+			if (!st.st_size && !grows(ofd, 0))
+				r->stalled = true;
+		}
+		if (*reply)
+			reply++;
+	}
+}
+
 /*
  * Run "xlbctl -s SOCK ARGS..." against a fake daemon that answers reply
  * (NULL: close without answering). listen_too false: no daemon at all.
+ * reply is lines, PAUSE and WAIT_OUTPUT; a newline is added unless it
+ * ends with one.
  */
 static void run_xlbctl(const char *reply, bool listen_too, struct run *r,
 		       const char *first, ...)
@@ -141,9 +189,9 @@ static void run_xlbctl(const char *reply, bool listen_too, struct run *r,
 			len += n;
 		}
 		if (reply) {
-			assert_int_equal(write(cfd, reply, strlen(reply)),
-					 strlen(reply));
-			assert_int_equal(write(cfd, "\n", 1), 1);
+			answer(cfd, ofd, reply, r);
+			if (*reply && reply[strlen(reply) - 1] != '\n')
+				send(cfd, "\n", 1, MSG_NOSIGNAL);
 		}
 		close(cfd);
 	}
@@ -236,36 +284,202 @@ static void test_status(void **state)
 		"  no backends\n");
 }
 
+#define HEAD	"{\"ok\":true,\"stream\":\"flows\"}\n"
+#define ITEM1	"{\"item\":{\"proto\":\"tcp\",\"client\":\"198.18.0.1:40000\"," \
+		"\"vip\":\"198.18.0.100:80\",\"backend\":\"198.18.0.11\"," \
+		"\"idle_ms\":1500,\"closing\":false}}\n"
+#define ITEM2	"{\"item\":{\"proto\":\"tcp\"," \
+		"\"client\":\"[2001:db8::7]:51000\"," \
+		"\"vip\":\"198.18.0.100:80\",\"backend\":\"198.18.0.12\"," \
+		"\"idle_ms\":20,\"closing\":true}}\n"
+#define END(n, t) "{\"ok\":true,\"end\":true,\"count\":" #n \
+		",\"truncated\":" #t "}"
+#define ROW1	"tcp    198.18.0.1:40000       198.18.0.100:80        " \
+		"198.18.0.11      open        1500\n"
+
 static void test_flows(void **state)
 {
 	struct run r;
 
 	(void)state;
-	run_xlbctl("{\"ok\":true,\"data\":{\"flows\":[{\"proto\":\"tcp\","
-		   "\"client\":\"198.18.0.1:40000\","
-		   "\"vip\":\"198.18.0.100:80\","
-		   "\"backend\":\"198.18.0.11\",\"idle_ms\":1500,"
-		   "\"closing\":false},{\"proto\":\"tcp\","
-		   "\"client\":\"[2001:db8::7]:51000\","
-		   "\"vip\":\"198.18.0.100:80\",\"backend\":\"198.18.0.12\","
-		   "\"idle_ms\":20,\"closing\":true}],\"truncated\":true}}",
-		   true, &r, "flows", "tcp", "198.18.0.100:80", NULL);
+	run_xlbctl(HEAD ITEM1 ITEM2 END(2, true), true, &r, "flows", "tcp",
+		   "198.18.0.100:80", "limit", "2", NULL);
 	assert_string_equal(r.req, "{\"argv\":[\"flows\",\"tcp\","
-			    "\"198.18.0.100:80\"]}\n");
+			    "\"198.18.0.100:80\",\"limit\",\"2\"]}\n");
+	assert_string_equal(r.errs, "");
+	assert_int_equal(r.rc, 0);
+	/* columns fit IPv4 flows, whatever comes later */
+	assert_string_equal(r.out,
+		"PROTO  CLIENT                 VIP                    BACKEND  "
+		"        STATE    IDLE_MS\n"
+		ROW1
+		"tcp    [2001:db8::7]:51000    198.18.0.100:80        "
+		"198.18.0.12      closing       20\n"
+		"(2 flows, limit reached: more are not shown)\n");
+
+	run_xlbctl(HEAD ITEM1 END(1, false), true, &r, "flows", NULL);
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.out,
-		"PROTO  CLIENT               VIP              BACKEND      "
-		"STATE    IDLE_MS\n"
-		"tcp    198.18.0.1:40000     198.18.0.100:80  198.18.0.11  "
-		"open        1500\n"
-		"tcp    [2001:db8::7]:51000  198.18.0.100:80  198.18.0.12  "
-		"closing       20\n"
-		"(truncated: only the first 2 flows are shown)\n");
+		"PROTO  CLIENT                 VIP                    BACKEND  "
+		"        STATE    IDLE_MS\n" ROW1 "(1 flow)\n");
 
-	run_xlbctl("{\"ok\":true,\"data\":{\"flows\":[],\"truncated\":false}}",
-		   true, &r, "flows", NULL);
+	run_xlbctl(HEAD END(0, false), true, &r, "flows", NULL);
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.out, "no flows\n");
+
+	/* A cell wider than its column widens it for the rows after. */
+	run_xlbctl(HEAD "{\"item\":{\"proto\":\"udp\",\"client\":"
+		   "\"[2001:db8:1234:5678:9abc:def0:1234:5678]:53000\","
+		   "\"vip\":\"[2001:db8::100]:53\",\"backend\":\"2001:db8::21\","
+		   "\"idle_ms\":7,\"closing\":false}}\n" ITEM1 END(2, false),
+		   true, &r, "flows", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.out,
+		"PROTO  CLIENT                 VIP                    BACKEND  "
+		"        STATE    IDLE_MS\n"
+		"udp    [2001:db8:1234:5678:9abc:def0:1234:5678]:53000  "
+		"[2001:db8::100]:53     2001:db8::21     open           7\n"
+		"tcp    198.18.0.1:40000                                "
+		"198.18.0.100:80        198.18.0.11      open        1500\n"
+		"(2 flows)\n");
+}
+
+/* -j: one JSON document, whatever the number of flows. */
+static void test_flows_json(void **state)
+{
+	struct json_object *d;
+	struct run r;
+
+	(void)state;
+	run_xlbctl(HEAD ITEM1 ITEM2 END(2, false), true, &r, "-j", "flows",
+		   NULL);
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.out,
+		"{\n"
+		"  \"flows\": [\n"
+		"    { \"proto\": \"tcp\", \"client\": \"198.18.0.1:40000\", "
+		"\"vip\": \"198.18.0.100:80\", \"backend\": \"198.18.0.11\", "
+		"\"idle_ms\": 1500, \"closing\": false },\n"
+		"    { \"proto\": \"tcp\", \"client\": \"[2001:db8::7]:51000\", "
+		"\"vip\": \"198.18.0.100:80\", \"backend\": \"198.18.0.12\", "
+		"\"idle_ms\": 20, \"closing\": true }\n"
+		"  ],\n"
+		"  \"count\": 2,\n"
+		"  \"truncated\": false\n"
+		"}\n");
+	d = json_tokener_parse(r.out);
+	assert_non_null(d);
+	assert_int_equal(json_object_array_length(
+		json_object_object_get(d, "flows")), 2);
+	json_object_put(d);
+
+	run_xlbctl(HEAD END(0, false), true, &r, "-j", "flows", NULL);
+	assert_int_equal(r.rc, 0);
+	d = json_tokener_parse(r.out);
+	assert_non_null(d);
+	assert_int_equal(json_object_array_length(
+		json_object_object_get(d, "flows")), 0);
+	assert_int_equal(json_object_get_int(
+		json_object_object_get(d, "count")), 0);
+	json_object_put(d);
+
+	/* failed midway: still a document, with the error */
+	run_xlbctl(HEAD ITEM1 "{\"ok\":false,\"error\":\"reading the flow "
+		   "table: No such device\"}", true, &r, "-j", "flows", NULL);
+	assert_int_equal(r.rc, 1);
+	assert_string_equal(r.errs, "xlbctl: reading the flow table: No such "
+			    "device\n");
+	d = json_tokener_parse(r.out);
+	assert_non_null(d);
+	assert_int_equal(json_object_array_length(
+		json_object_object_get(d, "flows")), 1);
+	assert_string_equal(json_object_get_string(json_object_object_get(d,
+		"error")), "reading the flow table: No such device");
+	json_object_put(d);
+}
+
+/* Each way a listing can go wrong: a clear message and exit status. */
+static void test_flows_broken(void **state)
+{
+	struct run r;
+
+	(void)state;
+	run_xlbctl(HEAD ITEM1 "{\"ok\":false,\"error\":\"VIP tcp "
+		   "198.18.0.100:80 was removed during the listing\"}", true,
+		   &r, "flows", NULL);
+	assert_int_equal(r.rc, 1);
+	assert_string_equal(r.out,
+		"PROTO  CLIENT                 VIP                    BACKEND  "
+		"        STATE    IDLE_MS\n" ROW1);
+	assert_string_equal(r.errs, "xlbctl: VIP tcp 198.18.0.100:80 was "
+			    "removed during the listing\n");
+
+	/* the fake daemon closes after its last line */
+	run_xlbctl(HEAD ITEM1 ITEM2, true, &r, "flows", NULL);
+	assert_int_equal(r.rc, 2);
+	assert_string_equal(r.errs, "xlbctl: xlbd closed the connection before "
+			    "the end of the flows\n");
+
+	run_xlbctl(HEAD ITEM1 END(2, false), true, &r, "flows", NULL);
+	assert_int_equal(r.rc, 2);
+	assert_string_equal(r.errs, "xlbctl: xlbd's flows ends with a count "
+			    "of 2, 1 arrived\n");
+
+	run_xlbctl(HEAD ITEM1 "{\"ok\":true,\"data\":{}}", true, &r, "flows",
+		   NULL);
+	assert_int_equal(r.rc, 2);
+	assert_string_equal(r.errs, "xlbctl: malformed line in the flows from "
+			    "xlbd\n");
+
+	run_xlbctl(HEAD "{\"ok\":true,\"stream\":\"flows\"}", true, &r,
+		   "flows", NULL);
+	assert_int_equal(r.rc, 2);
+	assert_string_equal(r.errs, "xlbctl: malformed line in the flows from "
+			    "xlbd\n");
+}
+
+/* Rows show as they arrive: the fake daemon holds the end back until
+ * xlbctl has printed the first row. */
+static void test_flows_streamed(void **state)
+{
+	struct run r;
+
+	(void)state;
+	run_xlbctl(HEAD ITEM1 WAIT_OUTPUT ITEM2 END(2, false), true, &r,
+		   "flows", NULL);
+	assert_false(r.stalled);
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "(2 flows)\n"));
+	run_xlbctl(HEAD ITEM1 WAIT_OUTPUT END(1, false), true, &r, "-j",
+		   "flows", NULL);
+	assert_false(r.stalled);
+	assert_int_equal(r.rc, 0);
+}
+
+/* The timeout (here 300 ms) is for each piece, not the whole reply. */
+static void test_timeout_per_line(void **state)
+{
+	struct run r;
+
+	(void)state;
+	run_xlbctl(HEAD PAUSE ITEM1 PAUSE ITEM2 PAUSE END(2, false), true, &r,
+		   "flows", NULL);
+	assert_string_equal(r.errs, "");
+	assert_int_equal(r.rc, 0);
+	/* one piece of a line, then another */
+	run_xlbctl(HEAD "{\"item\":" PAUSE "{\"proto\":\"tcp\"}}\n" PAUSE
+		   END(1, false), true, &r, "flows", NULL);
+	assert_int_equal(r.rc, 0);
+
+	run_xlbctl(HEAD ITEM1 PAUSE PAUSE END(1, false), true, &r, "flows",
+		   NULL);
+	assert_int_equal(r.rc, 2);
+	assert_string_equal(r.errs, "xlbctl: xlbd sent nothing for 300ms "
+			    "before the end of the flows\n");
+	run_xlbctl(PAUSE PAUSE "{\"ok\":true}", true, &r, "status", NULL);
+	assert_int_equal(r.rc, 2);
+	assert_string_equal(r.errs, "xlbctl: no reply from xlbd within "
+			    "300ms\n");
 }
 
 static void test_save_and_mutation(void **state)
@@ -456,6 +670,10 @@ int main(void)
 		cmocka_unit_test(test_vip_list_json),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_flows),
+		cmocka_unit_test(test_flows_json),
+		cmocka_unit_test(test_flows_broken),
+		cmocka_unit_test(test_flows_streamed),
+		cmocka_unit_test(test_timeout_per_line),
 		cmocka_unit_test(test_save_and_mutation),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_local_check),
