@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # A VRRP master with 2^20 live flows keeps its event loop turning: while
-# CLI queries (status, flows, stats) run back to back for 8 s, its
-# adverts (every 100 ms) reach the backup with no gap longer than the
-# interval + 50 ms, and the backup never takes over. The flows are
-# written into lb1's flow table through its mapping (ct_fill), spread
-# over its partitions and its backends. Every loop is bounded.
+# it streams two listings of all 2^20 flows (xlbctl flows, as text and
+# as JSON, one after the other) and CLI queries (status, limited flows,
+# stats) run back to back for at least 8 s, its adverts (every 100 ms)
+# reach the backup with no gap longer than the interval + 50 ms, and the
+# backup never takes over. Both listings hold every flow, counted. The
+# flows are written into lb1's flow table through its mapping (ct_fill),
+# spread over its partitions and its backends. Every loop is bounded.
 set -u
 export LAB_PREFIX=xc$$
 . "$(dirname "$0")/../lib.sh"
@@ -87,15 +89,30 @@ n=$(live)
 tap_check "[ $n -eq $FLOWS ]" "lb1's status counts the $FLOWS live flows: $n"
 tap_diag "$(c lb1 status | sed -n 2p)"
 
-# The backup's view of the master's adverts, with times.
-bg_in_ns lb2 timeout 12 tcpdump -i eth0 -n -tt -l "ip proto 112 and src 198.18.0.2" \
+# The backup's view of the master's adverts, with times: the capture
+# spans the queries and both listings (bounded below).
+bg_in_ns lb2 timeout 90 tcpdump -i eth0 -n -tt -l "ip proto 112 and src 198.18.0.2" \
 	>"$tmp/adverts" 2>"$tmp/tcpdump.err"
+tcpdump_pid=${BG_PIDS[-1]}
 wait_for "grep -q 'listening on' '$tmp/tcpdump.err'" 10
-t_end=$((SECONDS + 8))
+# Every flow, streamed: as text, then as JSON. Each line records the
+# listing's exit status and seconds.
+(
+	t0=$SECONDS
+	c lb1 flows >"$tmp/flows.txt" 2>"$tmp/flows.err"
+	echo "text $? $((SECONDS - t0))"
+	t0=$SECONDS
+	c lb1 -j flows tcp "$VIP:80" >"$tmp/flows.json" 2>>"$tmp/flows.err"
+	echo "json $? $((SECONDS - t0))"
+) >"$tmp/listings" &
+lister=$!
+BG_PIDS+=("$lister")
+t_end=$((SECONDS + 8)) t_max=$((SECONDS + 80))
 queries=0 slowest=0
-while [ $SECONDS -lt $t_end ] && [ $queries -lt 2000 ]; do
-	for q in status "-j status" flows "flows tcp $VIP:80" stats \
-		 "vrrp show"; do
+while { [ $SECONDS -lt $t_end ] || kill -0 $lister 2>/dev/null; } &&
+      [ $SECONDS -lt $t_max ] && [ $queries -lt 6000 ]; do
+	for q in status "-j status" "flows limit 1000" \
+		 "flows tcp $VIP:80 limit 1000" stats "vrrp show"; do
 		t0=${EPOCHREALTIME/./}
 		# shellcheck disable=SC2086
 		c lb1 $q >/dev/null || tap_fail "query $q answers"
@@ -104,15 +121,28 @@ while [ $SECONDS -lt $t_end ] && [ $queries -lt 2000 ]; do
 		queries=$((queries + 1))
 	done
 done
+wait_for "! kill -0 $lister" 10
+t_window=$((SECONDS - t_end + 8))
 sleep 0.5
-kill -INT "${BG_PIDS[-1]}" 2>/dev/null
+kill -INT "$tcpdump_pid" 2>/dev/null
 wait_for "[ -s '$tmp/adverts' ]" 5
 gap=$(awk 'NR > 1 { g = ($1 - p) * 1000; if (g > m) m = g } { p = $1 }
 	END { printf "%d", m }' "$tmp/adverts")
 n=$(wc -l <"$tmp/adverts")
-tap_diag "$queries queries in 8 s, the slowest answered in $slowest ms (client side)"
+tap_diag "$queries queries in $t_window s, the slowest answered in $slowest ms (client side)"
+tap_diag "listings (kind, exit status, seconds): $(tr '\n' ' ' <"$tmp/listings")"
 tap_check "[ $n -ge 60 ] && [ $gap -le $((ADV + 50)) ]" \
-	"adverts during the queries: $n, longest gap $gap ms (bound $((ADV + 50)) ms)"
+	"adverts during the queries and listings: $n, longest gap $gap ms (bound $((ADV + 50)) ms)"
+# The text listing: a header, a row per flow, then the count xlbd sent.
+rows=$(awk '$1 == "tcp"' "$tmp/flows.txt" | wc -l)
+tap_check "grep -qx 'text 0 [0-9]*' '$tmp/listings' && [ \"\$(head -1 '$tmp/flows.txt' | awk '{ print \$1, \$2 }')\" = 'PROTO CLIENT' ] && [ \"\$(tail -1 '$tmp/flows.txt')\" = '($FLOWS flows)' ] && [ $rows -eq $FLOWS ]" \
+	"xlbctl flows lists all $FLOWS flows: $rows rows, '$(tail -1 "$tmp/flows.txt")'"
+# The JSON listing: one valid document, every flow in it.
+js=$(jq -c --arg vip "$VIP:80" '[.count, (.flows | length), .truncated, all(.flows[]; .vip == $vip)]' "$tmp/flows.json")
+tap_check "grep -qx 'json 0 [0-9]*' '$tmp/listings' && [ '$js' = '[$FLOWS,$FLOWS,false,true]' ]" \
+	"xlbctl -j flows tcp $VIP:80 is one JSON document of all $FLOWS flows: $js"
+tap_check "[ ! -s '$tmp/flows.err' ]" "the listings print no error: $(head -c 200 "$tmp/flows.err")"
+rm -f "$tmp/flows.txt" "$tmp/flows.json"
 tap_check "[ \"\$(vstate lb1)\" = master ] && [ \"\$(vstate lb2)\" = backup ] && ! grep -q 'master' <(grep -i 'vrrp 1.*->' '$tmp/lb2.log' | grep -v 'init -> backup')" \
 	"the backup never took over"
 tr=$(c lb2 -j vrrp show | jq '.instances[0].transitions')

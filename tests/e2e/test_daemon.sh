@@ -252,9 +252,13 @@ st=$(ctl -j status | grep -c '"draining"')
 n=$(status_flows "$best")
 tap_check "[ $st -eq 1 ] && [ $n -ge $bestn ] && [ $n -ge 1 ]" \
 	"draining $best: status shows it draining with $n live flows"
+# -j flows streams one document: its flows, then their count (or the
+# error that cut it short).
 nf=$(ctl -j flows tcp "$VIP:80" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
+if "error" in d or d["count"] != len(d["flows"]):
+    sys.exit("flows: %s" % d.get("error", "count differs"))
 print(sum(f["backend"] == sys.argv[1] and f["vip"] == sys.argv[2] and
           f["client"].startswith("198.18.0.1:") for f in d["flows"]))' \
 	"$best" "$VIP:80")

@@ -152,8 +152,11 @@ be3_flows() {	# flows -j: the keep-alive connections' flows on be3
 	ctl -j flows tcp "$VIP:80" | python3 -c '
 import json, sys
 ka = set(sys.argv[2].split())
+d = json.load(sys.stdin)
+if "error" in d or d["count"] != len(d["flows"]):
+    sys.exit("flows: %s" % d.get("error", "count differs"))
 print(sum(f["backend"] == sys.argv[1] and f["client"] in ka
-          for f in json.load(sys.stdin)["flows"]))' "$BE3" "$ka_clients"
+          for f in d["flows"]))' "$BE3" "$ka_clients"
 }
 f0=$(be3_flows)
 l0=$(be3_sample xlb_backend_nexthop_losses_total)
