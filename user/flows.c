@@ -197,6 +197,8 @@ static int flows_produce(void *arg, struct ctl_client *cl, char *err,
 	char buf[ADDR_STRLEN], *line;
 	int ret;
 
+	/* A rebuilt index (1 MiB cleared, then filled) is part of the turn. */
+	f->deadline_us = mono_us() + CTL_STREAM_BUDGET_US;
 	if (f->lb->gen != f->ix_gen && index_build(f)) {
 		snprintf(err, errlen, "VIP %s %s was removed during the "
 			 "listing", proto_name(f->q.proto),
@@ -205,7 +207,6 @@ static int flows_produce(void *arg, struct ctl_client *cl, char *err,
 	}
 	f->cl = cl;
 	f->now = maps_ct_now();
-	f->deadline_us = mono_us() + CTL_STREAM_BUDGET_US;
 	f->clock_in = FLOWS_CLOCK_EVERY;
 	do {
 		ret = maps_ct_scan(f->m, &f->pos, FLOWS_CHUNK, flow_cb, f);
