@@ -235,8 +235,8 @@ static int print_stream(struct reader *r, const char *name, bool json)
 		if (l.kind == CTL_LINE_ERROR) {
 			rc = EXIT_REFUSED;
 		} else if (l.count != n) {
-			snprintf(err, sizeof(err), "xlbd's %s ends with a count "
-				 "of %llu, %llu arrived", name,
+			snprintf(err, sizeof(err), "the %s from xlbd end with a "
+				 "count of %llu, but %llu arrived", name,
 				 (unsigned long long)l.count, n);
 		} else {
 			if (ctl_printer_end(p, l.count, l.truncated))

@@ -422,8 +422,8 @@ static void test_flows_broken(void **state)
 
 	run_xlbctl(HEAD ITEM1 END(2, false), true, &r, "flows", NULL);
 	assert_int_equal(r.rc, 2);
-	assert_string_equal(r.errs, "xlbctl: xlbd's flows ends with a count "
-			    "of 2, 1 arrived\n");
+	assert_string_equal(r.errs, "xlbctl: the flows from xlbd end with a "
+			    "count of 2, but 1 arrived\n");
 
 	run_xlbctl(HEAD ITEM1 "{\"ok\":true,\"data\":{}}", true, &r, "flows",
 		   NULL);
