@@ -96,6 +96,11 @@ const char *addr_port_str(const struct ip_addr *a, __u16 port, char *buf,
 	return buf;
 }
 
+const char *proto_name(__u8 proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
 int addr_cmp(const struct ip_addr *x, const struct ip_addr *y)
 {
 	if (x->family != y->family)

@@ -25,6 +25,8 @@ const char *addr_str(const struct ip_addr *a, char *buf, size_t len);
 const char *addr_port_str(const struct ip_addr *a, __u16 port, char *buf,
 			  size_t len);
 int addr_cmp(const struct ip_addr *x, const struct ip_addr *y);
+/* A VIP's protocol as the grammar spells it: "tcp" or "udp". */
+const char *proto_name(__u8 proto);
 /* Longest duration accepted anywhere (drain timeout, udp-timeout): 24h. */
 #define DURATION_MAX_MS	(24ull * 60 * 60 * 1000)
 /* "250ms", "2s", "1m", "1h" (a bare number is an error). 0, -EINVAL (not

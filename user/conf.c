@@ -205,18 +205,13 @@ static int apply_vrrp(struct conf *c, const struct cmd_vrrp *v, char *err,
 	return 0;
 }
 
-static const char *proto_str(__u8 proto)
-{
-	return proto == IPPROTO_UDP ? "udp" : "tcp";
-}
-
 /* "tcp 198.18.0.100:80" */
 static const char *vip_name(__u8 proto, const struct ip_addr *a, __u16 port,
 			    char *buf, size_t len)
 {
 	char ap[ADDR_STRLEN];
 
-	snprintf(buf, len, "%s %s", proto_str(proto),
+	snprintf(buf, len, "%s %s", proto_name(proto),
 		 addr_port_str(a, port, ap, sizeof(ap)));
 	return buf;
 }
@@ -805,7 +800,7 @@ int conf_write(const struct conf *c, FILE *f, bool objects_only)
 	}
 	for (i = 0; i < c->n_vips; i++) {
 		const struct conf_vip *v = &c->vips[i];
-		const char *pr = proto_str(v->proto);
+		const char *pr = proto_name(v->proto);
 
 		addr_port_str(&v->addr, v->port, vp, sizeof(vp));
 		fprintf(f, "%svip add %s %s%s mode %s\n",

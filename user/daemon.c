@@ -36,11 +36,6 @@
  * the entry FAILED. Start-up waits as long for next hops to resolve. */
 #define NEXTHOP_BOUND_MS	3000
 
-static const char *proto_name(__u8 proto)
-{
-	return proto == IPPROTO_UDP ? "udp" : "tcp";
-}
-
 static const char *mode_name(__u8 mode)
 {
 	switch (mode) {

@@ -57,11 +57,6 @@ static __u64 mono_us(void)
 	return (__u64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static const char *proto_name(__u8 proto)
-{
-	return proto == IPPROTO_UDP ? "udp" : "tcp";
-}
-
 /* Backend id -> VIP and backend of the model as it is now. -ENOENT when
  * the filter's VIP is not in it. */
 static int index_build(struct flows *f)

@@ -248,11 +248,6 @@ static void warnf(struct lb *lb, const char *fmt, ...)
 	lb->warn(lb->warn_arg, buf);
 }
 
-static const char *proto_name(__u8 proto)
-{
-	return proto == IPPROTO_UDP ? "udp" : "tcp";
-}
-
 static void be_value(struct xlb_backend *b, const struct lb_be *be,
 		     __u32 vip_id)
 {

@@ -95,11 +95,6 @@ static void label_add(struct labels *l, const char *name, const char *value)
 	snprintf(l->s + n, LABELS_MAX - n, "\"");
 }
 
-static const char *proto_str(__u8 proto)
-{
-	return proto == IPPROTO_TCP ? "tcp" : "udp";
-}
-
 static bool addr_valid(const struct ip_addr *a)
 {
 	return a->family == XLB_AF_INET || a->family == XLB_AF_INET6;
@@ -137,7 +132,7 @@ static void vip_labels(const struct stats_vip *v, struct labels *l)
 	char buf[ADDR_STRLEN];
 
 	l->s[0] = '\0';
-	label_add(l, "proto", proto_str(v->proto));
+	label_add(l, "proto", proto_name(v->proto));
 	label_add(l, "vip", addr_port_str(&v->addr, v->port, buf, sizeof(buf)));
 }
 
