@@ -48,7 +48,7 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
 # Helper programs that e2e scripts run (tests/e2e/*.c).
 E2E_SRC  := $(wildcard tests/e2e/*.c)
 E2E_BIN  := $(E2E_SRC:tests/e2e/%.c=$(B)/tests/e2e/%)
-TEST_HELPER := tests/test.h
+TEST_HELPER := tests/test.h tests/unit/evwait.h
 
 .DELETE_ON_ERROR:
 .SECONDARY:

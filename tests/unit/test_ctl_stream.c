@@ -27,6 +27,7 @@
 #include "ctl.h"
 #include "ctl_proto.h"
 #include "evloop.h"
+#include "unit/evwait.h"
 
 #define WAIT_MS		10000	/* bound of every wait for an event */
 
@@ -280,35 +281,10 @@ static void tcl_close(struct tcl *c)
 	c->buf = NULL;
 }
 
-/* Run the loop until pred holds (true) or WAIT_MS pass (false). */
-struct wait {
-	bool (*pred)(void *arg);
-	void *arg;
-	__u64 until;		/* ms */
-	bool met;
-};
-
-static void wait_tick(struct ev_loop *l, void *arg)
-{
-	struct wait *w = arg;
-
-	if (w->pred(w->arg)) {
-		w->met = true;
-		ev_loop_stop(l);
-	} else if (ev_now_ms() >= w->until) {
-		ev_loop_stop(l);
-	} else {
-		assert_non_null(ev_timer_add(l, 1, wait_tick, w));
-	}
-}
-
+/* Run the loop until pred holds (true) or ms pass (false). */
 static bool run_until(bool (*pred)(void *arg), void *arg, __u64 ms)
 {
-	struct wait w = { pred, arg, ev_now_ms() + ms, false };
-
-	assert_non_null(ev_timer_add(loop, 0, wait_tick, &w));
-	assert_int_equal(ev_loop_run(loop), 0);
-	return w.met;
+	return evwait_until(loop, pred, arg, ms);
 }
 
 static bool never(void *arg)
