@@ -829,11 +829,6 @@ int conf_write(const struct conf *c, FILE *f, bool objects_only)
 	return ferror(f) ? -EIO : 0;
 }
 
-static bool addr_eq(const struct ip_addr *a, const struct ip_addr *b)
-{
-	return !addr_cmp(a, b);
-}
-
 static bool vip_equal(const struct conf_vip *a, const struct conf_vip *b)
 {
 	size_t i;
@@ -879,8 +874,8 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 
 	if (strcmp(a->iface, b->iface) || a->generic != b->generic ||
 	    a->hash_seed != b->hash_seed ||
-	    !addr_eq(&a->encap_src4, &b->encap_src4) ||
-	    !addr_eq(&a->encap_src6, &b->encap_src6) ||
+	    addr_cmp(&a->encap_src4, &b->encap_src4) ||
+	    addr_cmp(&a->encap_src6, &b->encap_src6) ||
 	    a->conntrack_size != b->conntrack_size ||
 	    a->table_size != b->table_size ||
 	    a->udp_timeout_ms != b->udp_timeout_ms ||

@@ -133,11 +133,6 @@ static void addr_key(struct xlb_addr_key *k, const struct ip_addr *a)
 	k->family = a->family;
 }
 
-static bool addr_eq(const struct ip_addr *x, const struct ip_addr *y)
-{
-	return x->family == y->family && !memcmp(x->a, y->a, sizeof(x->a));
-}
-
 static struct lb_vip *vip_find(struct lb_vip *v, size_t n, __u8 proto,
 			       const struct ip_addr *addr, __u16 port)
 {
@@ -145,7 +140,7 @@ static struct lb_vip *vip_find(struct lb_vip *v, size_t n, __u8 proto,
 
 	for (i = 0; i < n; i++)
 		if (v[i].proto == proto && v[i].port == port &&
-		    addr_eq(&v[i].addr, addr))
+		    !addr_cmp(&v[i].addr, addr))
 			return &v[i];
 	return NULL;
 }
@@ -172,7 +167,7 @@ const struct lb_be *lb_be_find(const struct lb_vip *v,
 	size_t i;
 
 	for (i = 0; i < v->n_be; i++)
-		if (addr_eq(&v->be[i].addr, addr))
+		if (!addr_cmp(&v->be[i].addr, addr))
 			return &v->be[i];
 	return NULL;
 }
@@ -442,9 +437,9 @@ static __u32 addr_count(const struct lb *lb, const bool *cur_alive,
 	size_t i;
 
 	for (i = 0; i < lb->n_vips; i++)
-		n += cur_alive[i] && addr_eq(&lb->vips[i].addr, addr);
+		n += cur_alive[i] && !addr_cmp(&lb->vips[i].addr, addr);
 	for (i = 0; i < n_new; i++)
-		n += new_pub[i] && !p[i].cur && addr_eq(&nv[i].addr, addr);
+		n += new_pub[i] && !p[i].cur && !addr_cmp(&nv[i].addr, addr);
 	return n;
 }
 
