@@ -287,25 +287,46 @@ static int opt_sticky(struct cmd_parser *p, struct cmd *c)
 	return 0;
 }
 
+/* The words for XLB_MODE_*: parsed here, printed by conf and the daemon.
+ * The first (mode 0, the default) also names any mode not listed. */
+static const struct {
+	__u8 mode;
+	const char *word;
+} mode_words[] = {
+	{ XLB_MODE_IPIP, "ipip" },
+	{ XLB_MODE_GUE, "gue" },
+	{ XLB_MODE_L2, "l2" },
+};
+#define N_MODE_WORDS	(sizeof(mode_words) / sizeof(mode_words[0]))
+
+const char *cmd_mode_name(__u8 mode)
+{
+	size_t i;
+
+	for (i = 0; i < N_MODE_WORDS; i++)
+		if (mode_words[i].mode == mode)
+			return mode_words[i].word;
+	return mode_words[0].word;
+}
+
 static int opt_mode(struct cmd_parser *p, struct cmd *c)
 {
 	const char *w = next(p, "MODE");
+	char valid[32];
+	size_t i, off;
 
 	if (!w)
 		return -EINVAL;
-	if (!strcmp(w, "ipip")) {
-		c->mode = XLB_MODE_IPIP;
-		return 0;
-	}
-	if (!strcmp(w, "gue")) {
-		c->mode = XLB_MODE_GUE;
-		return 0;
-	}
-	if (!strcmp(w, "l2")) {
-		c->mode = XLB_MODE_L2;
-		return 0;
-	}
-	seterr(p, "unknown mode '%s'; expected: ipip gue l2", Q(w));
+	for (i = 0; i < N_MODE_WORDS; i++)
+		if (!strcmp(w, mode_words[i].word)) {
+			c->mode = mode_words[i].mode;
+			return 0;
+		}
+	valid[0] = '\0';
+	for (i = 0, off = 0; i < N_MODE_WORDS && off < sizeof(valid); i++)
+		off += snprintf(valid + off, sizeof(valid) - off, "%s%s",
+				i ? " " : "", mode_words[i].word);
+	seterr(p, "unknown mode '%s'; expected: %s", Q(w), valid);
 	return -EINVAL;
 }
 

@@ -133,5 +133,7 @@ const char *cmd_usage(void);
 /* True for the verbs conf_apply accepts: objects and daemon settings
  * (not the queries, not shutdown). */
 bool cmd_is_mutation(enum cmd_verb verb);
+/* An XLB_MODE_* as the grammar spells it: "ipip", "gue" or "l2". */
+const char *cmd_mode_name(__u8 mode);
 
 #endif /* XLB_CMD_H */

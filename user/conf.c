@@ -806,8 +806,7 @@ int conf_write(const struct conf *c, FILE *f, bool objects_only)
 		fprintf(f, "%svip add %s %s%s mode %s\n",
 			i || !objects_only ? "\n" : "", pr, vp,
 			v->flags & XLB_VIP_F_STICKY ? " sticky" : "",
-			v->mode == XLB_MODE_GUE ? "gue" :
-			v->mode == XLB_MODE_L2 ? "l2" : "ipip");
+			cmd_mode_name(v->mode));
 		for (j = 0; j < v->n_be; j++) {
 			const struct conf_backend *be = &v->be[j];
 

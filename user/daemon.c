@@ -36,18 +36,6 @@
  * the entry FAILED. Start-up waits as long for next hops to resolve. */
 #define NEXTHOP_BOUND_MS	3000
 
-static const char *mode_name(__u8 mode)
-{
-	switch (mode) {
-	case XLB_MODE_GUE:
-		return "gue";
-	case XLB_MODE_L2:
-		return "l2";
-	default:
-		return "ipip";
-	}
-}
-
 static __u64 now_ns(void)
 {
 	struct timespec ts;
@@ -1152,7 +1140,7 @@ static struct json_object *vip_object(const struct conf_vip *v, bool opts)
 		return o;
 	json_object_object_add(o, "sticky", json_object_new_boolean(
 			       v->flags & XLB_VIP_F_STICKY));
-	jadd_str(o, "mode", mode_name(v->mode));
+	jadd_str(o, "mode", cmd_mode_name(v->mode));
 	return o;
 }
 
