@@ -8,11 +8,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "errbuf.h"
 #include "xlb.h"
 
 #define DEFAULT_WEIGHT		100
@@ -62,19 +62,7 @@ struct cmd_opt {
 	cmd_handler parse;		/* called with p->i after the word */
 };
 
-static void seterr(struct cmd_parser *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void seterr(struct cmd_parser *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!p->errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(p->err, p->errlen, fmt, ap);
-	va_end(ap);
-}
+#define seterr(p, ...)	errbuf_set((p)->err, (p)->errlen, __VA_ARGS__)
 
 /*
  * Words come from files and sockets: quote them harmlessly (printable

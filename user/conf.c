@@ -6,11 +6,11 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
+#include "errbuf.h"
 #include "xlb.h"
 
 #define CONF_LINE_MAX	4096	/* bytes per config line */
@@ -18,20 +18,6 @@
  * CMD_VRRP_ADDRS_MAX addresses has 36. */
 #define CONF_WORDS_MAX	48
 #define CONF_FILE_MAX	(16u << 20)
-
-static void seterr(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
 
 void conf_init(struct conf *c)
 {
@@ -171,34 +157,35 @@ static int apply_vrrp(struct conf *c, const struct cmd_vrrp *v, char *err,
 	int owner;
 
 	if (conf_vrrp_find(c, v->vrid)) {
-		seterr(err, errlen, "vrrp %u already exists", v->vrid);
+		errbuf_set(err, errlen, "vrrp %u already exists", v->vrid);
 		return -EEXIST;
 	}
 	if (c->n_vrrp >= CONF_VRRP_MAX) {
-		seterr(err, errlen, "too many vrrp instances (limit %d)",
-		       CONF_VRRP_MAX);
+		errbuf_set(err, errlen, "too many vrrp instances (limit %d)",
+			   CONF_VRRP_MAX);
 		return -ENOSPC;
 	}
 	for (i = 0; i < c->n_vrrp && !v->naddrs; i++)
 		if (!c->vrrp[i].naddrs) {
-			seterr(err, errlen, "vrrp %u has no address list "
-			       "either; only one instance may own the VIP "
-			       "addresses", c->vrrp[i].vrid);
+			errbuf_set(err, errlen, "vrrp %u has no address list "
+				   "either; only one instance may own the VIP "
+				   "addresses", c->vrrp[i].vrid);
 			return -EINVAL;
 		}
 	for (i = 0; i < v->naddrs; i++) {
 		owner = vrrp_listing(c, &v->addrs[i]);
 		if (owner < 0)
 			continue;
-		seterr(err, errlen, "address %s is already in vrrp %u",
-		       addr_str(&v->addrs[i], an, sizeof(an)),
-		       c->vrrp[owner].vrid);
+		errbuf_set(err, errlen, "address %s is already in vrrp %u",
+			   addr_str(&v->addrs[i], an, sizeof(an)),
+			   c->vrrp[owner].vrid);
 		return -EEXIST;
 	}
 	for (i = 0; i < v->naddrs && v->peer.family; i++)
 		if (!addr_cmp(&v->addrs[i], &v->peer)) {
-			seterr(err, errlen, "peer %s is also a virtual "
-			       "address", addr_str(&v->peer, an, sizeof(an)));
+			errbuf_set(err, errlen, "peer %s is also a virtual "
+				   "address",
+				   addr_str(&v->peer, an, sizeof(an)));
 			return -EINVAL;
 		}
 	c->vrrp[c->n_vrrp++] = *v;
@@ -284,7 +271,7 @@ static int apply(struct conf *c, const struct cmd *cmd, unsigned int flags,
 		if (cmd->verb == CMD_VIP_ADD)
 			break;
 		if (!v) {
-			seterr(err, errlen, "no such VIP %s", vn);
+			errbuf_set(err, errlen, "no such VIP %s", vn);
 			return -ENOENT;
 		}
 		if (cmd->verb == CMD_VIP_DEL || cmd->verb == CMD_HEALTH_SET ||
@@ -294,8 +281,8 @@ static int apply(struct conf *c, const struct cmd *cmd, unsigned int flags,
 		if (cmd->verb == CMD_BACKEND_ADD)
 			break;
 		if (!be) {
-			seterr(err, errlen, "no such backend %s for VIP %s",
-			       an, vn);
+			errbuf_set(err, errlen, "no such backend %s for VIP %s",
+				   an, vn);
 			return -ENOENT;
 		}
 		break;
@@ -306,18 +293,18 @@ static int apply(struct conf *c, const struct cmd *cmd, unsigned int flags,
 	switch (cmd->verb) {
 	case CMD_VIP_ADD:
 		if (v) {
-			seterr(err, errlen, "VIP %s already exists", vn);
+			errbuf_set(err, errlen, "VIP %s already exists", vn);
 			return -EEXIST;
 		}
 		if (c->n_vips >= XLB_MAX_VIPS) {
-			seterr(err, errlen, "too many VIPs (limit %d)",
-			       XLB_MAX_VIPS);
+			errbuf_set(err, errlen, "too many VIPs (limit %d)",
+				   XLB_MAX_VIPS);
 			return -ENOSPC;
 		}
 		ret = grow((void **)&c->vips, c->n_vips, &c->cap_vips,
 			   sizeof(*c->vips));
 		if (ret) {
-			seterr(err, errlen, "out of memory");
+			errbuf_set(err, errlen, "out of memory");
 			return ret;
 		}
 		v = &c->vips[c->n_vips++];
@@ -336,34 +323,36 @@ static int apply(struct conf *c, const struct cmd *cmd, unsigned int flags,
 		return 0;
 	case CMD_BACKEND_ADD:
 		if (be) {
-			seterr(err, errlen,
-			       "backend %s already exists for VIP %s", an, vn);
+			errbuf_set(err, errlen,
+				   "backend %s already exists for VIP %s", an,
+				   vn);
 			return -EEXIST;
 		}
 		/* Maglev needs more slots than backends. */
 		if (v->n_be + 1 >= c->table_size) {
-			seterr(err, errlen, "too many backends for VIP %s "
-			       "(table-size %u allows %u)", vn, c->table_size,
-			       c->table_size - 1);
+			errbuf_set(err, errlen, "too many backends for VIP %s "
+				   "(table-size %u allows %u)", vn,
+				   c->table_size, c->table_size - 1);
 			return -ENOSPC;
 		}
 		if (total_backends(c) >= XLB_MAX_BACKENDS - 1) {
-			seterr(err, errlen, "too many backends (limit %d)",
-			       XLB_MAX_BACKENDS - 1);
+			errbuf_set(err, errlen, "too many backends (limit %d)",
+				   XLB_MAX_BACKENDS - 1);
 			return -ENOSPC;
 		}
 		/* l2 forwards the client's packet as it is: no outer
 		 * header, no source needed. */
 		if (!(flags & APPLY_F_DEFER_ENCAP) && v->mode != XLB_MODE_L2 &&
 		    !has_encap(c, cmd->addr.family)) {
-			seterr(err, errlen, "no %s encap-source for backend %s",
-			       family_str(cmd->addr.family), an);
+			errbuf_set(err, errlen,
+				   "no %s encap-source for backend %s",
+				   family_str(cmd->addr.family), an);
 			return -EINVAL;
 		}
 		ret = grow((void **)&v->be, v->n_be, &v->cap_be,
 			   sizeof(*v->be));
 		if (ret) {
-			seterr(err, errlen, "out of memory");
+			errbuf_set(err, errlen, "out of memory");
 			return ret;
 		}
 		be = &v->be[v->n_be++];
@@ -381,8 +370,9 @@ static int apply(struct conf *c, const struct cmd *cmd, unsigned int flags,
 		return 0;
 	case CMD_BACKEND_UNDRAIN:
 		if (!be->draining) {
-			seterr(err, errlen,
-			       "backend %s of VIP %s is not draining", an, vn);
+			errbuf_set(err, errlen,
+				   "backend %s of VIP %s is not draining", an,
+				   vn);
 			return -EINVAL;
 		}
 		be->draining = false;
@@ -395,7 +385,8 @@ static int apply(struct conf *c, const struct cmd *cmd, unsigned int flags,
 		return 0;
 	case CMD_HEALTH_SET:
 		if (health_check_valid(&cmd->check)) {
-			seterr(err, errlen, "bad health check for VIP %s", vn);
+			errbuf_set(err, errlen, "bad health check for VIP %s",
+				   vn);
 			return -EINVAL;
 		}
 		v->check = cmd->check;
@@ -404,19 +395,19 @@ static int apply(struct conf *c, const struct cmd *cmd, unsigned int flags,
 		return 0;
 	case CMD_AGENT_SET:
 		if (!cmd->agent.port) {
-			seterr(err, errlen, "agent of VIP %s: no port", vn);
+			errbuf_set(err, errlen, "agent of VIP %s: no port", vn);
 			return -EINVAL;
 		}
 		if (health_agent_valid(&cmd->agent)) {
-			seterr(err, errlen, "bad agent settings for VIP %s",
-			       vn);
+			errbuf_set(err, errlen, "bad agent settings for VIP %s",
+				   vn);
 			return -EINVAL;
 		}
 		v->agent = cmd->agent;
 		return 0;
 	case CMD_AGENT_DEL:
 		if (!v->agent.port) {
-			seterr(err, errlen, "VIP %s has no agent", vn);
+			errbuf_set(err, errlen, "VIP %s has no agent", vn);
 			return -ENOENT;
 		}
 		memset(&v->agent, 0, sizeof(v->agent));
@@ -442,10 +433,10 @@ static int apply(struct conf *c, const struct cmd *cmd, unsigned int flags,
 			v = &c->vips[i];
 			if (v->n_be < cmd->num)
 				continue;
-			seterr(err, errlen, "table-size %llu is too small: "
-			       "VIP %s has %zu backends",
-			       (unsigned long long)cmd->num,
-			       vip_name(v->proto, &v->addr, v->port, vn,
+			errbuf_set(err, errlen, "table-size %llu is too small: "
+				   "VIP %s has %zu backends",
+				   (unsigned long long)cmd->num,
+				   vip_name(v->proto, &v->addr, v->port, vn,
 					sizeof(vn)), v->n_be);
 			return -EINVAL;
 		}
@@ -468,7 +459,7 @@ static int apply(struct conf *c, const struct cmd *cmd, unsigned int flags,
 	case CMD_VRRP:
 		return apply_vrrp(c, &cmd->vrrp, err, errlen);
 	default:
-		seterr(err, errlen, "not a configuration change");
+		errbuf_set(err, errlen, "not a configuration change");
 		return -EOPNOTSUPP;
 	}
 }
@@ -525,8 +516,9 @@ int conf_parse_text(const char *name, const char *text, struct conf *c,
 		eol = strchr(s, '\n');
 		len = eol ? (size_t)(eol - s) : strlen(s);
 		if (len > CONF_LINE_MAX) {
-			seterr(err, errlen, "%s:%u: line too long (limit %d "
-			       "bytes)", name, line, CONF_LINE_MAX);
+			errbuf_set(err, errlen, "%s:%u: line too long "
+				   "(limit %d bytes)", name, line,
+				   CONF_LINE_MAX);
 			ret = -EINVAL;
 			goto out;
 		}
@@ -536,8 +528,9 @@ int conf_parse_text(const char *name, const char *text, struct conf *c,
 
 		argc = cmd_split(buf, argv, CONF_WORDS_MAX);
 		if (argc < 0) {
-			seterr(err, errlen, "%s:%u: too many words (limit %d)",
-			       name, line, CONF_WORDS_MAX);
+			errbuf_set(err, errlen,
+				   "%s:%u: too many words (limit %d)", name,
+				   line, CONF_WORDS_MAX);
 			ret = -EINVAL;
 			goto out;
 		}
@@ -546,7 +539,7 @@ int conf_parse_text(const char *name, const char *text, struct conf *c,
 		ret = cmd_parse(argc, argv, CMD_CTX_CONFIG, &cmd, msg,
 				sizeof(msg));
 		if (ret) {
-			seterr(err, errlen, "%s:%u: %s", name, line, msg);
+			errbuf_set(err, errlen, "%s:%u: %s", name, line, msg);
 			goto out;
 		}
 
@@ -556,18 +549,20 @@ int conf_parse_text(const char *name, const char *text, struct conf *c,
 					   &seen6 : &seen4;
 
 			if (*sl) {
-				seterr(err, errlen, "%s:%u: %s encap-source "
-				       "already set on line %u", name, line,
-				       family_str(cmd.addr.family), *sl);
+				errbuf_set(err, errlen,
+					   "%s:%u: %s encap-source already "
+					   "set on line %u", name, line,
+					   family_str(cmd.addr.family), *sl);
 				ret = -EINVAL;
 				goto out;
 			}
 			*sl = line;
 		} else if (is_setting(cmd.verb)) {
 			if (seen[cmd.verb]) {
-				seterr(err, errlen, "%s:%u: '%s' already set "
-				       "on line %u", name, line, argv[0],
-				       seen[cmd.verb]);
+				errbuf_set(err, errlen,
+					   "%s:%u: '%s' already set on line "
+					   "%u", name, line, argv[0],
+					   seen[cmd.verb]);
 				ret = -EINVAL;
 				goto out;
 			}
@@ -578,14 +573,14 @@ int conf_parse_text(const char *name, const char *text, struct conf *c,
 			ret = grow((void **)&bes, n_bes, &cap_bes,
 				   sizeof(*bes));
 			if (ret) {
-				seterr(err, errlen, "%s:%u: out of memory",
-				       name, line);
+				errbuf_set(err, errlen, "%s:%u: out of memory",
+					   name, line);
 				goto out;
 			}
 		}
 		ret = apply(c, &cmd, APPLY_F_DEFER_ENCAP, msg, sizeof(msg));
 		if (ret) {
-			seterr(err, errlen, "%s:%u: %s", name, line, msg);
+			errbuf_set(err, errlen, "%s:%u: %s", name, line, msg);
 			goto out;
 		}
 		if (cmd.verb == CMD_BACKEND_ADD &&
@@ -598,7 +593,8 @@ int conf_parse_text(const char *name, const char *text, struct conf *c,
 	}
 
 	if (!seen[CMD_INTERFACE]) {
-		seterr(err, errlen, "%s: missing 'interface' statement", name);
+		errbuf_set(err, errlen, "%s: missing 'interface' statement",
+			   name);
 		ret = -EINVAL;
 		goto out;
 	}
@@ -608,9 +604,10 @@ int conf_parse_text(const char *name, const char *text, struct conf *c,
 
 		if (has_encap(c, bes[i].addr.family))
 			continue;
-		seterr(err, errlen, "%s:%u: no %s encap-source for backend %s",
-		       name, bes[i].line, family_str(bes[i].addr.family),
-		       addr_str(&bes[i].addr, an, sizeof(an)));
+		errbuf_set(err, errlen,
+			   "%s:%u: no %s encap-source for backend %s",
+			   name, bes[i].line, family_str(bes[i].addr.family),
+			   addr_str(&bes[i].addr, an, sizeof(an)));
 		ret = -EINVAL;
 		goto out;
 	}
@@ -632,7 +629,7 @@ int conf_parse_file(const char *path, struct conf *c, char *err,
 	f = fopen(path, "re");
 	if (!f) {
 		ret = -errno;
-		seterr(err, errlen, "%s: %s", path, strerror(-ret));
+		errbuf_set(err, errlen, "%s: %s", path, strerror(-ret));
 		conf_init(c);
 		return ret;
 	}
@@ -644,7 +641,8 @@ int conf_parse_file(const char *path, struct conf *c, char *err,
 			p = realloc(text, cap + 1);
 			if (!p) {
 				ret = -ENOMEM;
-				seterr(err, errlen, "%s: out of memory", path);
+				errbuf_set(err, errlen, "%s: out of memory",
+					   path);
 				goto fail;
 			}
 			text = p;
@@ -653,8 +651,8 @@ int conf_parse_file(const char *path, struct conf *c, char *err,
 		len += n;
 		if (len > CONF_FILE_MAX) {
 			ret = -EFBIG;
-			seterr(err, errlen, "%s: file too large (limit %u "
-			       "bytes)", path, CONF_FILE_MAX);
+			errbuf_set(err, errlen, "%s: file too large (limit %u "
+				   "bytes)", path, CONF_FILE_MAX);
 			goto fail;
 		}
 		if (n == 0)
@@ -662,12 +660,12 @@ int conf_parse_file(const char *path, struct conf *c, char *err,
 	}
 	if (ferror(f)) {
 		ret = -EIO;
-		seterr(err, errlen, "%s: read error", path);
+		errbuf_set(err, errlen, "%s: read error", path);
 		goto fail;
 	}
 	if (memchr(text, '\0', len)) {
 		ret = -EINVAL;
-		seterr(err, errlen, "%s: file contains a NUL byte", path);
+		errbuf_set(err, errlen, "%s: file contains a NUL byte", path);
 		goto fail;
 	}
 	text[len] = '\0';

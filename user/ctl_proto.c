@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The control protocol codec: JSON lines in, checked words out. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctl_proto.h"
+#include "errbuf.h"
 
 /* Requests are flat: {"argv":[...]} nests two levels; replies a few more. */
 #define CTL_REQUEST_DEPTH	4
@@ -14,20 +14,6 @@
 
 static const char *const bad_shape =
 	"request must be an object with an \"argv\" array of strings";
-
-static void seterr(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
 
 static char *to_line(struct json_object *o)
 {
@@ -147,34 +133,34 @@ int ctl_request_decode(const char *line, size_t len, int *argc, char ***argv,
 	if (errlen)
 		err[0] = '\0';
 	if (len > CTL_MAX_LINE) {
-		seterr(err, errlen, "request too long (limit %d bytes)",
-		       CTL_MAX_LINE);
+		errbuf_set(err, errlen, "request too long (limit %d bytes)",
+			   CTL_MAX_LINE);
 		return -EINVAL;
 	}
 	if (memchr(line, '\0', len)) {
-		seterr(err, errlen, "request contains a NUL byte");
+		errbuf_set(err, errlen, "request contains a NUL byte");
 		return -EINVAL;
 	}
 	if (parse_whole(line, len, CTL_REQUEST_DEPTH,
 			JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8, &o)) {
-		seterr(err, errlen, "malformed JSON");
+		errbuf_set(err, errlen, "malformed JSON");
 		return -EINVAL;
 	}
 	if (!json_object_is_type(o, json_type_object) ||
 	    json_object_object_length(o) != 1 ||
 	    !json_object_object_get_ex(o, "argv", &a) ||
 	    !json_object_is_type(a, json_type_array)) {
-		seterr(err, errlen, "%s", bad_shape);
+		errbuf_set(err, errlen, "%s", bad_shape);
 		goto out;
 	}
 	n = json_object_array_length(a);
 	if (n == 0) {
-		seterr(err, errlen, "argv is empty");
+		errbuf_set(err, errlen, "argv is empty");
 		goto out;
 	}
 	if (n > CTL_MAX_ARGS) {
-		seterr(err, errlen, "too many arguments (limit %d)",
-		       CTL_MAX_ARGS);
+		errbuf_set(err, errlen, "too many arguments (limit %d)",
+			   CTL_MAX_ARGS);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -182,13 +168,13 @@ int ctl_request_decode(const char *line, size_t len, int *argc, char ***argv,
 		const char *problem;
 
 		if (!json_object_is_type(s, json_type_string)) {
-			seterr(err, errlen, "argv[%zu] is not a string", i);
+			errbuf_set(err, errlen, "argv[%zu] is not a string", i);
 			goto out;
 		}
 		problem = word_problem(json_object_get_string(s),
 				       json_object_get_string_len(s));
 		if (problem) {
-			seterr(err, errlen, "argv[%zu] %s", i, problem);
+			errbuf_set(err, errlen, "argv[%zu] %s", i, problem);
 			goto out;
 		}
 	}
@@ -207,7 +193,7 @@ int ctl_request_decode(const char *line, size_t len, int *argc, char ***argv,
 	ret = 0;
 	goto out;
 nomem:
-	seterr(err, errlen, "out of memory");
+	errbuf_set(err, errlen, "out of memory");
 	ret = -ENOMEM;
 out:
 	ctl_argv_free(v);
@@ -359,7 +345,7 @@ static int decode_reply(struct json_object *o, struct ctl_line *out,
 		if (!v)
 			return -EPROTO;
 		out->kind = CTL_LINE_ERROR;
-		seterr(err, errlen, "%s", json_object_get_string(v));
+		errbuf_set(err, errlen, "%s", json_object_get_string(v));
 		return 0;
 	}
 	if (!json_object_object_get_ex(o, "data", &v))
@@ -454,7 +440,7 @@ out:
 	if (ret) {
 		json_object_put(out->data);
 		memset(out, 0, sizeof(*out));
-		seterr(err, errlen, "malformed reply");
+		errbuf_set(err, errlen, "malformed reply");
 	}
 	return ret;
 }
@@ -470,7 +456,7 @@ int ctl_reply_decode(const char *line, size_t len, bool *ok,
 	if (ret)
 		return ret;
 	if (l.kind == CTL_LINE_HEAD) {
-		seterr(err, errlen, "unexpected stream");
+		errbuf_set(err, errlen, "unexpected stream");
 		return -EPROTO;
 	}
 	*ok = l.kind == CTL_LINE_DATA;
