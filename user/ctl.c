@@ -2,7 +2,6 @@
 /* Control socket: non-blocking line I/O for many clients. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <sys/un.h>
 #include "ctl.h"
 #include "ctl_proto.h"
+#include "path.h"
 
 /* Queued output beyond this drops the client: it does not read. */
 #define CTL_MAX_OUT	(2 * (size_t)CTL_MAX_REPLY)
@@ -357,20 +357,6 @@ static void accept_cb(struct ev_loop *loop, int fd, uint32_t events,
 	}
 }
 
-static int make_dir(const char *path)
-{
-	char *dup = strdup(path), *dir;
-	int err = 0;
-
-	if (!dup)
-		return -ENOMEM;
-	dir = dirname(dup);
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		err = -errno;
-	free(dup);
-	return err;
-}
-
 int ctl_open(struct ctl **out, struct ev_loop *loop, const char *path,
 	     ctl_handler handler, void *arg)
 {
@@ -382,7 +368,7 @@ int ctl_open(struct ctl **out, struct ev_loop *loop, const char *path,
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sun.sun_path, path);
-	err = make_dir(path);
+	err = path_mkdir_parent(path);
 	if (err)
 		return err;
 	/* A socket nobody answers on is stale; one that answers is a

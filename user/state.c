@@ -3,13 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include "state.h"
+#include "path.h"
 
 #define STATE_MAGIC "# xlbd state, config hash "
 
@@ -36,27 +35,13 @@ int state_hash_file(const char *path, __u64 *hash)
 	return err;
 }
 
-static int mkdir_parent(const char *path)
-{
-	char *dup = strdup(path), *dir;
-	int err = 0;
-
-	if (!dup)
-		return -ENOMEM;
-	dir = dirname(dup);
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		err = -errno;
-	free(dup);
-	return err;
-}
-
 int state_write(const char *path, const struct conf *c, __u64 conf_hash)
 {
 	char tmp[4096];
 	FILE *f;
 	int fd, err;
 
-	err = mkdir_parent(path);
+	err = path_mkdir_parent(path);
 	if (err)
 		return err;
 	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
