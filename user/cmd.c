@@ -590,10 +590,6 @@ static int h_stats_file(struct cmd_parser *p, struct cmd *c)
 
 /* ---- health checks and load agents --------------------------------- */
 
-#define HEALTH_COUNT_MAX	100	/* rise/fall */
-#define HEALTH_IV_MIN_MS	10
-#define HEALTH_IV_MAX_MS	(3600ull * 1000)
-
 static int p_ms(struct cmd_parser *p, const char *what, __u32 *ms)
 {
 	__u64 v;
@@ -601,7 +597,7 @@ static int p_ms(struct cmd_parser *p, const char *what, __u32 *ms)
 
 	if (err)
 		return err;
-	if (v < HEALTH_IV_MIN_MS || v > HEALTH_IV_MAX_MS) {
+	if (v < HEALTH_INTERVAL_MS_MIN || v > HEALTH_INTERVAL_MS_MAX) {
 		seterr(p, "bad %s '%s'; expected 10ms..1h", what,
 		       Q(p->argv[p->i - 1]));
 		return -EINVAL;
@@ -690,7 +686,8 @@ static int opt_http_path(struct cmd_parser *p, struct cmd *c)
 static int opt_http_expect(struct cmd_parser *p, struct cmd *c)
 {
 	__u64 v;
-	int err = p_uint(p, "status code", 100, 599, &v);
+	int err = p_uint(p, "status code", HEALTH_EXPECT_MIN,
+			 HEALTH_EXPECT_MAX, &v);
 
 	c->check.expect_code = v;
 	return err;
@@ -792,11 +789,7 @@ static int opt_agent_timeout(struct cmd_parser *p, struct cmd *c)
 	return p_ms(p, "timeout", &c->agent.timeout_ms);
 }
 
-/* The damper's interval has the probe intervals' bounds: p_ms. */
-_Static_assert(HEALTH_DAMP_INTERVAL_MS_MIN == HEALTH_IV_MIN_MS &&
-	       HEALTH_DAMP_INTERVAL_MS_MAX == HEALTH_IV_MAX_MS,
-	       "damp-interval bounds differ from p_ms's");
-
+/* p_ms: HEALTH_DAMP_INTERVAL_MS_* are the probe intervals' bounds. */
 static int opt_agent_damp_interval(struct cmd_parser *p, struct cmd *c)
 {
 	return p_ms(p, "damp-interval", &c->agent.damp_interval_ms);

@@ -9,9 +9,10 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <net/if.h>
 #include "addr.h"
-#include "health.h"
+#include "health_conf.h"
 
 enum cmd_verb {
 	CMD_NONE = 0,

@@ -56,15 +56,8 @@
 #include <linux/types.h>
 
 #include "addr.h"
-
-/* Check kinds. */
-enum health_kind {
-	HEALTH_NONE = 0,	/* no check: always up */
-	HEALTH_TCP,		/* connect succeeds */
-	HEALTH_HTTP,		/* GET path answers the expected status */
-	HEALTH_UDP,		/* send/expect, or no ICMP error in time */
-	HEALTH_AGENT,		/* used for the agent slot only */
-};
+#include "health_conf.h"
+#include "probe.h"
 
 enum health_state {
 	HEALTH_UNKNOWN = 0,
@@ -72,81 +65,8 @@ enum health_state {
 	HEALTH_DOWN,
 };
 
-/* Outcome of one probe. */
-enum health_res {
-	HEALTH_RES_NONE = 0,	/* no probe finished yet */
-	HEALTH_RES_OK,
-	HEALTH_RES_FAIL,
-	HEALTH_RES_TIMEOUT,
-	HEALTH_RES_MAX,
-};
-
-/* Why a probe failed; err/code in struct health_result say more. */
-enum health_why {
-	HEALTH_WHY_NONE = 0,
-	HEALTH_WHY_SOCKET,	/* socket()/bind() failed: err */
-	HEALTH_WHY_CONNECT,	/* connect failed: err */
-	HEALTH_WHY_SEND,	/* err */
-	HEALTH_WHY_RECV,	/* err (ICMP errors on UDP land here) */
-	HEALTH_WHY_CLOSED,	/* peer closed before a complete answer */
-	HEALTH_WHY_STATUS,	/* http status code differs: code */
-	HEALTH_WHY_BAD_REPLY,	/* not an HTTP status line / agent line */
-	HEALTH_WHY_MISMATCH,	/* udp reply lacks the expected string */
-	HEALTH_WHY_TOO_LONG,	/* answer longer than the read buffer */
-	HEALTH_WHY_TIMEOUT,
-};
-
-struct health_result {
-	__u8 res;		/* enum health_res */
-	__u8 why;		/* enum health_why */
-	__u16 code;		/* http status received (0 if none) */
-	int err;		/* positive errno, 0 if none */
-};
-
-#define HEALTH_PATH_MAX		128
-#define HEALTH_HOST_MAX		64
-#define HEALTH_PAYLOAD_MAX	64
-
-/* Defaults the grammar documents. */
-#define HEALTH_INTERVAL_MS_DEFAULT	1000
-#define HEALTH_RISE_DEFAULT		2
-#define HEALTH_FALL_DEFAULT		3
-#define HEALTH_EXPECT_DEFAULT		200
-#define HEALTH_BACKOFF_MAX		8	/* times the interval, while down */
-#define HEALTH_JITTER_PCT		10	/* each gap is interval +-10 % */
-#define HEALTH_DAMP_INTERVAL_MS_DEFAULT	5000
-#define HEALTH_DAMP_CHANGE_PCT_DEFAULT	10
-/* Bounds of the damper's settings. Above 50 % a backend's agent could not
- * even halve its weight, only drain it. */
-#define HEALTH_DAMP_INTERVAL_MS_MIN	10
-#define HEALTH_DAMP_INTERVAL_MS_MAX	3600000
-#define HEALTH_DAMP_CHANGE_PCT_MAX	50
-
-/* A health check as the operator configured it (one per VIP). */
-struct health_check {
-	__u8 kind;		/* enum health_kind */
-	__u8 rise;		/* 0: default */
-	__u8 fall;		/* 0: default */
-	__u8 pad;
-	__u16 port;		/* 0: the backend's own port */
-	__u16 expect_code;	/* http; 0: 200 */
-	__u32 interval_ms;	/* 0: default */
-	__u32 timeout_ms;	/* 0: interval / 2; must not exceed interval */
-	char path[HEALTH_PATH_MAX];	/* http; "": "/" */
-	char host[HEALTH_HOST_MAX];	/* http Host; "": backend address */
-	char send[HEALTH_PAYLOAD_MAX];	/* udp payload */
-	char expect[HEALTH_PAYLOAD_MAX]; /* udp: reply must contain it */
-};
-
-/* A load agent on each backend of a VIP; port 0 = no agent. */
-struct health_agent {
-	__u16 port;
-	__u16 pad;
-	__u32 interval_ms;	/* 0: default */
-	__u32 timeout_ms;	/* 0: interval / 2 */
-	__u32 damp_interval_ms;	/* 0: default */
-	__u32 damp_change_pct;	/* 0: default; at most ..._PCT_MAX */
-};
+#define HEALTH_BACKOFF_MAX	8	/* times the interval, while down */
+#define HEALTH_JITTER_PCT	10	/* each gap is interval +-10 % */
 
 /* One backend to watch. */
 struct health_target {
@@ -193,9 +113,6 @@ struct health_ops {
 	void (*event)(void *ctx, const struct health_event *ev);
 	void *ctx;
 };
-
-struct probe;
-struct probe_spec;
 
 /* Probe I/O; probe.c's functions unless a test substitutes its own. */
 struct health_probe_ops {
@@ -274,10 +191,6 @@ bool health_group_all_down(const struct health *h, __u32 group);
 
 /* The agent's share of a configured weight; at least 1 unless pct is 0. */
 __u32 health_weight_of(__u32 weight, int pct);
-/* Validate a check, an agent (port 0: none) as health_add would; 0 or
- * -EINVAL. */
-int health_check_valid(const struct health_check *c);
-int health_agent_valid(const struct health_agent *a);
 /* "50%", "drain", "down", "up" (whitespace and one CR/LF around it are
  * fine, words any case). 0 with *pct (0..100) and *word set, -EINVAL
  * (garbage) or -ERANGE (a percentage above 100). */
@@ -293,7 +206,5 @@ int health_agent_parse(const char *line, size_t len, int *word, int *pct);
 const char *health_result_str(const struct health_result *r, char *buf,
 			      size_t len);
 const char *health_state_str(int state);
-/* A check kind as the grammar spells it: "tcp", "http", "udp", "none". */
-const char *health_kind_str(int kind);
 
 #endif /* XLB_HEALTH_H */

@@ -11,7 +11,39 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "health.h"
+#include "addr.h"
+#include "health_conf.h"
+
+/* Outcome of one probe. */
+enum health_res {
+	HEALTH_RES_NONE = 0,	/* no probe finished yet */
+	HEALTH_RES_OK,
+	HEALTH_RES_FAIL,
+	HEALTH_RES_TIMEOUT,
+	HEALTH_RES_MAX,
+};
+
+/* Why a probe failed; err/code in struct health_result say more. */
+enum health_why {
+	HEALTH_WHY_NONE = 0,
+	HEALTH_WHY_SOCKET,	/* socket()/bind() failed: err */
+	HEALTH_WHY_CONNECT,	/* connect failed: err */
+	HEALTH_WHY_SEND,	/* err */
+	HEALTH_WHY_RECV,	/* err (ICMP errors on UDP land here) */
+	HEALTH_WHY_CLOSED,	/* peer closed before a complete answer */
+	HEALTH_WHY_STATUS,	/* http status code differs: code */
+	HEALTH_WHY_BAD_REPLY,	/* not an HTTP status line / agent line */
+	HEALTH_WHY_MISMATCH,	/* udp reply lacks the expected string */
+	HEALTH_WHY_TOO_LONG,	/* answer longer than the read buffer */
+	HEALTH_WHY_TIMEOUT,
+};
+
+struct health_result {
+	__u8 res;		/* enum health_res */
+	__u8 why;		/* enum health_why */
+	__u16 code;		/* http status received (0 if none) */
+	int err;		/* positive errno, 0 if none */
+};
 
 /* Large enough for an http request and a status line or agent line. */
 #define PROBE_BUF	384
