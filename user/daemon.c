@@ -216,8 +216,6 @@ struct daemon_hc {
 	__u32 gen;
 };
 
-enum { VIP_FAIL_NONE, VIP_FAIL_OPEN, VIP_FAIL_CLOSED };
-
 static bool vip_watched(const struct conf_vip *cv)
 {
 	return cv->check.kind != HEALTH_NONE || cv->agent.port;
@@ -412,8 +410,8 @@ static void health_review(struct daemon *d)
 		if (cv && vip_watched(cv))
 			vip_counts(d, v, &up, &down);
 		if (!up && down)
-			fail[v->id] = cv->fail_closed ? VIP_FAIL_CLOSED :
-					VIP_FAIL_OPEN;
+			fail[v->id] = cv->fail_closed ? STATS_FAIL_CLOSED :
+					STATS_FAIL_OPEN;
 		for (j = 0; j < v->n_be; j++) {
 			const struct lb_be *be = &v->be[j];
 
@@ -430,12 +428,12 @@ static void health_review(struct daemon *d)
 		if (fail[v->id] == d->vip_fail[v->id])
 			continue;
 		addr_port_str(&v->addr, v->port, vp, sizeof(vp));
-		if (fail[v->id] == VIP_FAIL_OPEN)
+		if (fail[v->id] == STATS_FAIL_OPEN)
 			log_err("%s %s: EVERY BACKEND IS DOWN (%u): failing "
 				"open, keeping the last table (%u backend%s "
 				"in it)", proto_name(v->proto), vp, down, in,
 				in == 1 ? "" : "s");
-		else if (fail[v->id] == VIP_FAIL_CLOSED)
+		else if (fail[v->id] == STATS_FAIL_CLOSED)
 			log_err("%s %s: EVERY BACKEND IS DOWN (%u): "
 				"fail-closed, the table is empty and packets "
 				"are dropped", proto_name(v->proto), vp, down);
@@ -443,7 +441,7 @@ static void health_review(struct daemon *d)
 			log_warn("%s %s: %u backend%s up again: no longer "
 				 "failing %s", proto_name(v->proto), vp, up,
 				 up == 1 ? "" : "s",
-				 d->vip_fail[v->id] == VIP_FAIL_OPEN ?
+				 d->vip_fail[v->id] == STATS_FAIL_OPEN ?
 				 "open" : "closed");
 	}
 	memcpy(d->vip_fail, fail, sizeof(fail));
@@ -797,20 +795,6 @@ static void stats_health(struct daemon *d, const struct conf_vip *cv,
 	sb->checks[STATS_HC_OK] = st.count[HEALTH_RES_OK];
 	sb->checks[STATS_HC_FAIL] = st.count[HEALTH_RES_FAIL];
 	sb->checks[STATS_HC_TIMEOUT] = st.count[HEALTH_RES_TIMEOUT];
-}
-
-/* What status says of a VIP with every checked backend down, for the
- * stats: the same state, set by health_review(). */
-static __u8 stats_fail(const struct daemon *d, const struct lb_vip *lv)
-{
-	switch (d->vip_fail[lv->id]) {
-	case VIP_FAIL_OPEN:
-		return STATS_FAIL_OPEN;
-	case VIP_FAIL_CLOSED:
-		return STATS_FAIL_CLOSED;
-	default:
-		return STATS_FAIL_NONE;
-	}
 }
 
 /* --- committing a new model -------------------------------------------- */
@@ -1230,9 +1214,9 @@ static const char *vip_health_str(const struct daemon *d,
 	if (!lv)
 		return "ok";
 	switch (d->vip_fail[lv->id]) {
-	case VIP_FAIL_OPEN:
+	case STATS_FAIL_OPEN:
 		return "fail-open";
-	case VIP_FAIL_CLOSED:
+	case STATS_FAIL_CLOSED:
 		return "fail-closed";
 	default:
 		return "ok";
@@ -1592,7 +1576,7 @@ int daemon_stats_fill(struct daemon *d, struct daemon_stats *ds)
 			sv->packets = ctr.packets;
 			sv->bytes = ctr.bytes;
 			sv->new_flows = ctr.new_flows;
-			sv->fail = stats_fail(d, lv);
+			sv->fail = d->vip_fail[lv->id];
 		}
 		for (j = 0; j < v->n_be; j++) {
 			const struct conf_backend *b = &v->be[j];

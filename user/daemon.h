@@ -69,8 +69,9 @@ struct daemon {
 	__u8 *be_down;			/* by backend id, as last applied */
 	__u8 *be_unresolved;		/* by backend id, as last applied */
 	struct ev_timer *nexthop_timer;	/* next unresolved one to report */
-	__u8 vip_fail[XLB_MAX_VIPS];	/* every backend down: 1 open, 2
-					 * closed (logged when it changes) */
+	__u8 vip_fail[XLB_MAX_VIPS];	/* STATS_FAIL_*, what status and
+					 * stats show (logged when it
+					 * changes) */
 
 	bool shutdown;			/* detach the data path on exit */
 	int exit_code;
