@@ -151,16 +151,6 @@ const struct lb_vip *lb_vip_find(const struct lb *lb, __u8 proto,
 	return vip_find(lb->vips, lb->n_vips, proto, addr, port);
 }
 
-const struct lb_vip *lb_vip_by_id(const struct lb *lb, __u32 id)
-{
-	size_t i;
-
-	for (i = 0; i < lb->n_vips; i++)
-		if (lb->vips[i].id == id)
-			return &lb->vips[i];
-	return NULL;
-}
-
 const struct lb_be *lb_be_find(const struct lb_vip *v,
 			       const struct ip_addr *addr)
 {

@@ -130,7 +130,6 @@ int lb_apply(struct lb *lb, const struct conf *c, char *err, size_t errlen);
 
 const struct lb_vip *lb_vip_find(const struct lb *lb, __u8 proto,
 				 const struct ip_addr *addr, __u16 port);
-const struct lb_vip *lb_vip_by_id(const struct lb *lb, __u32 id);
 const struct lb_be *lb_be_find(const struct lb_vip *v,
 			       const struct ip_addr *addr);
 /* The VIP and backend of a backend id, or NULL. */

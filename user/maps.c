@@ -521,15 +521,6 @@ int maps_cfg_write(struct maps *m, const struct xlb_config *cfg)
 	return 0;
 }
 
-int maps_cfg_read(struct maps *m, struct xlb_config *cfg)
-{
-	__u32 k = 0;
-
-	if (bpf_map_lookup_elem(map_fd(m->skel->maps.xlb_cfg), &k, cfg))
-		return -errno;
-	return 0;
-}
-
 int maps_vips_walk(struct maps *m,
 		   int (*cb)(void *arg, const struct xlb_vip_key *k,
 			     const struct xlb_vip *v), void *arg)

@@ -62,7 +62,6 @@ void maps_close(struct maps *m);
 int maps_remove(const char *pin_dir, int ifindex);
 
 int maps_cfg_write(struct maps *m, const struct xlb_config *cfg);
-int maps_cfg_read(struct maps *m, struct xlb_config *cfg);
 
 /* Recovery: call cb for each entry; a non-zero cb return stops the walk
  * and is returned. */
