@@ -874,7 +874,8 @@ static void post_apply(struct daemon *d)
  * vrrp track-vips: does VIP v have no backend up? A checked VIP answers
  * from the health states: failing open (the default) keeps the last
  * table, so its backends' down flags stay as they were when the last
- * one fails. An unchecked one from the table (lb_set_down()).
+ * one fails. An unchecked one from the table (the down and unresolved
+ * flags the overlay set).
  */
 static bool vip_down_cb(void *arg, const struct lb_vip *v)
 {

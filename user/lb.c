@@ -177,19 +177,6 @@ const struct lb_be *lb_be_by_id(const struct lb *lb, __u32 id,
 	return NULL;
 }
 
-int lb_set_down(struct lb *lb, __u8 proto, const struct ip_addr *vip,
-		__u16 port, const struct ip_addr *addr, bool down)
-{
-	struct lb_vip *v = vip_find(lb->vips, lb->n_vips, proto, vip, port);
-	struct lb_be *be = v ? (struct lb_be *)lb_be_find(v, addr) : NULL;
-
-	if (!be)
-		return -ENOENT;
-	/* The wanted state; flags keep what the maps hold until applied. */
-	be->down = down;
-	return 0;
-}
-
 static int purge_add(struct lb *lb, __u32 id)
 {
 	__u32 *p;

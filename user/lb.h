@@ -109,7 +109,7 @@ struct lb {
 	 * running down state (cur: the running VIP, NULL for a new one). It
 	 * may set each backend's down and unresolved and lower its weight (a
 	 * load agent's share); the tables are then built from that. NULL:
-	 * lb_set_down() alone decides.
+	 * the running down state stays (restored by lb_recover()).
 	 */
 	void (*health)(void *arg, const struct conf_vip *cv,
 		       const struct lb_vip *cur, struct lb_vip *v);
@@ -135,14 +135,6 @@ const struct lb_be *lb_be_find(const struct lb_vip *v,
 /* The VIP and backend of a backend id, or NULL. */
 const struct lb_be *lb_be_by_id(const struct lb *lb, __u32 id,
 				const struct lb_vip **vip);
-
-/*
- * Mark a backend down (failed health checks: out of the table, its flows
- * re-pick) or up again. Takes effect at the next lb_apply(), which the
- * caller runs with the current model. 0 or -ENOENT.
- */
-int lb_set_down(struct lb *lb, __u8 proto, const struct ip_addr *vip,
-		__u16 port, const struct ip_addr *addr, bool down);
 
 /*
  * The weight a backend has in its VIP's table now: its configured weight,

@@ -554,42 +554,13 @@ static void test_seed_change_rebuilds(void **state)
 	EXPECT("ring_set 0", "ring_set 1");
 }
 
-static void test_down(void **state)
-{
-	struct conf c;
-	struct ip_addr b2;
+/* The daemon's overlay, reduced to health and next hops: backends whose
+ * address's last byte is in DOWN[] failed their checks, those with it in
+ * UNRESOLVED[] have no resolved next hop. */
+static __u8 DOWN[4], UNRESOLVED[4];
 
-	(void)state;
-	assert_int_equal(apply(V1 B1 B2), 0);
-	F.n_ev = 0;
-	model(&c, V1 B1 B2);
-	b2 = c.vips[0].be[1].addr;
-	assert_int_equal(lb_set_down(&LB, c.vips[0].proto, &c.vips[0].addr,
-				     80, &b2, true), 0);
-	assert_int_equal(apply(V1 B1 B2), 0);
-	/* out of the table first, then flagged (its flows re-pick) */
-	EXPECT("ring_set 0", "backend_put 2 3");
-	assert_int_equal(table_count(F.ring[0], 2), 0);
-	/* stays down across other changes, then comes back */
-	assert_int_equal(apply(V1 B1 B2 B3), 0);
-	EXPECT("backend_put 3 1", "ring_set 0");
-	assert_int_equal(table_count(F.ring[0], 2), 0);
-	assert_int_equal(lb_set_down(&LB, c.vips[0].proto, &c.vips[0].addr,
-				     80, &b2, false), 0);
-	assert_int_equal(apply(V1 B1 B2 B3), 0);
-	EXPECT("backend_put 2 1", "ring_set 0");
-	assert_true(table_count(F.ring[0], 2) > 0);
-	assert_int_equal(lb_set_down(&LB, c.vips[0].proto, &c.vips[0].addr,
-				     81, &b2, true), -ENOENT);
-	conf_free(&c);
-}
-
-/* The daemon's overlay, reduced to next hops: backends whose address's
- * last byte is in UNRESOLVED[] have no resolved next hop. */
-static __u8 UNRESOLVED[4];
-
-static void overlay_nexthops(void *arg, const struct conf_vip *cv,
-			     const struct lb_vip *cur, struct lb_vip *v)
+static void overlay(void *arg, const struct conf_vip *cv,
+		    const struct lb_vip *cur, struct lb_vip *v)
 {
 	size_t i, j;
 
@@ -599,10 +570,38 @@ static void overlay_nexthops(void *arg, const struct conf_vip *cv,
 	for (i = 0; i < v->n_be; i++) {
 		__u8 last = ntohl(v->be[i].addr.a[0]) & 0xff;
 
+		v->be[i].down = false;
 		v->be[i].unresolved = false;
-		for (j = 0; j < sizeof(UNRESOLVED); j++)
+		for (j = 0; j < sizeof(DOWN); j++) {
+			v->be[i].down |= DOWN[j] == last;
 			v->be[i].unresolved |= UNRESOLVED[j] == last;
+		}
 	}
+}
+
+/* Failed checks, as the daemon's overlay reports them. */
+static void test_down(void **state)
+{
+	(void)state;
+	memset(DOWN, 0, sizeof(DOWN));
+	memset(UNRESOLVED, 0, sizeof(UNRESOLVED));
+	LB.health = overlay;
+	assert_int_equal(apply(V1 B1 B2), 0);
+	F.n_ev = 0;
+	DOWN[0] = 12;
+	assert_int_equal(apply(V1 B1 B2), 0);
+	/* out of the table first, then flagged (its flows re-pick) */
+	EXPECT("ring_set 0", "backend_put 2 3");
+	assert_int_equal(table_count(F.ring[0], 2), 0);
+	/* stays down across other changes, then comes back */
+	assert_int_equal(apply(V1 B1 B2 B3), 0);
+	EXPECT("backend_put 3 1", "ring_set 0");
+	assert_int_equal(table_count(F.ring[0], 2), 0);
+	DOWN[0] = 0;
+	assert_int_equal(apply(V1 B1 B2 B3), 0);
+	EXPECT("backend_put 2 1", "ring_set 0");
+	assert_true(table_count(F.ring[0], 2) > 0);
+	LB.health = NULL;
 }
 
 static void test_unresolved(void **state)
@@ -610,8 +609,9 @@ static void test_unresolved(void **state)
 	__u32 before[TSIZE], *ids;
 
 	(void)state;
+	memset(DOWN, 0, sizeof(DOWN));
 	memset(UNRESOLVED, 0, sizeof(UNRESOLVED));
-	LB.health = overlay_nexthops;
+	LB.health = overlay;
 	UNRESOLVED[0] = 13;
 	assert_int_equal(apply(V1 B1 B2), 0);
 	memcpy(before, F.tables[F.ring[0]], sizeof(before));
