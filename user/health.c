@@ -801,13 +801,6 @@ __u32 health_group_up(const struct health *h, __u32 group, __u32 *total)
 	return g ? g->up : 0;
 }
 
-bool health_group_all_down(const struct health *h, __u32 group)
-{
-	__u32 total, up = health_group_up(h, group, &total);
-
-	return total && !up;
-}
-
 /* --- text ------------------------------------------------------------- */
 
 static bool word_is(const char *s, size_t len, const char *w)

@@ -186,8 +186,6 @@ __u64 health_next_deadline(const struct health *h);
 
 /* Backends of group that are UP, and how many there are in all. */
 __u32 health_group_up(const struct health *h, __u32 group, __u32 *total);
-/* True when group has backends and none is UP: the caller fails open. */
-bool health_group_all_down(const struct health *h, __u32 group);
 
 /* The agent's share of a configured weight; at least 1 unless pct is 0. */
 __u32 health_weight_of(__u32 weight, int pct);

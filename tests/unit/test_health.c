@@ -565,7 +565,8 @@ static void test_damper(void **state)
 	assert_int_equal(e->type, HEALTH_EV_STATE);
 	assert_int_equal(e->old_state, HEALTH_UP);
 	assert_int_equal(e->new_state, HEALTH_DOWN);
-	assert_true(health_group_all_down(h, 1));
+	assert_int_equal(health_get(h, 7, &st), 0);
+	assert_int_equal(st.state, HEALTH_DOWN);
 	/* Leaving down is immediate, for the state and a small weight step. */
 	assert_int_equal(agent_says(h, 7, "95%"), 2);
 	assert_int_equal(fk.ev[fk.n_ev - 2].ev.type, HEALTH_EV_STATE);
@@ -825,8 +826,11 @@ static void test_groups(void **state)
 	a.group = b.group = 5;
 	a.initial = b.initial = HEALTH_UP;
 	c.group = 6;
-	assert_false(health_group_all_down(h, 5));	/* no backends */
-	assert_false(health_group_all_down(h, 1000));
+	/* no backends */
+	assert_int_equal(health_group_up(h, 5, &total), 0);
+	assert_int_equal(total, 0);
+	assert_int_equal(health_group_up(h, 1000, &total), 0);
+	assert_int_equal(total, 0);
 	assert_int_equal(health_add(h, &a, fk.now), 0);
 	assert_int_equal(health_add(h, &b, fk.now), 0);
 	assert_int_equal(health_add(h, &c, fk.now), 0);
@@ -835,26 +839,25 @@ static void test_groups(void **state)
 	/* c is unknown: not up, so its group counts as all down. */
 	assert_int_equal(health_group_up(h, 6, &total), 0);
 	assert_int_equal(total, 1);
-	assert_true(health_group_all_down(h, 6));
 	fk.chk[10].r = R_FAIL;
 	fk.chk[11].r = R_FAIL;
 	fk.chk[12].r = R_OK;
 	while (fk.n_starts[10] < 3 || fk.n_starts[11] < 3)
 		step(h);
 	assert_int_equal(health_group_up(h, 5, &total), 0);
-	assert_true(health_group_all_down(h, 5));
-	assert_false(health_group_all_down(h, 6));
+	assert_int_equal(total, 2);
+	assert_int_equal(health_group_up(h, 6, &total), 1);
+	assert_int_equal(total, 1);
 	fk.chk[11].r = R_OK;
 	while (fk.n_starts[11] < 5)
 		step(h);
 	assert_int_equal(health_group_up(h, 5, NULL), 1);
-	assert_false(health_group_all_down(h, 5));
 	assert_int_equal(health_del(h, 11), 0);
 	assert_int_equal(health_group_up(h, 5, &total), 0);
 	assert_int_equal(total, 1);
-	assert_true(health_group_all_down(h, 5));
 	assert_int_equal(health_del(h, 10), 0);
-	assert_false(health_group_all_down(h, 5));
+	assert_int_equal(health_group_up(h, 5, &total), 0);
+	assert_int_equal(total, 0);
 	health_free(h);
 }
 
