@@ -618,8 +618,20 @@ out:
 	return ret;
 }
 
-int conf_parse_file(const char *path, struct conf *c, char *err,
-		    size_t errlen)
+__u64 conf_hash_text(const char *text, size_t len)
+{
+	__u64 h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)text[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+int conf_load_file(const char *path, struct conf *c, __u64 *hash,
+		   char *err, size_t errlen)
 {
 	char *text = NULL;
 	size_t len = 0, cap = 0, n;
@@ -670,6 +682,9 @@ int conf_parse_file(const char *path, struct conf *c, char *err,
 	}
 	text[len] = '\0';
 	fclose(f);
+	/* What was parsed is what is hashed: one read of the file. */
+	if (hash)
+		*hash = conf_hash_text(text, len);
 	ret = conf_parse_text(path, text, c, err, errlen);
 	free(text);
 	return ret;
@@ -678,6 +693,12 @@ fail:
 	fclose(f);
 	conf_init(c);
 	return ret;
+}
+
+int conf_parse_file(const char *path, struct conf *c, char *err,
+		    size_t errlen)
+{
+	return conf_load_file(path, c, NULL, err, errlen);
 }
 
 /* Only what differs from the defaults, so defaults can change later. */

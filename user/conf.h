@@ -81,6 +81,14 @@ int conf_apply(struct conf *c, const struct cmd *cmd, char *err,
  * the backends at the end, the error naming the backend's line. */
 int conf_parse_file(const char *path, struct conf *c, char *err,
 		    size_t errlen);
+/* The same, and *hash the conf_hash_text() of the bytes it parsed (the
+ * file read once: a file replaced meanwhile cannot give the model of one
+ * version and the hash of another). */
+int conf_load_file(const char *path, struct conf *c, __u64 *hash,
+		   char *err, size_t errlen);
+/* 64-bit FNV-1a of a config text: what the state file remembers of the
+ * file its model came from. */
+__u64 conf_hash_text(const char *text, size_t len);
 /* Same for text in memory; name stands for FILE in messages. */
 int conf_parse_text(const char *name, const char *text, struct conf *c,
 		    char *err, size_t errlen);

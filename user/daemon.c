@@ -1891,13 +1891,7 @@ static void reload(struct daemon *d)
 	__u64 hash;
 	int ret;
 
-	ret = state_hash_file(d->conf_path, &hash);
-	if (ret) {
-		log_err("reload: reading %s: %s; keeping the running "
-			"configuration", d->conf_path, strerror(-ret));
-		return;
-	}
-	ret = conf_parse_file(d->conf_path, &nc, err, sizeof(err));
+	ret = conf_load_file(d->conf_path, &nc, &hash, err, sizeof(err));
 	if (ret) {
 		log_err("reload: %s; keeping the running configuration", err);
 		return;
@@ -1955,12 +1949,8 @@ static int initial_model(struct daemon *d, struct conf *c)
 	__u64 saved;
 	int ret;
 
-	ret = state_hash_file(d->conf_path, &d->conf_hash);
-	if (ret) {
-		log_err("reading %s: %s", d->conf_path, strerror(-ret));
-		return ret;
-	}
-	ret = conf_parse_file(d->conf_path, c, err, sizeof(err));
+	ret = conf_load_file(d->conf_path, c, &d->conf_hash, err,
+			     sizeof(err));
 	if (ret) {
 		log_err("%s", err);
 		return ret;

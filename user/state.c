@@ -12,29 +12,6 @@
 
 #define STATE_MAGIC "# xlbd state, config hash "
 
-int state_hash_file(const char *path, __u64 *hash)
-{
-	__u64 h = 0xcbf29ce484222325ull;
-	unsigned char buf[4096];
-	size_t n, i;
-	FILE *f;
-	int err = 0;
-
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		for (i = 0; i < n; i++) {
-			h ^= buf[i];
-			h *= 0x100000001b3ull;
-		}
-	if (ferror(f))
-		err = -EIO;
-	fclose(f);
-	*hash = h;
-	return err;
-}
-
 int state_write(const char *path, const struct conf *c, __u64 conf_hash)
 {
 	char tmp[4096];

@@ -11,8 +11,6 @@
 #include <linux/types.h>
 #include "conf.h"
 
-/* 64-bit FNV-1a of a file's content; 0 or -errno. */
-int state_hash_file(const char *path, __u64 *hash);
 int state_write(const char *path, const struct conf *c, __u64 conf_hash);
 /* Reads the state; -ENOENT if there is none, -EINVAL with a FILE:LINE
  * message in err if it does not parse. */

@@ -458,6 +458,44 @@ static void test_long_line(void **state)
 	free(text);
 }
 
+/* conf_load_file: the model and the hash of the same bytes, which
+ * tell one version of a file from another; -ENOENT for no file. */
+static void test_load_hash(void **state)
+{
+	char path[] = "/tmp/xlb-test-conf-XXXXXX", err[512];
+	const char *v1 = "interface eth0\n", *v2 = "interface eth1\n";
+	__u64 h1 = 0, h2 = 0, h3 = 0;
+	struct conf c;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	f = fopen(path, "w");
+	fputs(v1, f);
+	fclose(f);
+	assert_int_equal(conf_load_file(path, &c, &h1, err, sizeof(err)), 0);
+	assert_string_equal(c.iface, "eth0");
+	conf_free(&c);
+	assert_true(h1 == conf_hash_text(v1, strlen(v1)));
+	assert_int_equal(conf_load_file(path, &c, &h2, err, sizeof(err)), 0);
+	conf_free(&c);
+	assert_true(h1 == h2);
+	f = fopen(path, "w");
+	fputs(v2, f);
+	fclose(f);
+	assert_int_equal(conf_load_file(path, &c, &h3, err, sizeof(err)), 0);
+	assert_string_equal(c.iface, "eth1");
+	conf_free(&c);
+	assert_true(h3 != h1);
+	assert_true(h3 == conf_hash_text(v2, strlen(v2)));
+	unlink(path);
+	assert_int_equal(conf_load_file(path, &c, &h3, err, sizeof(err)),
+			 -ENOENT);
+}
+
 static void test_parse_file(void **state)
 {
 	char path[] = "/tmp/xlb-test-conf-XXXXXX", err[512];
@@ -1105,6 +1143,7 @@ int main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_parse_file),
+		cmocka_unit_test(test_load_hash),
 		cmocka_unit_test(test_apply_refused),
 		cmocka_unit_test(test_apply_limits),
 		cmocka_unit_test(test_apply_changes),

@@ -98,28 +98,6 @@ static void test_missing_and_foreign(void **state)
 	assert_non_null(strstr(err, ":1: not an xlbd state file"));
 }
 
-static void test_hash(void **state)
-{
-	char other[128];
-	__u64 h1, h2, h3;
-	FILE *f;
-
-	(void)state;
-	snprintf(other, sizeof(other), "%s/other", dir);
-	f = fopen(other, "w");
-	fputs("interface eth0\n", f);
-	fclose(f);
-	assert_int_equal(state_hash_file(other, &h1), 0);
-	assert_int_equal(state_hash_file(other, &h2), 0);
-	assert_true(h1 == h2);
-	f = fopen(other, "w");
-	fputs("interface eth1\n", f);
-	fclose(f);
-	assert_int_equal(state_hash_file(other, &h3), 0);
-	assert_true(h1 != h3);
-	assert_int_equal(state_hash_file("/nonexistent/xd", &h3), -ENOENT);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -127,7 +105,6 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_missing_and_foreign,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hash, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
