@@ -41,6 +41,7 @@ struct cmd_node {
 	/* a leaf: */
 	enum cmd_verb verb;
 	unsigned int ctx;
+	unsigned int flags;		/* CMD_F_* */
 	const char *args;
 	cmd_handler parse;
 	const char *help;		/* one line for the usage text */
@@ -52,6 +53,7 @@ struct cmd_node {
 	/* A word that is a query at runtime and a setting in the config
 	 * file (stats): the config file's verb, arguments and handler. */
 	enum cmd_verb cfg_verb;
+	unsigned int cfg_flags;
 	const char *cfg_args;
 	cmd_handler cfg_parse;
 };
@@ -1045,35 +1047,43 @@ static int h_vrrp_priority(struct cmd_parser *p, struct cmd *c)
 
 #define CFG	CMD_CTX_CONFIG
 #define RUN	CMD_CTX_RUNTIME
+/* Every leaf says what its verb is; tests/unit/test_cmd.c holds them to it. */
+#define MUT	CMD_F_MUTATES
+#define QRY	CMD_F_QUERY
+#define SET	(CMD_F_MUTATES | CMD_F_SETTING)
 
 static const struct cmd_node vip_nodes[] = {
 	{ .word = "add", .verb = CMD_VIP_ADD, .ctx = CFG | RUN,
-	  .args = "PROTO ADDR:PORT [sticky] [mode ipip|gue|l2]",
+	  .flags = MUT, .args = "PROTO ADDR:PORT [sticky] [mode ipip|gue|l2]",
 	  .parse = h_vip_add,
 	  .help = "add a VIP (sticky: pick by client address only)" },
 	{ .word = "del", .verb = CMD_VIP_DEL, .ctx = RUN,
-	  .args = "PROTO ADDR:PORT", .parse = h_vip,
+	  .flags = MUT, .args = "PROTO ADDR:PORT", .parse = h_vip,
 	  .help = "remove a VIP and its backends" },
-	{ .word = "list", .verb = CMD_VIP_LIST, .ctx = RUN, .args = "",
+	{ .word = "list", .verb = CMD_VIP_LIST, .ctx = RUN,
+	  .flags = QRY, .args = "",
 	  .parse = h_none, .help = "list the VIPs" },
 	{ 0 },
 };
 
 static const struct cmd_node backend_nodes[] = {
 	{ .word = "add", .verb = CMD_BACKEND_ADD, .ctx = CFG | RUN,
+	  .flags = MUT,
 	  .args = "PROTO VIP:PORT ADDR [weight N]", .parse = h_backend_add,
 	  .help = "add a backend to a VIP (weight 0..65535, default 100)" },
 	{ .word = "weight", .verb = CMD_BACKEND_WEIGHT, .ctx = CFG | RUN,
+	  .flags = MUT,
 	  .args = "PROTO VIP:PORT ADDR N", .parse = h_backend_weight,
 	  .help = "change a backend's weight" },
 	{ .word = "drain", .verb = CMD_BACKEND_DRAIN, .ctx = CFG | RUN,
-	  .args = "PROTO VIP:PORT ADDR [timeout DURATION]",
+	  .flags = MUT, .args = "PROTO VIP:PORT ADDR [timeout DURATION]",
 	  .parse = h_backend_drain,
 	  .help = "no new flows to the backend; its flows continue" },
 	{ .word = "undrain", .verb = CMD_BACKEND_UNDRAIN, .ctx = RUN,
-	  .args = "PROTO VIP:PORT ADDR", .parse = h_backend,
+	  .flags = MUT, .args = "PROTO VIP:PORT ADDR", .parse = h_backend,
 	  .help = "put a draining backend back" },
 	{ .word = "del", .verb = CMD_BACKEND_DEL, .ctx = RUN,
+	  .flags = MUT,
 	  .args = "PROTO VIP:PORT ADDR [force]", .parse = h_backend_del,
 	  .help = "remove a backend (force: even with live flows)" },
 	{ 0 },
@@ -1087,35 +1097,36 @@ static const struct cmd_node backend_nodes[] = {
 
 static const struct cmd_node health_nodes[] = {
 	{ .word = "set", .verb = CMD_HEALTH_SET, .ctx = RUN,
-	  .args = HEALTH_ARGS, .parse = h_health,
+	  .flags = MUT, .args = HEALTH_ARGS, .parse = h_health,
 	  .help = "set a VIP's backend check; CHECK: tcp | http [path P] "
 		  "[expect CODE] [host H] | udp [send S expect S] | none" },
 	{ .word = "show", .verb = CMD_HEALTH_SHOW, .ctx = RUN,
-	  .args = "[PROTO VIP:PORT]", .parse = h_vip_filter,
+	  .flags = QRY, .args = "[PROTO VIP:PORT]", .parse = h_vip_filter,
 	  .help = "health of every backend, of all VIPs or of one" },
 	{ 0 },
 };
 
 static const struct cmd_node agent_nodes[] = {
 	{ .word = "set", .verb = CMD_AGENT_SET, .ctx = RUN,
-	  .args = AGENT_ARGS, .parse = h_agent,
+	  .flags = MUT, .args = AGENT_ARGS, .parse = h_agent,
 	  .help = "ask each backend's load agent on port N for its weight" },
 	{ .word = "del", .verb = CMD_AGENT_DEL, .ctx = RUN,
-	  .args = "PROTO VIP:PORT", .parse = h_vip,
+	  .flags = MUT, .args = "PROTO VIP:PORT", .parse = h_vip,
 	  .help = "stop asking the load agents; configured weights again" },
 	{ 0 },
 };
 
 static const struct cmd_node vrrp_nodes[] = {
-	{ .word = "show", .verb = CMD_VRRP_SHOW, .ctx = RUN, .args = "",
+	{ .word = "show", .verb = CMD_VRRP_SHOW, .ctx = RUN,
+	  .flags = QRY, .args = "",
 	  .parse = h_none,
 	  .help = "VRRP instances: state, priority, master, counters" },
 	{ .word = "priority", .verb = CMD_VRRP_PRIORITY, .ctx = RUN,
-	  .args = "VRID N", .parse = h_vrrp_priority,
+	  .flags = QRY, .args = "VRID N", .parse = h_vrrp_priority,
 	  .help = "set an instance's priority (1..254) until restart" },
 	/* Any other word: the VRID of a config statement. */
 	{ .word = "VRID", .any = true, .verb = CMD_VRRP, .ctx = CFG,
-	  .args = "VRID priority N [peer ADDR] [advert DURATION] "
+	  .flags = MUT, .args = "VRID priority N [peer ADDR] [advert DURATION] "
 		  "[nopreempt] [preempt-delay DURATION] [interface IFACE] "
 		  "[track-interface N] [track-vips N] [notify PATH] "
 		  "[address ADDR...]", .parse = h_vrrp },
@@ -1128,40 +1139,46 @@ static const struct cmd_node top_nodes[] = {
 	/* In a config file "health"/"agent" are statements themselves; at
 	 * runtime they lead to set/show/del. */
 	{ .word = "health", .verb = CMD_HEALTH_SET, .ctx = CFG,
+	  .flags = MUT,
 	  .args = HEALTH_ARGS, .parse = h_health, .sub = health_nodes },
 	{ .word = "agent", .verb = CMD_AGENT_SET, .ctx = CFG,
+	  .flags = MUT,
 	  .args = AGENT_ARGS, .parse = h_agent, .sub = agent_nodes },
 	{ .word = "vrrp", .sub = vrrp_nodes },
-	{ .word = "status", .verb = CMD_STATUS, .ctx = RUN, .args = "",
+	{ .word = "status", .verb = CMD_STATUS, .ctx = RUN,
+	  .flags = QRY, .args = "",
 	  .parse = h_none,
 	  .help = "VIPs and backends with state and counters" },
 	{ .word = "flows", .verb = CMD_FLOWS, .ctx = RUN,
-	  .args = "[PROTO VIP:PORT] [limit N]", .parse = h_flows,
+	  .flags = QRY, .args = "[PROTO VIP:PORT] [limit N]", .parse = h_flows,
 	  .help = "tracked flows, of all VIPs or of one (limit: at most N)" },
-	{ .word = "save", .verb = CMD_SAVE, .ctx = RUN, .args = "",
+	{ .word = "save", .verb = CMD_SAVE, .ctx = RUN,
+	  .flags = QRY, .args = "",
 	  .parse = h_none, .help = "print the running config" },
-	{ .word = "stats", .verb = CMD_STATS, .ctx = CFG | RUN, .args = "",
+	{ .word = "stats", .verb = CMD_STATS, .ctx = CFG | RUN,
+	  .flags = QRY, .args = "",
 	  .parse = h_none, .help = "print the stats file's text (Prometheus "
-	  "format)", .cfg_verb = CMD_STATS_FILE,
+	  "format)", .cfg_verb = CMD_STATS_FILE, .cfg_flags = SET,
 	  .cfg_args = "FILE [interval DURATION]", .cfg_parse = h_stats_file },
-	{ .word = "shutdown", .verb = CMD_SHUTDOWN, .ctx = RUN, .args = "",
+	{ .word = "shutdown", .verb = CMD_SHUTDOWN, .ctx = RUN,
+	  .flags = QRY, .args = "",
 	  .parse = h_none, .help = "detach the data path and stop xlbd" },
 	{ .word = "interface", .verb = CMD_INTERFACE, .ctx = CFG,
-	  .args = "IFACE [generic]", .parse = h_interface },
+	  .flags = SET, .args = "IFACE [generic]", .parse = h_interface },
 	{ .word = "hash-seed", .verb = CMD_HASH_SEED, .ctx = CFG,
-	  .args = "N", .parse = h_hash_seed },
+	  .flags = SET, .args = "N", .parse = h_hash_seed },
 	{ .word = "encap-source", .verb = CMD_ENCAP_SOURCE, .ctx = CFG,
-	  .args = "ADDR", .parse = h_encap_source },
+	  .flags = SET, .args = "ADDR", .parse = h_encap_source },
 	{ .word = "conntrack-size", .verb = CMD_CONNTRACK_SIZE, .ctx = CFG,
-	  .args = "N", .parse = h_conntrack_size },
+	  .flags = SET, .args = "N", .parse = h_conntrack_size },
 	{ .word = "table-size", .verb = CMD_TABLE_SIZE, .ctx = CFG,
-	  .args = "N", .parse = h_table_size },
+	  .flags = SET, .args = "N", .parse = h_table_size },
 	{ .word = "udp-timeout", .verb = CMD_UDP_TIMEOUT, .ctx = CFG,
-	  .args = "DURATION", .parse = h_udp_timeout },
+	  .flags = SET, .args = "DURATION", .parse = h_udp_timeout },
 	{ .word = "flood-rate", .verb = CMD_FLOOD_RATE, .ctx = CFG,
-	  .args = "N", .parse = h_flood_rate },
+	  .flags = SET, .args = "N", .parse = h_flood_rate },
 	{ .word = "gue-port", .verb = CMD_GUE_PORT, .ctx = CFG,
-	  .args = "N", .parse = h_gue_port },
+	  .flags = SET, .args = "N", .parse = h_gue_port },
 	{ 0 },
 };
 
@@ -1330,29 +1347,57 @@ const char *cmd_usage(void)
 	return buf;
 }
 
-bool cmd_is_mutation(enum cmd_verb verb)
+static void walk(const struct cmd_node *nodes, cmd_walk_fn fn, void *arg)
 {
-	switch (verb) {
-	case CMD_VIP_ADD:
-	case CMD_VIP_DEL:
-	case CMD_BACKEND_ADD:
-	case CMD_BACKEND_WEIGHT:
-	case CMD_BACKEND_DRAIN:
-	case CMD_BACKEND_UNDRAIN:
-	case CMD_BACKEND_DEL:
-	case CMD_HEALTH_SET:
-	case CMD_AGENT_SET:
-	case CMD_AGENT_DEL:
-	case CMD_INTERFACE:
-	case CMD_HASH_SEED:
-	case CMD_ENCAP_SOURCE:
-	case CMD_CONNTRACK_SIZE:
-	case CMD_TABLE_SIZE:
-	case CMD_UDP_TIMEOUT:
-	case CMD_STATS_FILE:
-	case CMD_VRRP:
-		return true;
-	default:
-		return false;
+	const struct cmd_node *n;
+
+	for (n = nodes; n->word; n++) {
+		if (n->parse && n->cfg_parse) {
+			fn(arg, n->verb, n->ctx & ~CMD_CTX_CONFIG, n->flags);
+			fn(arg, n->cfg_verb, CMD_CTX_CONFIG, n->cfg_flags);
+		} else if (n->parse) {
+			fn(arg, n->verb, n->ctx, n->flags);
+		}
+		if (n->sub)
+			walk(n->sub, fn, arg);
 	}
+}
+
+void cmd_walk(cmd_walk_fn fn, void *arg)
+{
+	walk(top_nodes, fn, arg);
+}
+
+struct verb_flags {
+	enum cmd_verb verb;
+	unsigned int flags;
+};
+
+static void find_flags(void *arg, enum cmd_verb verb, unsigned int ctx,
+		       unsigned int flags)
+{
+	struct verb_flags *vf = arg;
+
+	(void)ctx;
+	if (verb == vf->verb)
+		vf->flags = flags;
+}
+
+/* A verb's entries agree on its flags (test_cmd checks), so any will do. */
+static unsigned int verb_flags(enum cmd_verb verb)
+{
+	struct verb_flags vf = { .verb = verb };
+
+	cmd_walk(find_flags, &vf);
+	return vf.flags;
+}
+
+bool cmd_verb_mutates(enum cmd_verb verb)
+{
+	return verb_flags(verb) & CMD_F_MUTATES;
+}
+
+bool cmd_verb_is_setting(enum cmd_verb verb)
+{
+	return verb_flags(verb) & CMD_F_SETTING;
 }

@@ -84,6 +84,15 @@ struct cmd_vrrp {
 #define CMD_CTX_CONFIG	(1u << 0)
 #define CMD_CTX_RUNTIME	(1u << 1)
 
+/*
+ * What a verb is, given with its words in the grammar table: exactly one
+ * of MUTATES and QUERY; SETTING only with MUTATES.
+ */
+#define CMD_F_MUTATES	(1u << 0)	/* changes the config: conf_apply */
+#define CMD_F_QUERY	(1u << 1)	/* runtime only: answers or acts,
+					 * the config unchanged */
+#define CMD_F_SETTING	(1u << 2)	/* a daemon setting, once a file */
+
 struct cmd {
 	enum cmd_verb verb;
 	__u8 proto;		/* IPPROTO_TCP / IPPROTO_UDP */
@@ -132,8 +141,17 @@ int cmd_split(char *line, char **argv, int maxargs);
 /* The usage text listing every runtime command. */
 const char *cmd_usage(void);
 /* True for the verbs conf_apply accepts: objects and daemon settings
- * (not the queries, not shutdown). */
-bool cmd_is_mutation(enum cmd_verb verb);
+ * (not the queries, not shutdown, not vrrp priority). */
+bool cmd_verb_mutates(enum cmd_verb verb);
+/* True for a daemon setting: config file only, at most one statement of it
+ * in a file (encap-source: one per address family). */
+bool cmd_verb_is_setting(enum cmd_verb verb);
+/* Calls fn for each leaf of the grammar: its verb, the contexts it is
+ * parsed in and its CMD_F_* flags. A verb may have one leaf per context
+ * (health: a statement in a file, "health set" at runtime). */
+typedef void (*cmd_walk_fn)(void *arg, enum cmd_verb verb, unsigned int ctx,
+			    unsigned int flags);
+void cmd_walk(cmd_walk_fn fn, void *arg);
 /* An XLB_MODE_* as the grammar spells it: "ipip", "gue" or "l2". */
 const char *cmd_mode_name(__u8 mode);
 

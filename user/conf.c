@@ -470,24 +470,6 @@ int conf_apply(struct conf *c, const struct cmd *cmd, char *err,
 	return apply(c, cmd, 0, err, errlen);
 }
 
-/* Daemon settings: at most one statement of each in a file. */
-static bool is_setting(enum cmd_verb verb)
-{
-	switch (verb) {
-	case CMD_INTERFACE:
-	case CMD_HASH_SEED:
-	case CMD_CONNTRACK_SIZE:
-	case CMD_TABLE_SIZE:
-	case CMD_UDP_TIMEOUT:
-	case CMD_STATS_FILE:
-	case CMD_FLOOD_RATE:
-	case CMD_GUE_PORT:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* A backend added by the file, remembered for the end-of-file checks. */
 struct parse_be {
 	unsigned int line;
@@ -557,7 +539,7 @@ int conf_parse_text(const char *name, const char *text, struct conf *c,
 				goto out;
 			}
 			*sl = line;
-		} else if (is_setting(cmd.verb)) {
+		} else if (cmd_verb_is_setting(cmd.verb)) {
 			if (seen[cmd.verb]) {
 				errbuf_set(err, errlen,
 					   "%s:%u: '%s' already set on line "

@@ -1860,7 +1860,7 @@ static char *handle(void *arg, const char *line, size_t len,
 		ev_timer_add(d->loop, 0, shutdown_cb, d);
 		return ctl_reply_ok(NULL);
 	default:
-		if (!cmd_is_mutation(cmd.verb)) {
+		if (!cmd_verb_mutates(cmd.verb)) {
 			snprintf(err, sizeof(err), "not a runtime command");
 			break;
 		}

@@ -82,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!err[0] || !conf_equal(&copy, &model))
 			abort();
 	} else {
-		if (!cmd_is_mutation(cmd.verb))
+		if (!cmd_verb_mutates(cmd.verb))
 			abort();
 		check_round_trip(&copy);
 	}

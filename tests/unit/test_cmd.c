@@ -75,7 +75,7 @@ static void test_vip_add(void **state)
 	assert_int_equal(c.port, 443);
 	assert_int_equal(c.vip.family, XLB_AF_INET6);
 	assert_int_equal(c.vip_flags, XLB_VIP_F_STICKY);
-	assert_true(cmd_is_mutation(c.verb));
+	assert_true(cmd_verb_mutates(c.verb));
 }
 
 static void test_backend(void **state)
@@ -139,7 +139,7 @@ static void test_health(void **state)
 	assert_int_equal(c.check.fall, 5);
 	assert_int_equal(c.check.port, 8080);
 	assert_true(c.fail_closed);
-	assert_true(cmd_is_mutation(c.verb));
+	assert_true(cmd_verb_mutates(c.verb));
 	assert_int_equal(parse("health set udp 198.18.0.100:53 udp send ping "
 			       "expect pong", RUN, &c, err, sizeof(err)), 0);
 	assert_int_equal(c.verb, CMD_HEALTH_SET);
@@ -159,7 +159,7 @@ static void test_health(void **state)
 	assert_int_equal(parse("health show", RUN, &c, err, sizeof(err)), 0);
 	assert_int_equal(c.verb, CMD_HEALTH_SHOW);
 	assert_false(c.has_vip);
-	assert_false(cmd_is_mutation(c.verb));
+	assert_false(cmd_verb_mutates(c.verb));
 	assert_int_equal(parse("health show tcp 198.18.0.100:80", RUN, &c,
 			       err, sizeof(err)), 0);
 	assert_true(c.has_vip);
@@ -204,7 +204,7 @@ static void test_queries(void **state)
 	(void)state;
 	assert_int_equal(parse("vip list", RUN, &c, err, sizeof(err)), 0);
 	assert_int_equal(c.verb, CMD_VIP_LIST);
-	assert_false(cmd_is_mutation(c.verb));
+	assert_false(cmd_verb_mutates(c.verb));
 	assert_int_equal(parse("status", RUN, &c, err, sizeof(err)), 0);
 	assert_int_equal(c.verb, CMD_STATUS);
 	assert_int_equal(parse("flows", RUN, &c, err, sizeof(err)), 0);
@@ -228,7 +228,7 @@ static void test_queries(void **state)
 	assert_int_equal(c.verb, CMD_SAVE);
 	assert_int_equal(parse("shutdown", RUN, &c, err, sizeof(err)), 0);
 	assert_int_equal(c.verb, CMD_SHUTDOWN);
-	assert_false(cmd_is_mutation(c.verb));
+	assert_false(cmd_verb_mutates(c.verb));
 	assert_int_equal(parse("vip del tcp 198.18.0.100:80", RUN, &c, err,
 			       sizeof(err)), 0);
 	assert_int_equal(c.verb, CMD_VIP_DEL);
@@ -269,7 +269,7 @@ static void test_daemon_statements(void **state)
 	assert_int_equal(parse("udp-timeout 1m", CFG, &c, err, sizeof(err)),
 			 0);
 	assert_int_equal(c.duration_ms, 60000);
-	assert_true(cmd_is_mutation(c.verb));
+	assert_true(cmd_verb_mutates(c.verb));
 }
 
 /* One word, two statements: a setting in the file, a query at runtime. */
@@ -284,7 +284,7 @@ static void test_stats(void **state)
 	assert_int_equal(c.verb, CMD_STATS_FILE);
 	assert_string_equal(c.path, "/var/lib/ne/xlb.prom");
 	assert_int_equal(c.duration_ms, 5000);
-	assert_true(cmd_is_mutation(c.verb));
+	assert_true(cmd_verb_mutates(c.verb));
 	assert_int_equal(parse("stats /x.prom interval 10ms", CFG, &c, err,
 			       sizeof(err)), 0);
 	assert_string_equal(c.path, "/x.prom");
@@ -294,7 +294,7 @@ static void test_stats(void **state)
 	assert_int_equal(c.duration_ms, 3600000);
 	assert_int_equal(parse("stats", RUN, &c, err, sizeof(err)), 0);
 	assert_int_equal(c.verb, CMD_STATS);
-	assert_false(cmd_is_mutation(c.verb));
+	assert_false(cmd_verb_mutates(c.verb));
 	assert_non_null(strstr(cmd_usage(), "  stats\n      print the stats "
 			       "file's text (Prometheus format)\n"));
 }
@@ -325,7 +325,7 @@ static void test_vrrp(void **state)
 	assert_int_equal(c.vrrp.track_vips, 0);
 	assert_string_equal(c.vrrp.notify, "");
 	assert_int_equal(c.vrrp.naddrs, 0);
-	assert_true(cmd_is_mutation(c.verb));
+	assert_true(cmd_verb_mutates(c.verb));
 
 	assert_int_equal(parse("vrrp 255 priority 1 address 198.18.0.100 "
 			       "2001:db8::100 advert 10ms nopreempt peer "
@@ -355,13 +355,13 @@ static void test_vrrp(void **state)
 
 	assert_int_equal(parse("vrrp show", RUN, &c, err, sizeof(err)), 0);
 	assert_int_equal(c.verb, CMD_VRRP_SHOW);
-	assert_false(cmd_is_mutation(c.verb));
+	assert_false(cmd_verb_mutates(c.verb));
 	assert_int_equal(parse("vrrp priority 7 254", RUN, &c, err,
 			       sizeof(err)), 0);
 	assert_int_equal(c.verb, CMD_VRRP_PRIORITY);
 	assert_int_equal(c.vrrp.vrid, 7);
 	assert_int_equal(c.vrrp.prio, 254);
-	assert_false(cmd_is_mutation(c.verb));
+	assert_false(cmd_verb_mutates(c.verb));
 }
 
 static const struct bad_case bad_cases[] = {
