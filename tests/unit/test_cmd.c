@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "cmd.h"
+#include "conf.h"
 #include "xlb.h"
 
 #define CFG	CMD_CTX_CONFIG
@@ -802,6 +803,84 @@ static void test_small_err_buffer(void **state)
 	assert_int_equal(parse("vips", RUN, &c, NULL, 0), -EINVAL);
 }
 
+/* What the grammar table says about each verb, gathered by cmd_walk. */
+struct verbs {
+	unsigned int leaves[CMD__MAX][2];	/* [0]: config, [1]: runtime */
+	unsigned int flags[CMD__MAX];
+	bool disagree[CMD__MAX];
+	unsigned int out_of_range;
+};
+
+static void gather(void *arg, enum cmd_verb verb, unsigned int ctx,
+		   unsigned int flags)
+{
+	struct verbs *vs = arg;
+
+	if (verb <= CMD_NONE || verb >= CMD__MAX) {
+		vs->out_of_range++;
+		return;
+	}
+	if (vs->leaves[verb][0] + vs->leaves[verb][1] &&
+	    vs->flags[verb] != flags)
+		vs->disagree[verb] = true;
+	vs->flags[verb] = flags;
+	vs->leaves[verb][0] += !!(ctx & CFG);
+	vs->leaves[verb][1] += !!(ctx & RUN);
+}
+
+/* A failed check names the verb, its flags and the rule it broke. */
+#define VERB_CHECK(v, f, cond)						\
+	do {								\
+		if (!(cond))						\
+			fail_msg("verb %d (flags %#x): %s", (v), (f), #cond); \
+	} while (0)
+
+/*
+ * Every verb is described once, in the grammar table, and the description
+ * holds together: a new verb without its leaf or its flags fails here.
+ */
+static void test_verb_table(void **state)
+{
+	struct verbs vs = { 0 };
+	struct conf conf;
+	char err[256];
+	int v, ret;
+
+	(void)state;
+	cmd_walk(gather, &vs);
+	assert_int_equal(vs.out_of_range, 0);
+	conf_init(&conf);
+	for (v = CMD_NONE + 1; v < CMD__MAX; v++) {
+		unsigned int f = vs.flags[v], cfg = vs.leaves[v][0],
+			     run = vs.leaves[v][1];
+		struct cmd c = { .verb = v };
+		bool mut = f & CMD_F_MUTATES;
+
+		/* parsed somewhere, and one way in each context */
+		VERB_CHECK(v, f, cfg + run > 0);
+		VERB_CHECK(v, f, cfg <= 1 && run <= 1);
+		VERB_CHECK(v, f, !vs.disagree[v]);
+		/* a mutation or a query, never both or neither */
+		VERB_CHECK(v, f, mut != !!(f & CMD_F_QUERY));
+		VERB_CHECK(v, f, !(f & ~(CMD_F_MUTATES | CMD_F_QUERY |
+					 CMD_F_SETTING)));
+		/* a setting is a config file's, and changes the config */
+		VERB_CHECK(v, f, !(f & CMD_F_SETTING) || (mut && !run));
+		/* a statement in a file is there to change the config */
+		VERB_CHECK(v, f, !cfg || mut);
+		/* the functions read the table */
+		VERB_CHECK(v, f, cmd_verb_mutates(v) == mut);
+		VERB_CHECK(v, f, cmd_verb_is_setting(v) ==
+				 !!(f & CMD_F_SETTING));
+		/* and conf_apply takes exactly the mutations */
+		ret = conf_apply(&conf, &c, err, sizeof(err));
+		VERB_CHECK(v, f, mut == (ret != -EOPNOTSUPP));
+	}
+	conf_free(&conf);
+	assert_false(cmd_verb_mutates(CMD_NONE));
+	assert_false(cmd_verb_is_setting(CMD_NONE));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -817,6 +896,7 @@ int main(void)
 		cmocka_unit_test(test_unsavable_words),
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_small_err_buffer),
+		cmocka_unit_test(test_verb_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
