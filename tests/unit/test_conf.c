@@ -395,6 +395,14 @@ static const struct bad_file bad_files[] = {
 	  "t.conf:2: unknown mode 'vxlan'; expected: ipip gue l2" },
 	{ "interface eth0\nflood-rate 10\nflood-rate 20\n", -EINVAL,
 	  "t.conf:3: 'flood-rate' already set on line 2" },
+	{ "interface eth0\nconntrack-size 1024\nconntrack-size 2048\n",
+	  -EINVAL, "t.conf:3: 'conntrack-size' already set on line 2" },
+	{ "interface eth0\ntable-size 7\ntable-size 11\n", -EINVAL,
+	  "t.conf:3: 'table-size' already set on line 2" },
+	{ "interface eth0\nudp-timeout 30s\nudp-timeout 1m\n", -EINVAL,
+	  "t.conf:3: 'udp-timeout' already set on line 2" },
+	{ "interface eth0\ngue-port 6080\ngue-port 6081\n", -EINVAL,
+	  "t.conf:3: 'gue-port' already set on line 2" },
 	{ "interface eth0\nvip add tcp 198.18.0.100:80 a b c d e f g h i j k l "
 	  "m n o p q r s t u v w x y z 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 "
 	  "16 17 18 19\n", -EINVAL, "t.conf:2: too many words (limit 48)" },
