@@ -41,6 +41,10 @@ static const char *const stat_names[XLB_DECAP_STAT_MAX] = {
 	[XLB_DECAP_STAT_MALFORMED] = "malformed",
 };
 
+#ifndef XLB_VERSION
+#define XLB_VERSION "unknown"
+#endif
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -50,7 +54,8 @@ static void usage(FILE *f)
 		"attach decapsulates IP-in-IP and GUE tunnels (UDP to\n"
 		"gue-port, default %d, as xlbd's gue-port) addressed to\n"
 		"IFACE's addresses (taken at attach time); status exits 0\n"
-		"when attached, 1 when not.\n", XLB_GUE_PORT_DEFAULT);
+		"when attached, 1 when not. --help, --version.\n",
+		XLB_GUE_PORT_DEFAULT);
 }
 
 /* The libraries' own messages only with XLB_DEBUG set: ours say enough. */
@@ -482,8 +487,13 @@ int main(int argc, char **argv)
 	unsigned int i;
 	int ifindex;
 
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "help") ||
+			  !strcmp(argv[1], "--help"))) {
 		usage(stdout);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("xlb-decap %s\n", XLB_VERSION);
 		return 0;
 	}
 	if (argc < 3) {

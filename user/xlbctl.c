@@ -10,6 +10,7 @@
  * failed), 2 xlbd not reachable or not answering properly.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,6 +20,9 @@
 
 #define EXIT_REFUSED	1
 #define EXIT_NO_DAEMON	2
+#ifndef XLB_VERSION
+#define XLB_VERSION "unknown"
+#endif
 /* Tests wait less. */
 #ifndef XLBCTL_TIMEOUT_MS
 #define XLBCTL_TIMEOUT_MS	CTL_TIMEOUT_MS
@@ -34,7 +38,8 @@ static void usage(FILE *f)
 		"options:\n"
 		"  -s SOCKET  control socket (default " CTL_SOCKET_DEFAULT ")\n"
 		"  -j         print the reply's data as JSON\n"
-		"  -h         show this help\n", cmd_usage());
+		"  -h, --help show this help\n"
+		"  --version  print the version\n", cmd_usage());
 }
 
 /* What main needs from the reply as it arrives. */
@@ -110,9 +115,14 @@ static int out_line(void *arg, const struct ctl_line *l, const char *msg)
 static int parse_options(int argc, char **argv, const char **sock_path,
 			 bool *json)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	int opt;
 
-	while ((opt = getopt(argc, argv, "+s:jh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			*sock_path = optarg;
@@ -122,6 +132,9 @@ static int parse_options(int argc, char **argv, const char **sock_path,
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("xlbctl %s\n", XLB_VERSION);
 			return 0;
 		default:
 			usage(stderr);

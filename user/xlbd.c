@@ -10,6 +10,9 @@
 #include "daemon.h"
 #include "log.h"
 
+#ifndef XLB_VERSION
+#define XLB_VERSION "unknown"
+#endif
 #define PIN_DIR_DEFAULT		"/sys/fs/bpf/xlb"
 #define STATE_FILE_DEFAULT	"/var/lib/xlb/xlbd.state"
 
@@ -25,16 +28,20 @@ static void usage(FILE *f)
 		")\n"
 		"  -S STATE_FILE  running state (default " STATE_FILE_DEFAULT
 		")\n"
-		"  -n             check the configuration and exit\n"
+		"  -n, --check    check the configuration and exit\n"
 		"  -v             debug logging\n"
-		"  --detach       remove the data path and exit\n");
+		"  --detach       remove the data path and exit\n"
+		"  -h, --help     show this help\n"
+		"  --version      print the version\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "detach", no_argument, NULL, 'D' },
+		{ "check", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon d = {
@@ -73,6 +80,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("xlbd %s\n", XLB_VERSION);
 			return 0;
 		default:
 			usage(stderr);

@@ -52,6 +52,18 @@ out=$("$XLB_BUILD/xlbd" -n -c "$tmp/bad.conf" 2>&1)
 rc=$?
 tap_check "[ $rc -eq 1 ] && [[ '$out' == '$tmp/bad.conf:3: '* ]]" \
 	"xlbd -n rejects a bad config with FILE:LINE: $out"
+out=$("$XLB_BUILD/xlbd" --check -c "$tmp/bad.conf" 2>&1)
+rc=$?
+tap_check "[ $rc -eq 1 ] && [[ '$out' == '$tmp/bad.conf:3: '* ]]" \
+	"xlbd --check is -n: $out"
+# --help and --version: stdout, exit 0, for each binary.
+vers=""
+for b in xlbd xlbctl xlb-decap; do
+	v=$("$XLB_BUILD/$b" --version 2>&1) && [[ "$v" == "$b "?* ]] &&
+		"$XLB_BUILD/$b" --help 2>/dev/null | grep -q usage &&
+		vers+="$v; " || vers+="$b FAILED; "
+done
+tap_check "[[ '$vers' != *FAILED* ]]" "--version and --help: $vers"
 
 # --- start ----------------------------------------------------------------
 tap_diag "t=${SECONDS}s"

@@ -567,6 +567,16 @@ static void test_local_check(void **state)
 			       "COMMAND\n"));
 	assert_non_null(strstr(r.errs, "  backend drain PROTO VIP:PORT ADDR "
 			       "[timeout DURATION]\n"));
+	/* Asked for: on stdout, exit 0, no daemon needed. */
+	run_xlbctl(NULL, false, &r, "--help", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "usage: xlbctl [-s SOCKET] [-j] "
+			       "COMMAND\n"));
+	assert_string_equal(r.errs, "");
+	run_xlbctl(NULL, false, &r, "--version", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_true(!strncmp(r.out, "xlbctl ", 7) && strlen(r.out) > 8 &&
+		    r.out[strlen(r.out) - 1] == '\n');
 }
 
 static void test_no_daemon(void **state)
