@@ -156,17 +156,23 @@ static void client_rearm(struct ctl_client *cl)
 					client_idle, cl);
 }
 
-/* An error line ends whatever was being answered (a stream too: the
- * line is a valid end of one), then the connection. */
-static void client_error(struct ctl_client *cl, const char *msg)
+/* The producer failed: an error line ends the stream, the connection
+ * goes on. Without that line the client would wait for an end. */
+static void stream_fail(struct ctl_client *cl, const char *msg)
 {
 	char *r = ctl_reply_error(msg);
 
 	stream_end(cl);
-	if (r) {
-		client_queue(cl, r);
-		free(r);
-	}
+	if (!r || client_queue(cl, r))
+		cl->close_after = true;
+	free(r);
+}
+
+/* An error line ends whatever was being answered (a stream too: the
+ * line is a valid end of one), then the connection. */
+static void client_error(struct ctl_client *cl, const char *msg)
+{
+	stream_fail(cl, msg);
 	cl->close_after = true;
 }
 
@@ -251,17 +257,6 @@ static void client_process(struct ctl_client *cl)
 		cl->close_after = true;
 }
 
-/* The producer failed: an error line ends the stream, the connection
- * goes on. Without that line the client would wait for an end. */
-static void stream_fail(struct ctl_client *cl, const char *msg)
-{
-	char *r = ctl_reply_error(msg);
-
-	stream_end(cl);
-	if (!r || client_queue(cl, r))
-		cl->close_after = true;
-	free(r);
-}
 
 /* A turn of the stream's producer, then the requests that waited. */
 static void stream_turn(struct ev_loop *loop, void *arg)
