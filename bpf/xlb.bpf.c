@@ -680,7 +680,8 @@ static __always_inline void ct_move_failed(struct ct_backoff *bo)
  * Flow f (its backend set) into this CPU's partition: its old slot if the
  * tuple has one (a port reused), else a free or expired slot of the less
  * loaded bucket, else room made by a move (unless moves keep failing:
- * ct_backoff), else the oldest slot that never saw a second packet. Returns the XLB_STAT_* index to count, or 0.
+ * ct_backoff), else the oldest slot that never saw a second packet.
+ * Returns the XLB_STAT_* index to count, or 0.
  */
 static __always_inline __u32 ct_insert(struct ct_scratch *sc, __u32 flags)
 {

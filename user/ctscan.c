@@ -147,7 +147,8 @@ static void slot_slow(struct ctscan *s, __u64 b, struct xlb_ct_meta *line,
  */
 static int bucket_cb(void *arg, __u64 b, struct xlb_ct_meta *line)
 {
-	const __u32 plain = XLB_CT_F_COPY | XLB_CT_F_UDP | XLB_CT_F_CLOSING;
+	/* Flags that take a slot out of the TCP-established class. */
+	const __u32 odd = XLB_CT_F_COPY | XLB_CT_F_UDP | XLB_CT_F_CLOSING;
 	struct ctscan *s = arg;
 	struct xlb_ct_meta mt[XLB_CT_WAYS];
 	__u32 *counts = s->live_next, now = s->now, tmo[4];
@@ -168,7 +169,8 @@ static int bucket_cb(void *arg, __u64 b, struct xlb_ct_meta *line)
 	}
 	if (!(any & XLB_CT_F_USED))
 		return 0;
-	if ((all & XLB_CT_F_USED) && !(any & plain) && idle_max < tmo[0] &&
+	if ((all & XLB_CT_F_USED) && !(any & odd) &&
+	    idle_max < tmo[tmo_class(0)] &&
 	    !s->purging) {
 #pragma GCC unroll 8
 		for (w = 0; w < XLB_CT_WAYS; w++)
